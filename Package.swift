@@ -1,0 +1,56 @@
+// swift-tools-version:6.0
+// Skannr: an external port-scanning and exposure-monitoring service.
+// C libraries are wrapped in thin system-library modules (C…); everything else is Swift 6.
+import PackageDescription
+
+func systemLibrary(_ name: String, pkg: String, apt: String) -> Target {
+    .systemLibrary(name: name, path: "Sources/\(name)", pkgConfig: pkg, providers: [.apt([apt])])
+}
+
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+
+let package = Package(
+    name: "Skannr",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "skannr-api", targets: ["skannr-api"]),
+        .executable(name: "skannr-scanner", targets: ["skannr-scanner"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        systemLibrary("CFastCGI", pkg: "fcgi", apt: "libfcgi-dev"),
+        systemLibrary("CMariaDB", pkg: "libmariadb", apt: "libmariadb-dev"),
+        systemLibrary("COpenSSL", pkg: "openssl", apt: "libssl-dev"),
+        systemLibrary("CArgon2", pkg: "libargon2", apt: "libargon2-dev"),
+        systemLibrary("CQREncode", pkg: "libqrencode", apt: "libqrencode-dev"),
+        systemLibrary("CCurl", pkg: "libcurl", apt: "libcurl4-openssl-dev"),
+
+        .target(name: "FastCGI", dependencies: ["CFastCGI", logging]),
+        .target(name: "MariaDB", dependencies: ["CMariaDB"]),
+        .target(name: "SkannrCrypto", dependencies: ["COpenSSL", "CArgon2", "CQREncode"]),
+        .target(name: "HTTPClient", dependencies: ["CCurl"]),
+        .target(name: "SkannrCore", dependencies: ["SkannrCrypto"], resources: [.copy("Data")]),
+        .target(name: "SkannrStore", dependencies: ["MariaDB", "SkannrCore"]),
+        .target(name: "ScanEngine", dependencies: ["COpenSSL", "SkannrCore"]),
+        .target(name: "ScanRunner", dependencies: ["ScanEngine", "SkannrStore", "SkannrCore", logging]),
+        .target(name: "Billing", dependencies: ["HTTPClient", "SkannrCrypto", "SkannrCore"]),
+        .target(name: "SkannrAPI", dependencies: ["FastCGI", "SkannrStore", "SkannrCore", "SkannrCrypto", "Billing", logging]),
+        .executableTarget(name: "skannr-api", dependencies: ["SkannrAPI", "FastCGI", "SkannrStore", argumentParser, logging]),
+        .executableTarget(name: "skannr-scanner", dependencies: ["ScanRunner", argumentParser, logging]),
+
+        .target(name: "TestSupport", dependencies: ["HTTPClient", "MariaDB"], path: "Tests/TestSupport"),
+        .testTarget(name: "SkannrCoreTests", dependencies: ["SkannrCore"]),
+        .testTarget(name: "SkannrCryptoTests", dependencies: ["SkannrCrypto"]),
+        .testTarget(name: "FastCGITests", dependencies: ["FastCGI", "SkannrAPI"]),
+        .testTarget(name: "MariaDBTests", dependencies: ["MariaDB", "SkannrStore", "TestSupport"]),
+        .testTarget(name: "ScanEngineTests", dependencies: ["ScanEngine", "TestSupport"]),
+        .testTarget(name: "ScanRunnerTests", dependencies: ["ScanRunner", "TestSupport"]),
+        .testTarget(name: "BillingTests", dependencies: ["Billing", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "SkannrCore", "SkannrCrypto"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
