@@ -29,6 +29,7 @@ let package = Package(
         systemLibrary("CQREncode", pkg: "libqrencode", apt: "libqrencode-dev"),
         systemLibrary("CCurl", pkg: "libcurl", apt: "libcurl4-openssl-dev"),
 
+        .target(name: "Observability", dependencies: [logging]),
         .target(name: "FastCGI", dependencies: ["CFastCGI", logging]),
         .target(name: "MariaDB", dependencies: ["CMariaDB"]),
         .target(name: "SkannrCrypto", dependencies: ["COpenSSL", "CArgon2", "CQREncode"]),
@@ -36,11 +37,11 @@ let package = Package(
         .target(name: "SkannrCore", dependencies: ["SkannrCrypto"], resources: [.copy("Data")]),
         .target(name: "SkannrStore", dependencies: ["MariaDB", "SkannrCore"]),
         .target(name: "ScanEngine", dependencies: ["COpenSSL", "SkannrCore"]),
-        .target(name: "ScanRunner", dependencies: ["ScanEngine", "SkannrStore", "SkannrCore", logging]),
+        .target(name: "ScanRunner", dependencies: ["ScanEngine", "SkannrStore", "SkannrCore", "Observability", logging]),
         .target(name: "Billing", dependencies: ["HTTPClient", "SkannrCrypto", "SkannrCore"]),
-        .target(name: "SkannrAPI", dependencies: ["FastCGI", "SkannrStore", "SkannrCore", "SkannrCrypto", "Billing", logging]),
-        .executableTarget(name: "skannr-api", dependencies: ["SkannrAPI", "FastCGI", "SkannrStore", argumentParser, logging]),
-        .executableTarget(name: "skannr-scanner", dependencies: ["ScanRunner", argumentParser, logging]),
+        .target(name: "SkannrAPI", dependencies: ["FastCGI", "MariaDB", "SkannrStore", "SkannrCore", "SkannrCrypto", "Billing", "Observability", logging]),
+        .executableTarget(name: "skannr-api", dependencies: ["SkannrAPI", "FastCGI", "MariaDB", "SkannrStore", "Observability", argumentParser, logging]),
+        .executableTarget(name: "skannr-scanner", dependencies: ["ScanRunner", "Observability", argumentParser, logging]),
 
         .target(name: "TestSupport", dependencies: ["HTTPClient", "MariaDB"], path: "Tests/TestSupport"),
         .testTarget(name: "SkannrCoreTests", dependencies: ["SkannrCore"]),

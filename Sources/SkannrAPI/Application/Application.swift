@@ -1,0 +1,127 @@
+// The request pipeline of one responder: size and type checks, routing, identity, rate limit,
+// the handler, error mapping, and one log line. Nothing thrown escapes as a crash: unknown
+// errors are logged and become a plain 500.
+
+import FastCGI
+import Foundation
+import Logging
+
+public final class Application {
+    public static let basePath = "/api/v1"
+
+    private let router: Router
+    private let services: Services
+    private let authenticator: (any Authenticating)?
+    private let rateLimiter: (any RateLimiting)?
+    /// Routes that are neither counted nor limited (health checks from monitors).
+    private let unmeteredPatterns: Set<String> = ["/health"]
+
+    public init(router: Router, services: Services, authenticator: (any Authenticating)?, rateLimiter: (any RateLimiting)?) {
+        self.router = router
+        self.services = services
+        self.authenticator = authenticator
+        self.rateLimiter = rateLimiter
+    }
+
+    public func handle(_ request: Request) -> Response {
+        let started = DispatchTime.now().uptimeNanoseconds
+        var trace = RequestTrace()
+        var response = respond(to: request, trace: &trace)
+        for header in trace.rateLimit?.headers ?? [] { response.setHeader(header.name, header.value) }
+        response.setHeader("Cache-Control", "no-store")
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
+        services.logger.info("request", metadata: [
+            "request_id": "\(request.requestID)", "method": "\(request.method)", "route": "\(trace.route)",
+            "status": "\(response.status)", "duration_ms": "\(String(format: "%.2f", elapsed))",
+            "account_id": "\(trace.principal.map { String($0.accountID) } ?? "-")",
+        ])
+        return response
+    }
+
+    private func respond(to request: Request, trace: inout RequestTrace) -> Response {
+        do {
+            return try dispatch(request, trace: &trace)
+        } catch let error as APIError {
+            return error.response()
+        } catch {
+            let mapped = DatabaseErrorMapping.apiError(for: error)
+            if mapped.status >= 500 {
+                services.logger.error("request failed", metadata: ["request_id": "\(request.requestID)", "error": "\(error)"])
+            }
+            return mapped.response()
+        }
+    }
+
+    private func dispatch(_ request: Request, trace: inout RequestTrace) throws -> Response {
+        if let length = request.header("content-length").flatMap(Int.init), length > services.configuration.maxBodyBytes {
+            throw APIError(.payloadTooLarge, "The body is larger than \(services.configuration.maxBodyBytes) bytes")
+        }
+        let match = router.match(method: request.method, path: Self.apiPath(request.path) ?? "/\u{0}")
+        var authError: APIError?
+        if let token = Self.bearerToken(request), let authenticator {
+            do { trace.principal = try authenticator.principal(forAccessToken: token, now: services.clock()) }
+            catch { authError = error }
+        }
+        if case .found(let route, _) = match { trace.route = route.pattern }
+        if let rateLimiter, !unmeteredPatterns.contains(trace.route) {
+            let state = try rateLimiter.consume(principal: trace.principal, clientAddress: request.clientAddress, now: services.clock(), services: services)
+            trace.rateLimit = state
+            if !state.allowed {
+                var error = APIError(.rateLimited, "Too many requests; retry after the window resets")
+                error.headers = [("Retry-After", "\(max(1, state.resetAt - Int64(services.clock().timeIntervalSince1970)))")]
+                throw error
+            }
+        }
+        switch match {
+        case .notFound:
+            throw APIError(.notFound, "No such endpoint")
+        case .methodNotAllowed(let allowed):
+            var error = APIError(.methodNotAllowed, "Method \(request.method) is not allowed here")
+            error.headers = [("Allow", allowed.joined(separator: ", "))]
+            throw error
+        case .found(let route, let parameters):
+            try Self.checkContentType(request)
+            let context = RequestContext(request: request, parameters: parameters, services: services)
+            switch route.handler {
+            case .open(let handler):
+                return try handler(context)
+            case .authenticated(let handler):
+                guard let principal = trace.principal else {
+                    throw authError ?? APIError(.unauthorized, "A bearer access token is required")
+                }
+                return try handler(AuthenticatedContext(base: context, principal: principal))
+            }
+        }
+    }
+
+    /// The path below `/api/v1`, or nil for anything outside the API.
+    static func apiPath(_ path: String) -> String? {
+        guard path.hasPrefix(basePath) else { return nil }
+        let rest = path.dropFirst(basePath.count)
+        guard rest.isEmpty || rest.hasPrefix("/") else { return nil }
+        return rest.isEmpty ? "/" : String(rest)
+    }
+
+    static func bearerToken(_ request: Request) -> String? {
+        guard let value = request.header("authorization") else { return nil }
+        let parts = value.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        return token.isEmpty ? nil : token
+    }
+
+    /// Write methods that carry a body must send JSON (415 otherwise).
+    static func checkContentType(_ request: Request) throws(APIError) {
+        guard ["POST", "PUT", "PATCH", "DELETE"].contains(request.method), !request.body.isEmpty else { return }
+        guard request.mediaType == "application/json" else {
+            throw APIError(.unsupportedMediaType, "Request bodies must be application/json")
+        }
+    }
+}
+
+/// What the pipeline learned about a request, for its response headers and its log line.
+struct RequestTrace {
+    var route = "-"
+    var principal: Principal?
+    var rateLimit: RateLimitState?
+}

@@ -1,0 +1,32 @@
+// Per-worker services: configuration, clock, logger and the worker's one MariaDB connection,
+// opened lazily so that a worker starts (and answers 503) while the database is down.
+
+import Foundation
+import Logging
+import MariaDB
+
+public final class Services {
+    public let configuration: APIConfiguration
+    public let clock: @Sendable () -> Date
+    public let logger: Logger
+    private var connection: Connection?
+
+    public init(configuration: APIConfiguration, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.configuration = configuration
+        self.logger = logger
+        self.clock = clock
+    }
+
+    /// The worker's connection; a failure to connect is a 503, never a crash.
+    public func database() throws(APIError) -> Connection {
+        if let connection { return connection }
+        do {
+            let opened = try Connection(config: configuration.database)
+            connection = opened
+            return opened
+        } catch {
+            logger.warning("database connect failed", metadata: ["error": "\(error.code) \(error.message)"])
+            throw APIError.databaseUnavailable
+        }
+    }
+}

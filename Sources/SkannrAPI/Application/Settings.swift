@@ -1,0 +1,58 @@
+// Configuration source: `KEY=value` lines from an optional file, overridden by the environment.
+// Read once at start-up. `<KEY>_FILE` points at a file holding a secret, so secrets need not sit
+// in the environment. Values are never logged.
+
+import Foundation
+
+public struct Settings: Sendable {
+    public let values: [String: String]
+
+    public init(values: [String: String]) { self.values = values }
+
+    /// Merges the file (if any) with the process environment; the environment wins.
+    public static func load(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Settings {
+        var values: [String: String] = [:]
+        if let file {
+            let text = try String(contentsOfFile: file, encoding: .utf8)
+            for line in text.split(whereSeparator: \.isNewline) {
+                let trimmed = line.trimmingCharacters(in: .whitespaces)
+                guard !trimmed.isEmpty, !trimmed.hasPrefix("#"), let equals = trimmed.firstIndex(of: "=") else { continue }
+                values[String(trimmed[..<equals]).trimmingCharacters(in: .whitespaces)] =
+                    String(trimmed[trimmed.index(after: equals)...]).trimmingCharacters(in: .whitespaces)
+            }
+        }
+        for (key, value) in environment where key.hasPrefix("SKANNR_") { values[key] = value }
+        return Settings(values: values)
+    }
+
+    public func string(_ key: String, default fallback: String) -> String { secret(key) ?? fallback }
+
+    public func optional(_ key: String) -> String? { secret(key) }
+
+    public func int(_ key: String, default fallback: Int) throws -> Int {
+        guard let text = values[key] else { return fallback }
+        guard let value = Int(text) else { throw SettingsError("\(key) must be an integer, got \(text.debugDescription)") }
+        return value
+    }
+
+    public func bool(_ key: String, default fallback: Bool) throws -> Bool {
+        guard let text = values[key]?.lowercased() else { return fallback }
+        switch text {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off": return false
+        default: throw SettingsError("\(key) must be true or false, got \(text.debugDescription)")
+        }
+    }
+
+    /// The value of KEY, or the trimmed contents of the file named by KEY_FILE.
+    private func secret(_ key: String) -> String? {
+        if let value = values[key] { return value }
+        guard let path = values[key + "_FILE"], let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+public struct SettingsError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

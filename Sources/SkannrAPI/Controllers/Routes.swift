@@ -1,0 +1,9 @@
+// Every endpoint of the API, registered in one place so the route table reads like the contract.
+
+public enum Routes {
+    public static func makeRouter() -> Router {
+        var router = Router()
+        HealthController.register(in: &router)
+        return router
+    }
+}

@@ -1,0 +1,50 @@
+// Encoding of response bodies. Handlers return Encodable values with camelCase properties; the
+// encoder writes them snake_case with RFC 3339 UTC timestamps, as the contract wants.
+
+import FastCGI
+import Foundation
+
+public enum JSONCoding {
+    public static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return encoder
+    }
+}
+
+extension Response {
+    /// A JSON response from any Encodable value; encoding failures surface as 500s.
+    public static func json(_ status: Int, _ value: some Encodable) throws -> Response {
+        .json(status, Array(try JSONCoding.encoder().encode(value)))
+    }
+}
+
+/// A tiny JSON tree for bodies built by hand (errors, health) without a type per shape.
+public indirect enum JSONOutput: Encodable, Sendable {
+    case string(String)
+    case int(Int64)
+    case bool(Bool)
+    case null
+    case array([JSONOutput])
+    case object([String: JSONOutput])
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .string(let value): try container.encode(value)
+        case .int(let value): try container.encode(value)
+        case .bool(let value): try container.encode(value)
+        case .null: try container.encodeNil()
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        }
+    }
+
+    public func encoded() -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+        return (try? Array(encoder.encode(self))) ?? Array(#"{"message":"Internal server error","code":"internal"}"#.utf8)
+    }
+}

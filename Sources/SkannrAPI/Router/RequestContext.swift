@@ -1,0 +1,52 @@
+// What a handler receives. `AuthenticatedContext` can only be made by the application after the
+// bearer token checked out, so a handler that takes one cannot forget the authentication check.
+
+import FastCGI
+import Foundation
+import Logging
+
+public struct RequestContext {
+    public let request: Request
+    public let parameters: [String: String]
+    public let services: Services
+
+    public var now: Date { services.clock() }
+
+    /// A positive integer path parameter; anything else is a 404 (the object cannot exist).
+    public func id(_ name: String = "id", of what: String) throws(APIError) -> Int64 {
+        guard let text = parameters[name], let value = Int64(text), value > 0, text.first != "+" else {
+            throw APIError.notFound(what)
+        }
+        return value
+    }
+
+    public func body() throws(APIError) -> BodyReader { try BodyReader(body: request.body) }
+}
+
+/// The caller behind a valid access token.
+public struct Principal: Sendable, Equatable {
+    public let accountID: Int64
+    public let plan: String
+
+    public init(accountID: Int64, plan: String) {
+        self.accountID = accountID
+        self.plan = plan
+    }
+}
+
+public struct AuthenticatedContext {
+    public let base: RequestContext
+    public let principal: Principal
+
+    init(base: RequestContext, principal: Principal) {
+        self.base = base
+        self.principal = principal
+    }
+
+    public var accountID: Int64 { principal.accountID }
+    public var request: Request { base.request }
+    public var services: Services { base.services }
+    public var now: Date { base.now }
+    public func id(_ name: String = "id", of what: String) throws(APIError) -> Int64 { try base.id(name, of: what) }
+    public func body() throws(APIError) -> BodyReader { try base.body() }
+}

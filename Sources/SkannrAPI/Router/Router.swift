@@ -1,0 +1,77 @@
+// Routes by method and path pattern (`/targets/:id`). A path that exists with another method is
+// a 405 with `Allow`, not a 404. Patterns are compared segment by segment; no regular expressions.
+
+import FastCGI
+
+public struct Router: Sendable {
+    public enum Access: Sendable { case open, authenticated }
+
+    public struct Route: Sendable {
+        public let method: String
+        public let pattern: String
+        let segments: [Segment]
+        public let access: Access
+        let handler: Handler
+    }
+
+    enum Segment: Sendable, Equatable {
+        case literal(String)
+        case parameter(String)
+    }
+
+    enum Handler: Sendable {
+        case open(@Sendable (RequestContext) throws -> Response)
+        case authenticated(@Sendable (AuthenticatedContext) throws -> Response)
+    }
+
+    public enum Match {
+        case found(Route, parameters: [String: String])
+        case methodNotAllowed(allowed: [String])
+        case notFound
+    }
+
+    public private(set) var routes: [Route] = []
+
+    public init() {}
+
+    public mutating func open(_ method: String, _ pattern: String, _ handler: @escaping @Sendable (RequestContext) throws -> Response) {
+        add(method, pattern, .open, .open(handler))
+    }
+
+    public mutating func authenticated(_ method: String, _ pattern: String, _ handler: @escaping @Sendable (AuthenticatedContext) throws -> Response) {
+        add(method, pattern, .authenticated, .authenticated(handler))
+    }
+
+    private mutating func add(_ method: String, _ pattern: String, _ access: Access, _ handler: Handler) {
+        let segments = Self.split(pattern).map { $0.hasPrefix(":") ? Segment.parameter(String($0.dropFirst())) : .literal($0) }
+        routes.append(Route(method: method, pattern: pattern, segments: segments, access: access, handler: handler))
+    }
+
+    public func match(method: String, path: String) -> Match {
+        let parts = Self.split(path)
+        var allowed: [String] = []
+        for route in routes {
+            guard let parameters = Self.bind(route.segments, to: parts) else { continue }
+            if route.method == method { return .found(route, parameters: parameters) }
+            allowed.append(route.method)
+        }
+        return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
+    }
+
+    static func split(_ path: String) -> [String] {
+        path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+    }
+
+    private static func bind(_ segments: [Segment], to parts: [String]) -> [String: String]? {
+        guard segments.count == parts.count else { return nil }
+        var parameters: [String: String] = [:]
+        for (segment, part) in zip(segments, parts) {
+            switch segment {
+            case .literal(let literal) where literal == part: continue
+            case .literal: return nil
+            case .parameter(let name): parameters[name] = part
+            }
+        }
+        return parameters
+    }
+}
