@@ -66,4 +66,28 @@ struct ReconnectTests {
         #expect(db.ping())
         #expect(try db.queryOne("SELECT 1 AS one")?.int("one") == 1)
     }
+
+    @Test("after a loss inside a transaction, later calls in the same body fail instead of autocommitting")
+    func noAutocommitAfterLoss() throws {
+        var laterError: MariaDBError?
+        #expect(throws: MariaDBError.self) {
+            try db.transaction { tx in
+                try tx.execute("INSERT INTO t VALUES (20)")
+                try killSession()
+                _ = try? tx.execute("INSERT INTO t VALUES (21)")
+                do { try tx.execute("INSERT INTO t VALUES (22)") } catch let error as MariaDBError { laterError = error }
+                throw laterError ?? MariaDBError.client("the insert after the loss succeeded")
+            }
+        }
+        #expect(laterError?.isConnectionLost == true)
+        #expect(try db.query("SELECT id FROM t").isEmpty)
+    }
+
+    @Test("a stream whose connection was killed before the first row is retried")
+    func streamRetry() throws {
+        try killSession()
+        var rows = 0
+        try db.forEachRow("SELECT 1 AS one UNION ALL SELECT 2", []) { _ in rows += 1 }
+        #expect(rows == 2)
+    }
 }

@@ -128,4 +128,24 @@ struct RoundTripTests {
         }
         #expect(throws: MariaDBError.self) { try db.execute("INSERT INTO t (v) VALUES (?)", [.text(String(repeating: "a", count: 21))]) }
     }
+
+    @Test("DATE and TIMESTAMP columns read as UTC dates")
+    func dateAndTimestamp() throws {
+        try db.execute("CREATE TABLE times (day DATE NOT NULL, stamp TIMESTAMP(6) NOT NULL)")
+        let date = Date(timeIntervalSince1970: 1_700_000_000.654321)
+        try db.execute("INSERT INTO times VALUES (?, ?)", [.date(date), .date(date)])
+        let row = try #require(try db.queryOne("SELECT day, stamp FROM times"))
+        #expect(try row.date("day") == Date(timeIntervalSince1970: 1_699_920_000))
+        #expect(try row.date("stamp") == date)
+    }
+
+    @Test("a cached statement sees a column added after it was prepared")
+    func schemaChange() throws {
+        try db.execute("INSERT INTO t (v) VALUES ('x')")
+        let before = try #require(try db.queryOne("SELECT * FROM t"))
+        try db.execute("ALTER TABLE t ADD COLUMN extra INT NOT NULL DEFAULT 5")
+        let after = try #require(try db.queryOne("SELECT * FROM t"))
+        #expect(after.columns.count == before.columns.count + 1)
+        #expect(try after.int("extra") == 5)
+    }
 }

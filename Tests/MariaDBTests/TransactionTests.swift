@@ -77,4 +77,35 @@ struct TransactionTests {
         }
         #expect(try other.queryOne("SELECT COUNT(*) AS n FROM t")?.int("n") == 1)
     }
+
+    @Test("a deadlock (1213) re-runs the body once, and only once")
+    func deadlockRetry() throws {
+        var attempts = 0
+        try db.transaction { tx in
+            attempts += 1
+            try tx.execute("INSERT INTO t VALUES (?)", [.int(Int64(attempts))])
+            if attempts == 1 { throw MariaDBError(code: 1213, sqlState: "40001", message: "Deadlock found") }
+        }
+        #expect(attempts == 2)
+        #expect(try db.query("SELECT id FROM t").map { try $0.int("id") } == [2])
+
+        attempts = 0
+        let error = #expect(throws: MariaDBError.self) {
+            try db.transaction { _ in
+                attempts += 1
+                throw MariaDBError(code: 1213, sqlState: "40001", message: "Deadlock found")
+            }
+        }
+        #expect(error?.isDeadlockOrLockTimeout == true)
+        #expect(attempts == 2)
+
+        attempts = 0
+        #expect(throws: MariaDBError.self) {
+            try db.transaction(retryOnDeadlock: false) { _ in
+                attempts += 1
+                throw MariaDBError(code: 1213, sqlState: "40001", message: "Deadlock found")
+            }
+        }
+        #expect(attempts == 1)
+    }
 }
