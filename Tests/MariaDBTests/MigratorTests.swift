@@ -141,3 +141,19 @@ final class Results: @unchecked Sendable {
     func add(_ item: Result<[String], any Error>) { lock.withLock { items.append(item) } }
     var all: [Result<[String], any Error>] { lock.withLock { items } }
 }
+
+@Suite("TestDatabase", .enabled(if: TestDatabase.isAvailable))
+struct TestDatabaseTests {
+    @Test("fresh databases are distinct, empty and utf8mb4")
+    func fresh() throws {
+        let a = try TestDatabase.freshDatabase(named: "Fresh-Check!")
+        let b = try TestDatabase.freshDatabase(named: "Fresh-Check!")
+        #expect(a.database != b.database)
+        #expect(a.database.hasPrefix("freshcheck_"))
+        let db = try Connection(config: a)
+        #expect(try db.query("SHOW TABLES").isEmpty)
+        #expect(try db.queryOne("SELECT @@character_set_database AS cs")?.string("cs") == "utf8mb4")
+        try TestDatabase.drop(b)
+        #expect(throws: MariaDBError.self) { _ = try Connection(config: b) }
+    }
+}
