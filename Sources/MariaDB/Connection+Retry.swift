@@ -7,12 +7,12 @@ extension Connection {
         _ sql: String, mayRetry: () -> Bool = { true },
         _ operation: (PreparedStatement) throws(MariaDBError) -> T
     ) throws(MariaDBError) -> T {
-        let hadHandle = handle != nil
-        if hadHandle, !isInTransaction, !Self.isRead(sql), ContinuousClock.now - lastUsed > Self.idlePingInterval,
-            let handle, !handle.ping()
+        if let handle, !isInTransaction, !Self.isRead(sql), ContinuousClock.now - lastUsed > Self.idlePingInterval,
+            !handle.ping()
         {
             dropHandle()
         }
+        let hadHandle = handle != nil
         defer { lastUsed = ContinuousClock.now }
         do {
             return try operation(try statement(for: sql))
