@@ -1,21 +1,23 @@
 // Statement cache and the reconnect rule. After a lost connection (isConnectionLost) outside a
 // transaction: fresh handle, empty cache, and ONE retry if the SQL is a read (SELECT/SHOW/WITH) or the
 // error was 2006 (command never sent). Inside a transaction the loss marks it broken; nothing is retried.
+// A statement whose result shape changed (2057, after ALTER TABLE) is re-prepared; reads run again.
 extension Connection {
     func withStatement<T>(
         _ sql: String, mayRetry: () -> Bool = { true },
         _ operation: (PreparedStatement) throws(MariaDBError) -> T
     ) throws(MariaDBError) -> T {
-        let hadHandle = handle != nil
-        if hadHandle, !isInTransaction, !Self.isRead(sql), ContinuousClock.now - lastUsed > Self.idlePingInterval,
-            let handle, !handle.ping()
+        if let handle, !isInTransaction, !Self.isRead(sql), ContinuousClock.now - lastUsed > Self.idlePingInterval,
+            !handle.ping()
         {
             dropHandle()
         }
+        let hadHandle = handle != nil
         defer { lastUsed = ContinuousClock.now }
         do {
             return try operation(try statement(for: sql))
         } catch {
+            if error.code == 2057 { return try reprepare(sql, after: error, mayRetry: mayRetry, operation) }
             guard error.isConnectionLost else { throw error }
             dropHandle()
             if isInTransaction {
@@ -28,6 +30,17 @@ extension Connection {
             else { throw error }
             return try operation(try statement(for: sql))
         }
+    }
+
+    /// CR_NEW_STMT_METADATA: the table changed shape since the statement was prepared (ALTER TABLE).
+    /// Evict it; a read runs again on a fresh statement, anything else reports the error once.
+    private func reprepare<T>(
+        _ sql: String, after error: MariaDBError, mayRetry: () -> Bool,
+        _ operation: (PreparedStatement) throws(MariaDBError) -> T
+    ) throws(MariaDBError) -> T {
+        statements[sql] = nil
+        guard Self.isRead(sql), mayRetry() else { throw error }
+        return try operation(try statement(for: sql))
     }
 
     func statement(for sql: String) throws(MariaDBError) -> PreparedStatement {

@@ -2,6 +2,7 @@
 // A nested call joins the outer transaction (no savepoint): an inner error the outer body swallows
 // does NOT undo the inner work. A deadlock (1213, InnoDB already rolled back) re-runs the body once.
 extension Connection {
+    @discardableResult
     public func transaction<T>(retryOnDeadlock: Bool = true, _ body: (Connection) throws -> T) throws -> T {
         if isInTransaction { return try body(self) }
         do {

@@ -1,5 +1,6 @@
 // Where and how to connect. `unixSocket` wins over host/port when set; an empty `database`
 // connects without selecting one (used to CREATE DATABASE). Timeouts are whole seconds.
+// Trap: libmariadb treats host "localhost" as "the default unix socket"; use "127.0.0.1" for TCP.
 public struct MariaDBConfig: Sendable, Equatable {
     public var host: String
     public var port: UInt32

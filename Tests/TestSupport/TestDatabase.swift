@@ -31,6 +31,19 @@ public enum TestDatabase {
         return config
     }
 
+    /// The repository's sql/migrations directory (found from this file's path).
+    public static var migrationsDirectory: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("sql/migrations")
+    }
+
+    /// A fresh database with every migration in sql/migrations applied.
+    public static func migratedDatabase(named prefix: String) throws -> MariaDBConfig {
+        let config = try freshDatabase(named: prefix)
+        _ = try Migrator(connection: Connection(config: config), directory: migrationsDirectory).migrate()
+        return config
+    }
+
     /// Drops a database made by freshDatabase (optional: the test server is thrown away anyway).
     public static func drop(_ config: MariaDBConfig) throws {
         guard var server = Self.config(), !config.database.isEmpty else { return }
