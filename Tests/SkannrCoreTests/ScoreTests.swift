@@ -69,4 +69,21 @@ struct ScoreTests {
         #expect(result.categories.first?.score == 0)
         #expect(result.score == 60)
     }
+
+    @Test("the worked example of docs/score.md scores 88 (B), then 96 (A) once fixed")
+    func workedExample() {
+        let host = "203.0.113.10"
+        let alert = ScoreInput.AlertFacts(title: "New open port 3389 (ms-wbt-server)", severity: .critical,
+                                          createdAt: Self.now.addingTimeInterval(-30 * 3600), acknowledgedAt: Self.now)
+        var input = ScoreInput(openPorts: [22, 443, 3389].map { .init(host: host, port: $0) },
+                               certificates: [.init(host: host, port: 443, notAfter: Self.now.addingTimeInterval(10 * 86_400))],
+                               alerts: [alert], targets: [Self.fresh], mfaEnabled: true, now: Self.now)
+        let before = ScoreRules.score(input)
+        #expect(before.categories.map(\.score) == [82, 85, 90, 100])
+        #expect(before.score == 88 && before.grade == "B")
+        input.openPorts.removeAll { $0.port == 3389 }
+        input.alerts[0].resolvedAt = Self.now
+        let after = ScoreRules.score(input)
+        #expect(after.score == 96 && after.grade == "A")
+    }
 }
