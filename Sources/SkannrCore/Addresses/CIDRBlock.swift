@@ -38,6 +38,10 @@ public struct CIDRBlock: Hashable, Sendable, CustomStringConvertible {
         return try CIDRBlock(network: address, prefixLength: prefix)
     }
 
+    public static func parse(_ text: String) throws(AddressError) -> CIDRBlock {
+        try parse(Substring(text))
+    }
+
     public var description: String { "\(network)/\(prefixLength)" }
 
     public var isIPv6: Bool { if case .v6 = network { true } else { false } }

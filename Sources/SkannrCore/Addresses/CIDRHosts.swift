@@ -26,6 +26,12 @@ public struct CIDRHostSequence: Sequence, Sendable {
             }
         }
 
+        /// For tests: walk an arbitrary IPv6 span (to cross the 64-bit carry without 2^64 steps).
+        init(v6From first: IPv6Address, through last: IPv6Address) {
+            next6 = (first.high, first.low)
+            last6 = (last.high, last.low)
+        }
+
         public mutating func next() -> IPAddress? {
             if let current = next4 {
                 next4 = current < last4 ? current + 1 : nil

@@ -59,4 +59,15 @@ public struct AlertDraft: Hashable, Sendable {
     public var details: [String: JSONValue]
     /// For tls_expiring: the certificate fingerprint, to remember it was alerted (once per certificate).
     public var certificateFingerprint: String?
+
+    public init(type: Kind, severity: Severity, host: String, port: UInt16, title: String,
+                details: [String: JSONValue], certificateFingerprint: String? = nil) {
+        self.type = type
+        self.severity = severity
+        self.host = host
+        self.port = port
+        self.title = title
+        self.details = details
+        self.certificateFingerprint = certificateFingerprint
+    }
 }
