@@ -52,6 +52,8 @@ let package = Package(
         .testTarget(name: "ScanRunnerTests", dependencies: ["ScanRunner", "TestSupport"]),
         .testTarget(name: "BillingTests", dependencies: ["Billing", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "SkannrCore", "SkannrCrypto"]),
+        // Faults disturb the shared stack: scripts/test runs this target alone, after the others.
+        .testTarget(name: "FaultTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

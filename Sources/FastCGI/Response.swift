@@ -11,7 +11,7 @@ public struct Response: Sendable {
         self.body = body
     }
 
-    public static func json(_ status: Int, _ body: [UInt8]) -> Response {
+    public static func json(_ status: Int, body: [UInt8]) -> Response {
         Response(status: status, headers: [("Content-Type", "application/json; charset=utf-8")], body: body)
     }
 
@@ -31,7 +31,9 @@ public struct Response: Sendable {
     public func headerBlock() -> [UInt8] {
         var text = "Status: \(status) \(Response.reason(for: status))\r\n"
         for (name, value) in headers {
-            text += "\(name): \(value.filter { $0 != "\r" && $0 != "\n" })\r\n"
+            // Filter scalars, not Characters: "\r\n" is one Character in Swift.
+            let safe = String(String.UnicodeScalarView(value.unicodeScalars.filter { $0 != "\r" && $0 != "\n" }))
+            text += "\(name): \(safe)\r\n"
         }
         if header("Content-Length") == nil && status != 204 && status != 304 {
             text += "Content-Length: \(body.count)\r\n"

@@ -70,7 +70,7 @@ public struct APIError: Error, Sendable {
     public func response() -> Response {
         var body: [String: JSONOutput] = ["message": .string(message), "code": .string(code.rawValue)]
         if let fields { body["fields"] = .object(fields.mapValues { .string($0) }) }
-        var response = Response.json(status, JSONOutput.object(body).encoded())
+        var response = Response.json(status, body: JSONOutput.object(body).encoded())
         for header in headers { response.setHeader(header.name, header.value) }
         return response
     }

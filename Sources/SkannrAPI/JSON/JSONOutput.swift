@@ -17,7 +17,7 @@ public enum JSONCoding {
 extension Response {
     /// A JSON response from any Encodable value; encoding failures surface as 500s.
     public static func json(_ status: Int, _ value: some Encodable) throws -> Response {
-        .json(status, Array(try JSONCoding.encoder().encode(value)))
+        try .json(status, body: Array(JSONCoding.encoder().encode(value)))
     }
 }
 

@@ -1,0 +1,107 @@
+// Faults injected into the running stack: a worker killed under load, MariaDB stopped and
+// restarted, the whole pool stopped. Run on their own (scripts/test runs this target after the
+// others) because they disturb the shared stack.
+
+import Foundation
+import Glibc
+import Testing
+import TestSupport
+
+@Suite("Pool faults", .serialized, .enabled(if: TestStack.isAvailable))
+struct PoolFaultTests {
+    static func workerPIDs() throws -> [Int32] {
+        let pool = try TestStack.control("pool-pid").trimmingCharacters(in: .whitespacesAndNewlines)
+        let children = (try? Shell.run("/usr/bin/pgrep", ["-P", pool])) ?? ""
+        return children.split(separator: "\n").compactMap { Int32($0) }
+    }
+
+    static func waitUntil(seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try condition() { return true }
+            usleep(100_000)
+        }
+        return try condition()
+    }
+
+    @Test("a worker killed with SIGKILL under load is replaced and later requests succeed")
+    func killedWorkerIsReplaced() throws {
+        let before = try Self.workerPIDs()
+        try #require(before.count >= 2)
+        let statuses = LockedCounter()
+        let load = Thread {
+            guard let client = try? APIClient(timeout: .seconds(10)) else { return }
+            for _ in 0..<300 { statuses.record((try? client.get("/health").status) ?? -1) }
+        }
+        load.start()
+        usleep(200_000)
+        kill(before[0], SIGKILL)
+        while !statuses.finished(300) { usleep(50_000) }
+        let replaced = try Self.waitUntil(seconds: 10) {
+            let now = try Self.workerPIDs()
+            return now.count == before.count && !now.contains(before[0])
+        }
+        #expect(replaced, "the pool starts a new worker in place of the killed one")
+        let client = try APIClient()
+        for _ in 0..<20 { #expect(try client.get("/health").status == 200) }
+        #expect(statuses.count(of: 200) >= 295, "at most the killed worker's in-flight requests fail: \(statuses.summary)")
+    }
+
+    @Test("MariaDB stopped gives JSON 503s; restarted, requests succeed without restarting the pool")
+    func databaseOutage() throws {
+        let poolBefore = try TestStack.control("pool-pid")
+        try TestStack.control("db-stop")
+        defer { _ = try? TestStack.control("db-start") }
+        let client = try APIClient()
+        let down = try client.get("/health")
+        #expect(down.status == 503)
+        #expect(down["database"] as? String == "unreachable")
+        let other = try client.get("/no-such-endpoint-while-down")
+        #expect(other.status == 404 || other.status == 503)
+
+        try TestStack.control("db-start")
+        let recovered = try Self.waitUntil(seconds: 15) { try client.get("/health").status == 200 }
+        #expect(recovered)
+        for _ in 0..<8 { #expect(try client.get("/health").status == 200, "every worker reconnects") }
+        #expect(try TestStack.control("pool-pid") == poolBefore, "the pool was not restarted")
+    }
+
+    @Test("with the pool stopped nginx answers 502 in JSON; started again, requests succeed")
+    func poolStopped() throws {
+        try TestStack.control("pool-stop")
+        defer { _ = try? TestStack.control("pool-start") }
+        let response = try APIClient().get("/health")
+        #expect(response.status == 502)
+        #expect(response.code == "unavailable")
+        try TestStack.control("pool-start")
+        #expect(try Self.waitUntil(seconds: 10) { (try? APIClient().get("/health").status) == 200 })
+    }
+
+    @Test("SIGHUP rolls every worker while requests keep succeeding")
+    func rollingRestart() throws {
+        let before = Set(try Self.workerPIDs())
+        let pool = try TestStack.control("pool-pid").trimmingCharacters(in: .whitespacesAndNewlines)
+        let statuses = LockedCounter()
+        let load = Thread {
+            guard let client = try? APIClient(timeout: .seconds(10)) else { return }
+            for _ in 0..<200 { statuses.record((try? client.get("/health").status) ?? -1) }
+        }
+        load.start()
+        kill(Int32(pool) ?? 0, SIGHUP)
+        while !statuses.finished(200) { usleep(50_000) }
+        let rolled = try Self.waitUntil(seconds: 20) { Set(try Self.workerPIDs()).isDisjoint(with: before) }
+        #expect(rolled, "every old worker was replaced")
+        #expect(statuses.count(of: 200) == 200, "no request failed during the roll: \(statuses.summary)")
+    }
+}
+
+/// Status codes collected from a load thread.
+final class LockedCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var statuses: [Int] = []
+
+    func record(_ status: Int) { lock.withLock { statuses.append(status) } }
+    func finished(_ total: Int) -> Bool { lock.withLock { statuses.count >= total } }
+    func count(of status: Int) -> Int { lock.withLock { statuses.filter { $0 == status }.count } }
+    var summary: String { lock.withLock { Dictionary(grouping: statuses, by: { $0 }).mapValues(\.count).description } }
+}
