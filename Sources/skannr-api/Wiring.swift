@@ -9,7 +9,7 @@ import SkannrAPI
 enum Wiring {
     static func application(configuration: APIConfiguration, logger: Logger) throws -> Application {
         let services = Services(configuration: configuration, logger: logger)
-        return Application(router: Routes.makeRouter(), services: services, authenticator: nil, rateLimiter: nil)
+        return Application(router: Routes.makeRouter(), services: services, authenticator: TokenAuthenticator(signer: configuration.jwt), rateLimiter: nil)
     }
 
     static func migrate(configuration: APIConfiguration, directory: String) throws -> [String] {

@@ -21,7 +21,10 @@ struct RouterTests {
         }
         router.authenticated("GET", "/private") { _ in .noContent() }
         configure(&router)
-        let settings = Settings(values: ["SKANNR_DB_SOCKET": "/nonexistent/mysql.sock", "SKANNR_DB_CONNECT_TIMEOUT": "1"])
+        let settings = Settings(values: [
+            "SKANNR_DB_SOCKET": "/nonexistent/mysql.sock", "SKANNR_DB_CONNECT_TIMEOUT": "1",
+            "SKANNR_JWT_KEYS": "k1:" + String(repeating: "A", count: 44),
+        ])
         let services = Services(configuration: try APIConfiguration(settings: settings), logger: .init(label: "test"))
         return Application(router: router, services: services, authenticator: nil, rateLimiter: nil)
     }

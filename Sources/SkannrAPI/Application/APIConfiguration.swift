@@ -3,6 +3,7 @@
 
 import Foundation
 import MariaDB
+import SkannrCore
 
 public struct APIConfiguration: Sendable {
     public var database: MariaDBConfig
@@ -11,6 +12,10 @@ public struct APIConfiguration: Sendable {
     /// Requests per minute per client IP for unauthenticated calls.
     public var anonymousRequestsPerMinute: Int
     public var maxBodyBytes: Int
+    /// Access-token signing: `SKANNR_JWT_KEYS` = `kid:base64secret,...` (first is current).
+    public var jwt: JWTSigner
+    /// Plan limits (the contract's table, each overridable, see PlanCatalog).
+    public var plans: PlanCatalog
     public var settings: Settings
 
     public init(settings: Settings) throws {
@@ -29,5 +34,14 @@ public struct APIConfiguration: Sendable {
         allowPrivateTargets = try settings.bool("SKANNR_ALLOW_PRIVATE_TARGETS", default: false)
         anonymousRequestsPerMinute = try settings.int("SKANNR_RATE_LIMIT_ANONYMOUS", default: 120)
         maxBodyBytes = 64 * 1024
+        guard let keys = settings.optional("SKANNR_JWT_KEYS") else {
+            throw SettingsError("SKANNR_JWT_KEYS (or SKANNR_JWT_KEYS_FILE) is required: kid:base64secret[,kid:secret...]")
+        }
+        jwt = JWTSigner(
+            keys: try JWTKeySet.parse(keys),
+            issuer: settings.string("SKANNR_JWT_ISSUER", default: "skannr"),
+            audience: settings.string("SKANNR_JWT_AUDIENCE", default: "skannr-api")
+        )
+        plans = PlanCatalog.defaults
     }
 }
