@@ -45,7 +45,7 @@ let package = Package(
 
         .target(name: "TestSupport", dependencies: ["HTTPClient", "MariaDB"], path: "Tests/TestSupport"),
         .testTarget(name: "SkannrCoreTests", dependencies: ["SkannrCore"]),
-        .testTarget(name: "SkannrCryptoTests", dependencies: ["SkannrCrypto"]),
+        .testTarget(name: "SkannrCryptoTests", dependencies: ["SkannrCrypto", "HTTPClient"]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI", "SkannrAPI"]),
         .testTarget(name: "MariaDBTests", dependencies: ["MariaDB", "SkannrStore", "TestSupport"]),
         .testTarget(name: "ScanEngineTests", dependencies: ["ScanEngine", "TestSupport"]),

@@ -20,19 +20,27 @@ final class ResponseSink {
     }
 
     func headerLine(_ bytes: UnsafeRawBufferPointer) {
-        let line = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        if line.hasPrefix("HTTP/") {
+        // Trim as bytes: as Characters, "\r\n" is one grapheme and matches neither "\r" nor "\n".
+        let line = Self.trimmed(bytes[...])
+        if line.starts(with: Array("HTTP/".utf8)) {
             headers = [:]
             return
         }
-        guard let colon = line.firstIndex(of: ":") else { return }
-        let name = line[..<colon].lowercased()
-        let value = line[line.index(after: colon)...].trimmingCharacters(in: [" ", "\t"])
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }
+        let name = String(decoding: Self.trimmed(line[..<colon]), as: UTF8.self).lowercased()
+        let value = String(decoding: Self.trimmed(line[(colon + 1)...]), as: UTF8.self)
         if let existing = headers[name] {
             headers[name] = existing + (name == "set-cookie" ? "\n" : ", ") + value
         } else {
             headers[name] = value
         }
+    }
+
+    private static func trimmed(_ bytes: Slice<UnsafeRawBufferPointer>) -> Slice<UnsafeRawBufferPointer> {
+        let space: (UInt8) -> Bool = { $0 == 32 || $0 == 9 || $0 == 13 || $0 == 10 }
+        guard let first = bytes.firstIndex(where: { !space($0) }),
+              let last = bytes.lastIndex(where: { !space($0) }) else { return bytes[bytes.startIndex..<bytes.startIndex] }
+        return bytes[first...last]
     }
 
     static let writeBody: skannr_curl_data_cb = { data, size, count, context in
@@ -49,11 +57,5 @@ final class ResponseSink {
         let length = size * count
         if let data, length > 0 { sink.headerLine(UnsafeRawBufferPointer(start: data, count: length)) }
         return length
-    }
-}
-
-private extension String {
-    func trimmingCharacters(in set: Set<Character>) -> String {
-        String(self.drop { set.contains($0) }.reversed().drop { set.contains($0) }.reversed())
     }
 }
