@@ -27,6 +27,13 @@ public struct TargetRecord: Sendable, Equatable {
         (SELECT s.finished_at FROM scans s WHERE s.target_id = t.id AND s.status = 'completed' ORDER BY s.id DESC LIMIT 1) AS last_scan_at
         """
 
+    /// For locking reads: no subqueries on scans (they would lock scan rows the runner updates).
+    static let lockColumns = """
+        t.id, t.address, t.address_type, t.address_count, t.label, t.scan_profile, t.ports,
+        t.interval_minutes, t.enabled, t.created_at, t.updated_at, t.next_scan_at,
+        NULL AS last_scan_id, NULL AS last_scan_at
+        """
+
     init(row: Row) throws {
         id = try row.int("id")
         address = try row.string("address")

@@ -26,10 +26,12 @@ public struct TargetStore {
         return Page(items: records, nextCursor: next)
     }
 
+    /// `forUpdate` locks the row (inside a transaction) and leaves last_scan_id/last_scan_at nil.
     public func find(accountID: Int64, id: Int64, forUpdate: Bool = false) throws -> TargetRecord? {
-        let lock = forUpdate ? " FOR UPDATE" : ""
-        return try connection.queryOne(
-            "SELECT \(TargetRecord.columns) FROM targets t WHERE t.user_id = ? AND t.id = ?\(lock)",
+        let sql = forUpdate
+            ? "SELECT \(TargetRecord.lockColumns) FROM targets t WHERE t.user_id = ? AND t.id = ? FOR UPDATE"
+            : "SELECT \(TargetRecord.columns) FROM targets t WHERE t.user_id = ? AND t.id = ?"
+        return try connection.queryOne(sql,
             [.int(accountID), .int(id)]).map(TargetRecord.init(row:))
     }
 

@@ -115,6 +115,26 @@ struct ScansTests {
         #expect(try client.get("/scans/\(busyScan)")["trigger"] as? String == "manual")
     }
 
+    @Test("trigger-all racing manual scans leaves at most one active scan per target and no errors")
+    func triggerAllRace() throws {
+        let account = try TestAccount.make(plan: "business")
+        let targets = try (1...6).map { try account.target("10.57.0.\($0)") }
+        let statuses = Locked<[Int]>([])
+        DispatchQueue.concurrentPerform(iterations: 12) { index in
+            let client = try? account.client()
+            let response = index % 3 == 0
+                ? try? client?.post("/scans/trigger-all")
+                : try? client?.post("/targets/\(targets[index % targets.count])/scan")
+            statuses.withLock { $0.append(response?.status ?? -1) }
+        }
+        let all = statuses.withLock { $0 }
+        #expect(all.allSatisfy { $0 == 202 || $0 == 409 }, "\(all)")
+        let db = try TestStack.appDatabase()
+        #expect(try Seed.count(db, """
+            SELECT COUNT(*) AS n FROM scans WHERE user_id = ? AND status IN ('pending', 'running')
+            """, [.int(account.id)]) == 6, "every target got exactly one active scan")
+    }
+
     @Test("250 scans page by 100: distinct, newest first, no gaps, stable while new scans arrive")
     func pagination() throws {
         let account = try TestAccount.make(plan: "business")
