@@ -4,6 +4,8 @@ public enum Routes {
     public static func makeRouter() -> Router {
         var router = Router()
         HealthController.register(in: &router)
+        TargetsController.register(in: &router)
+        ScansController.register(in: &router)
         return router
     }
 }

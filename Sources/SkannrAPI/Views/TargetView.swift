@@ -1,0 +1,45 @@
+// The contract's Target object. Encoded by hand so that absent values are written as null (the
+// synthesized Encodable would drop them); keys are already snake_case.
+import Foundation
+import SkannrStore
+
+struct TargetView: Encodable {
+    let record: TargetRecord
+
+    enum Key: String, CodingKey {
+        case id, address, type, label, ports, enabled
+        case scanProfile = "scan_profile", intervalMinutes = "interval_minutes", createdAt = "created_at"
+        case updatedAt = "updated_at", lastScanID = "last_scan_id", lastScanAt = "last_scan_at", nextScanAt = "next_scan_at"
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Key.self)
+        try c.encode(record.id, forKey: .id)
+        try c.encode(record.address, forKey: .address)
+        try c.encode(record.type, forKey: .type)
+        try c.encode(record.label, forKey: .label)
+        try c.encode(record.scanProfile.rawValue, forKey: .scanProfile)
+        try c.encode(record.ports, forKey: .ports)
+        try c.encode(record.intervalMinutes, forKey: .intervalMinutes)
+        try c.encode(record.enabled, forKey: .enabled)
+        try c.encode(record.createdAt, forKey: .createdAt)
+        try c.encode(record.updatedAt, forKey: .updatedAt)
+        try c.encode(record.lastScanID, forKey: .lastScanID)
+        try c.encode(record.lastScanAt, forKey: .lastScanAt)
+        try c.encode(record.nextScanAt, forKey: .nextScanAt)
+    }
+}
+
+/// `{"items": [...], "next_cursor": "…" | null}`
+struct ListView<Item: Encodable>: Encodable {
+    let items: [Item]
+    let nextCursor: String?
+
+    enum Key: String, CodingKey { case items, nextCursor = "next_cursor" }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Key.self)
+        try c.encode(items, forKey: .items)
+        try c.encode(nextCursor, forKey: .nextCursor)
+    }
+}

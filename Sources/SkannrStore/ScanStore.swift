@@ -1,0 +1,130 @@
+// All SQL of scans on the API side, every statement scoped by the account id (first parameter).
+// "One pending/running scan per target" is the UNIQUE KEY on the generated active_target_id: a
+// second insert fails with a duplicate key (-> StoreError.scanInProgress), whatever the timing.
+import Foundation
+import MariaDB
+import SkannrCore
+
+public struct ScanStore {
+    public let connection: Connection
+
+    public init(connection: Connection) { self.connection = connection }
+
+    /// Newest first, optionally filtered; uses (user_id, target_id, id) or (user_id, status, id).
+    public func list(accountID: Int64, targetID: Int64?, status: ScanStatus?, limit: Int, after: Int64?) throws -> Page<ScanRecord> {
+        var sql = "SELECT \(ScanRecord.columns) FROM scans WHERE user_id = ?"
+        var params: [SQLValue] = [.int(accountID)]
+        if let targetID {
+            sql += " AND target_id = ?"
+            params.append(.int(targetID))
+        }
+        if let status {
+            sql += " AND status = ?"
+            params.append(.text(status.rawValue))
+        }
+        sql += " AND id < ? ORDER BY id DESC LIMIT ?"
+        params += [.int(after ?? Int64.max), .int(Int64(limit + 1))]
+        let rows = try connection.query(sql, params)
+        let records = try rows.prefix(limit).map(ScanRecord.init(row:))
+        let next = rows.count > limit ? records.last.map { Cursor.encode(id: $0.id) } : nil
+        return Page(items: records, nextCursor: next)
+    }
+
+    public func find(accountID: Int64, id: Int64) throws -> ScanRecord? {
+        try connection.queryOne("SELECT \(ScanRecord.columns) FROM scans WHERE user_id = ? AND id = ?",
+                                [.int(accountID), .int(id)]).map(ScanRecord.init(row:))
+    }
+
+    /// A new pending scan of the target. nil when the account has no such target; throws
+    /// StoreError.scanInProgress while it has a pending or running scan. A disabled target can
+    /// still be scanned on demand (enabled only governs the schedule and trigger-all).
+    public func createManual(accountID: Int64, targetID: Int64, now: Date) throws -> ScanRecord? {
+        try connection.transaction { _ in
+            let targets = TargetStore(connection: connection)
+            guard let target = try targets.find(accountID: accountID, id: targetID, forUpdate: true) else { return nil }
+            return try insert(accountID: accountID, target: target, trigger: .manual, now: now)
+        }
+    }
+
+    /// One transaction: a `bulk` scan for every enabled target of the account without an active
+    /// scan. The targets are locked in id order first (FOR UPDATE), so a concurrent manual scan
+    /// either commits first (this insert then hits the unique key: skipped) or waits.
+    public func triggerAll(accountID: Int64, now: Date) throws -> (created: [ScanRecord], skipped: [(targetID: Int64, reason: String)]) {
+        try connection.transaction { db in
+            let rows = try db.query(
+                "SELECT \(TargetRecord.lockColumns) FROM targets t WHERE t.user_id = ? ORDER BY t.id FOR UPDATE", [.int(accountID)])
+            var created: [ScanRecord] = []
+            var skipped: [(targetID: Int64, reason: String)] = []
+            for row in rows {
+                let target = try TargetRecord(row: row)
+                guard target.enabled else {
+                    skipped.append((target.id, "disabled"))
+                    continue
+                }
+                try db.execute("SAVEPOINT bulk_scan")
+                if let scan = try insertUnlessActive(accountID: accountID, target: target, trigger: .bulk, now: now) {
+                    created.append(scan)
+                } else {
+                    try db.execute("ROLLBACK TO SAVEPOINT bulk_scan")
+                    skipped.append((target.id, "scan_in_progress"))
+                }
+            }
+            return (created, skipped)
+        }
+    }
+
+    private func insert(accountID: Int64, target: TargetRecord, trigger: ScanTrigger, now: Date) throws -> ScanRecord {
+        guard let scan = try insertUnlessActive(accountID: accountID, target: target, trigger: trigger, now: now) else {
+            throw StoreError.scanInProgress
+        }
+        return scan
+    }
+
+    /// The new scan, or nil when the unique key on active_target_id refused it (one is active).
+    private func insertUnlessActive(accountID: Int64, target: TargetRecord, trigger: ScanTrigger, now: Date) throws -> ScanRecord? {
+        let spec = ScanSpec(target: target)
+        let params: [SQLValue] = [
+            .int(accountID), .int(target.id), .text(trigger.rawValue), .text(spec.address),
+            .text(spec.addressType), .text(spec.scanProfile.rawValue), .text(spec.ports),
+            .int(Int64(spec.portsPerHost)), .uint(spec.hostsTotal), .date(now),
+        ]
+        guard let id = try Self.insertedID(connection, Self.insertSQL, params) else { return nil }
+        guard let scan = try find(accountID: accountID, id: id) else {
+            throw MariaDBError.client("inserted scan \(id) not found")
+        }
+        return scan
+    }
+
+    static let insertSQL = """
+        INSERT INTO scans (user_id, target_id, status, trigger_kind, address, address_type, scan_profile, ports,
+            ports_per_host, hosts_total, created_at)
+        VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    /// The id of the inserted row, or nil on a duplicate key.
+    static func insertedID(_ connection: Connection, _ sql: String, _ params: [SQLValue]) throws -> Int64? {
+        do {
+            return Int64(try connection.execute(sql, params).lastInsertID)
+        } catch let error where error.isDuplicateKey {
+            return nil
+        }
+    }
+
+    public enum CancelOutcome: Sendable, Equatable {
+        case cancelled(ScanRecord)
+        case alreadyFinished(ScanRecord)
+        case notFound
+    }
+
+    /// pending -> cancelled at once; running -> cancelled with cancel_requested = 1 (the runner
+    /// sees it; its writes are fenced on status = 'running' and find nothing); finished -> as is.
+    public func cancel(accountID: Int64, id: Int64, now: Date) throws -> CancelOutcome {
+        // MariaDB evaluates SET left to right with updated values: cancel_requested reads the old status.
+        let result = try connection.execute("""
+            UPDATE scans SET cancel_requested = (status = 'running'), status = 'cancelled', finished_at = ?
+            WHERE user_id = ? AND id = ? AND status IN ('pending', 'running')
+            """, [.date(now), .int(accountID), .int(id)])
+        guard let scan = try find(accountID: accountID, id: id) else { return .notFound }
+        return result.affectedRows > 0 ? .cancelled(scan) : .alreadyFinished(scan)
+    }
+}

@@ -1,0 +1,99 @@
+// All SQL of targets, every statement scoped by the account id (first parameter). Create and
+// update lock the user row (SELECT plan ... FOR UPDATE) so the plan read and the target count are
+// race-free: two concurrent creates on a 3-target plan cannot both pass the count check.
+import Foundation
+import MariaDB
+import SkannrCore
+
+public struct TargetStore {
+    public let connection: Connection
+
+    public init(connection: Connection) { self.connection = connection }
+
+    /// next_scan_at for a target: now + interval when enabled and scheduled, else nil.
+    public static func nextScanAt(enabled: Bool, intervalMinutes: Int?, now: Date) -> Date? {
+        guard enabled, let interval = intervalMinutes else { return nil }
+        return now.addingTimeInterval(Double(interval) * 60)
+    }
+
+    /// Newest first; `after` is the last id of the previous page.
+    public func list(accountID: Int64, limit: Int, after: Int64?) throws -> Page<TargetRecord> {
+        let rows = try connection.query(
+            "SELECT \(TargetRecord.columns) FROM targets t WHERE t.user_id = ? AND t.id < ? ORDER BY t.id DESC LIMIT ?",
+            [.int(accountID), .int(after ?? Int64.max), .int(Int64(limit + 1))])
+        let records = try rows.prefix(limit).map(TargetRecord.init(row:))
+        let next = rows.count > limit ? records.last.map { Cursor.encode(id: $0.id) } : nil
+        return Page(items: records, nextCursor: next)
+    }
+
+    /// `forUpdate` locks the row (inside a transaction) and leaves last_scan_id/last_scan_at nil.
+    public func find(accountID: Int64, id: Int64, forUpdate: Bool = false) throws -> TargetRecord? {
+        let sql = forUpdate
+            ? "SELECT \(TargetRecord.lockColumns) FROM targets t WHERE t.user_id = ? AND t.id = ? FOR UPDATE"
+            : "SELECT \(TargetRecord.columns) FROM targets t WHERE t.user_id = ? AND t.id = ?"
+        return try connection.queryOne(sql,
+            [.int(accountID), .int(id)]).map(TargetRecord.init(row:))
+    }
+
+    /// The account's plan from the users table, locking the row for the rest of the transaction.
+    public func lockedPlan(accountID: Int64) throws -> Plan {
+        guard let row = try connection.queryOne("SELECT plan FROM users WHERE id = ? FOR UPDATE", [.int(accountID)]) else {
+            throw StoreError.accountNotFound
+        }
+        return Plan(rawValue: try row.string("plan")) ?? .free
+    }
+
+    /// Inserts a target. `check(plan, existingTargets)` runs inside the transaction with the user
+    /// row locked and throws to refuse (plan limits). Throws StoreError.duplicateAddress.
+    public func create(accountID: Int64, _ target: NewTarget, now: Date,
+                       check: (Plan, Int) throws -> Void) throws -> TargetRecord {
+        try connection.transaction { db in
+            let plan = try lockedPlan(accountID: accountID)
+            let count = try db.queryOne("SELECT COUNT(*) AS n FROM targets WHERE user_id = ?", [.int(accountID)])?.int("n") ?? 0
+            try check(plan, Int(count))
+            let params: [SQLValue] = [
+                .int(accountID), .text(target.address.normalized), .text(target.address.type),
+                .uint(target.address.addressCount), SQLValue(target.label), .text(target.scanProfile.rawValue),
+                SQLValue(target.ports?.description), SQLValue(target.intervalMinutes), SQLValue(target.enabled),
+                .date(now), .date(now),
+                SQLValue(Self.nextScanAt(enabled: target.enabled, intervalMinutes: target.intervalMinutes, now: now)),
+            ]
+            guard let id = try ScanStore.insertedID(db, Self.insertSQL, params) else { throw StoreError.duplicateAddress }
+            guard let created = try find(accountID: accountID, id: id) else {
+                throw MariaDBError.client("inserted target \(id) not found")
+            }
+            return created
+        }
+    }
+
+    static let insertSQL = """
+        INSERT INTO targets (user_id, address, address_type, address_count, label, scan_profile, ports,
+            interval_minutes, enabled, created_at, updated_at, next_scan_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    /// Applies `change(current, plan)` (which validates and may throw) to the target, locked.
+    /// Returns nil when the account has no such target.
+    public func update(accountID: Int64, id: Int64, now: Date,
+                       change: (TargetRecord, Plan) throws -> TargetSettings) throws -> TargetRecord? {
+        try connection.transaction { db in
+            let plan = try lockedPlan(accountID: accountID)
+            guard let current = try find(accountID: accountID, id: id, forUpdate: true) else { return nil }
+            let new = try change(current, plan)
+            try db.execute("""
+                UPDATE targets SET label = ?, scan_profile = ?, ports = ?, interval_minutes = ?, enabled = ?,
+                    next_scan_at = ?, updated_at = ? WHERE user_id = ? AND id = ?
+                """, [
+                    SQLValue(new.label), .text(new.scanProfile.rawValue), SQLValue(new.ports), SQLValue(new.intervalMinutes),
+                    SQLValue(new.enabled), SQLValue(new.nextScanAt), .date(now), .int(accountID), .int(id),
+                ])
+            return try find(accountID: accountID, id: id)
+        }
+    }
+
+    /// Deletes the target; foreign keys cascade to its scans, scan_hosts, port_results,
+    /// tls_certificates and alerts. False when the account has no such target.
+    public func delete(accountID: Int64, id: Int64) throws -> Bool {
+        try connection.execute("DELETE FROM targets WHERE user_id = ? AND id = ?", [.int(accountID), .int(id)]).affectedRows > 0
+    }
+}
