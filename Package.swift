@@ -41,6 +41,7 @@ let package = Package(
         .target(name: "SkannrAPI", dependencies: ["FastCGI", "SkannrStore", "SkannrCore", "SkannrCrypto", "Billing", logging]),
         .executableTarget(name: "skannr-api", dependencies: ["SkannrAPI", "FastCGI", "SkannrStore", argumentParser, logging]),
         .executableTarget(name: "skannr-scanner", dependencies: ["ScanRunner", argumentParser, logging]),
+        .executableTarget(name: "scan-bench", dependencies: ["ScanEngine"]),   // scripts/bench-scan
 
         .target(name: "TestSupport", dependencies: ["HTTPClient", "MariaDB"], path: "Tests/TestSupport"),
         .testTarget(name: "SkannrCoreTests", dependencies: ["SkannrCore"]),
