@@ -5,7 +5,8 @@ import ScanEngine
 import Glibc
 
 func fail(_ message: String) -> Never {
-    fputs("scan-bench: \(message)\n", stderr)
+    let line = "scan-bench: \(message)\n"
+    _ = line.withCString { write(2, $0, strlen($0)) }
     exit(2)
 }
 
@@ -21,7 +22,7 @@ func parsePorts(_ spec: String) -> [UInt16] {
 }
 
 var args = Array(CommandLine.arguments.dropFirst())
-func option(_ name: String) -> Int? {
+@MainActor func option(_ name: String) -> Int? {
     guard let i = args.firstIndex(of: name), i + 1 < args.count, let value = Int(args[i + 1]) else { return nil }
     args.removeSubrange(i...(i + 1))
     return value
