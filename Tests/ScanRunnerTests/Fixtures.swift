@@ -84,7 +84,7 @@ final class Listener: @unchecked Sendable {
     private let lock = NSLock()
     private var closed = false
 
-    init(address: String = "127.0.0.1") throws {
+    init(address: String = "127.0.0.1", port requested: UInt16 = 0) throws {
         let v6 = address.contains(":")
         let fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket failed") }
@@ -93,16 +93,20 @@ final class Listener: @unchecked Sendable {
         if v6 {
             var sin6 = sockaddr_in6()
             sin6.sin6_family = sa_family_t(AF_INET6)
+            sin6.sin6_port = requested.bigEndian
             inet_pton(AF_INET6, address, &sin6.sin6_addr)
             withUnsafeMutableBytes(of: &storage) { raw in withUnsafeBytes(of: sin6) { raw.copyMemory(from: $0) } }
             len = socklen_t(MemoryLayout<sockaddr_in6>.size)
         } else {
             var sin = sockaddr_in()
             sin.sin_family = sa_family_t(AF_INET)
+            sin.sin_port = requested.bigEndian
             inet_pton(AF_INET, address, &sin.sin_addr)
             withUnsafeMutableBytes(of: &storage) { raw in withUnsafeBytes(of: sin) { raw.copyMemory(from: $0) } }
             len = socklen_t(MemoryLayout<sockaddr_in>.size)
         }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         let ok = withUnsafePointer(to: &storage) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && listen(fd, 128) == 0 }
         }
