@@ -99,7 +99,7 @@ struct ExecutionTests {
         #expect(try fixture.int("SELECT COUNT(*) AS n FROM scan_hosts") == 0)
     }
 
-    @Test("a resolved address the policy refuses is recorded down with a note while the allowed ones are scanned")
+    @Test("resolved addresses the policy refuses are kept out of the sweep and listed as refused; 0.0.0.0 is never scanned")
     func mixedResolution() throws {
         let plan = try HostPlan.make(addressType: "domain", address: "mixed.example", allowPrivate: false,
                                      resolve: { _ in ["8.8.8.8", "10.0.0.1", "::1"] })
