@@ -42,6 +42,7 @@ let package = Package(
         .target(name: "SkannrAPI", dependencies: ["FastCGI", "MariaDB", "SkannrStore", "SkannrCore", "SkannrCrypto", "Billing", "Observability", logging]),
         .executableTarget(name: "skannr-api", dependencies: ["SkannrAPI", "FastCGI", "MariaDB", "SkannrStore", "Observability", argumentParser, logging]),
         .executableTarget(name: "skannr-scanner", dependencies: ["ScanRunner", "Observability", argumentParser, logging]),
+        .executableTarget(name: "scan-bench", dependencies: ["ScanEngine"]),   // scripts/bench-scan
 
         .target(name: "TestSupport", dependencies: ["HTTPClient", "MariaDB"], path: "Tests/TestSupport"),
         .testTarget(name: "SkannrCoreTests", dependencies: ["SkannrCore"]),

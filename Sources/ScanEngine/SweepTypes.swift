@@ -1,0 +1,114 @@
+// The values a sweep takes and returns: hosts, configuration, progress and per-host results.
+// Trap: ScanHost only accepts numeric addresses (names go through Resolver first), so a sweep never resolves.
+import Glibc
+
+/// The state of one TCP port, as the API contract defines it.
+public enum PortState: String, Sendable, Hashable {
+    /// The TCP handshake completed.
+    case open
+    /// The host answered with a reset (ECONNREFUSED).
+    case closed
+    /// No answer within the timeout after retries, or an ICMP unreachable.
+    case filtered
+}
+
+/// One address to sweep: a numeric IPv4 or IPv6 address, kept in canonical text form.
+public struct ScanHost: Sendable, Hashable, CustomStringConvertible {
+    public let address: String
+
+    /// Fails unless `address` is a numeric IPv4 or IPv6 address (no names, no ports, no zone ids).
+    public init?(address: String) {
+        guard let parsed = SocketAddress(numeric: address, port: 0) else { return nil }
+        self.address = parsed.host
+    }
+
+    public var isIPv6: Bool { address.contains(":") }
+    public var description: String { address }
+}
+
+/// How a sweep behaves. Every setting has a default that saturates this kind of machine.
+public struct SweepConfig: Sendable {
+    /// Probes (sockets) in flight across all worker threads; capped by RLIMIT_NOFILE, which the sweep raises.
+    public var maxInFlight: Int = 4096
+    /// How long the first probe of a port waits for an answer before the host's answers teach it better.
+    public var probeTimeout: Duration = .milliseconds(1000)
+    /// Floor of the adaptive timeout learnt from a host's round-trip times.
+    public var minProbeTimeout: Duration = .milliseconds(250)
+    /// How many times an unanswered probe is retried (a retry waits at most half of `probeTimeout`).
+    public var retries: Int = 1
+    /// Politeness: probes per second to one host (nil = unlimited).
+    public var probesPerSecondPerHost: Int? = nil
+    /// Politeness: probes per second for the whole sweep (nil = unlimited).
+    public var probesPerSecond: Int? = nil
+    /// How often the progress callback runs (and, at most, how long cancellation goes unnoticed).
+    public var progressInterval: Duration = .seconds(1)
+    /// Worker threads, each with its own epoll instance; the ports are shared out in chunks.
+    public var workers: Int = SweepConfig.defaultWorkers
+
+    public init() {}
+
+    public static var defaultWorkers: Int {
+        let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        return max(1, min(cores, 4))
+    }
+}
+
+/// Progress of a running sweep; `fraction` is 0...1 of the probes expected.
+public struct SweepProgress: Sendable, Equatable {
+    public let portsDone: Int
+    public let portsTotal: Int
+    public var fraction: Double {
+        portsTotal <= 0 ? 1 : min(1, Double(portsDone) / Double(portsTotal))
+    }
+    public var percent: Int { Int((fraction * 100).rounded(.down)) }
+}
+
+public enum HostState: String, Sendable {
+    /// At least one port answered (open or closed).
+    case up
+    case down
+}
+
+/// What one host answered: open and filtered ports listed, closed ones counted.
+public struct HostSweepResult: Sendable, Equatable {
+    public let host: ScanHost
+    public let openPorts: [UInt16]
+    public let filteredPorts: [UInt16]
+    public let closedCount: Int
+
+    public var filteredCount: Int { filteredPorts.count }
+    public var state: HostState { openPorts.isEmpty && closedCount == 0 ? .down : .up }
+
+    public func state(of port: UInt16) -> PortState {
+        if openPorts.contains(port) { return .open }
+        if filteredPorts.contains(port) { return .filtered }
+        return .closed
+    }
+}
+
+public struct SweepResult: Sendable {
+    /// One entry per host, in the order the hosts sequence produced them.
+    public let hosts: [HostSweepResult]
+    public let probesSent: Int
+    public let retriesSent: Int
+    /// True when `isCancelled` stopped the sweep: the results are then partial.
+    public let cancelled: Bool
+    public let elapsed: Duration
+}
+
+/// An error that stopped a sweep before it could run.
+public struct ScanEngineError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let code: String
+    public let message: String
+
+    init(_ code: String, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    static func errno(_ code: String, _ call: String, _ err: Int32) -> ScanEngineError {
+        ScanEngineError(code, "\(call): \(String(cString: strerror(err)))")
+    }
+
+    public var description: String { "\(code): \(message)" }
+}

@@ -1,0 +1,338 @@
+// One sweep thread: its own epoll instance, a table of probe slots, a deadline heap and a retry queue.
+// Traps: close every fd on every path (cancel included); a slot's generation guards against stale events.
+import Glibc
+internal import COpenSSL
+
+final class SweepWorker: @unchecked Sendable {
+    struct Slot {
+        var fd: Int32 = -1
+        var generation: UInt32 = 0
+        var hostIndex = 0
+        var port: UInt16 = 0
+        var attempt = 0
+        var sentAt: UInt64 = 0
+    }
+
+    struct Pending {
+        let hostIndex: Int
+        let port: UInt16
+        let attempt: Int
+        var deferrals = 0
+    }
+
+    struct HostTally {
+        var address: SocketAddress
+        var rtt = RTTEstimator()
+        var open: [UInt16] = []
+        var filtered: [UInt16] = []
+        var closed = 0
+    }
+
+    private let epfd: Int32
+    private let capacity: Int
+    private let ports: [UInt16]
+    private let source: WorkSource
+    private let politeness: Politeness
+    private let counters: SweepCounters
+    private let policy: RetryPolicy
+
+    private var slots: [Slot]
+    private var freeSlots: [Int32]
+    private var inFlight = 0
+    private var deadlines = DeadlineQueue()
+    private var retryQueue: [Pending] = []
+    private var retryHead = 0
+    private var chunk: WorkChunk?
+    private var chunkCursor = 0
+    private var sourceDry = false
+    private var pausedUntil: UInt64 = 0
+    private var unreportedDone = 0
+    private var budgetSpent = false
+
+    private(set) var tallies: [Int: HostTally] = [:]
+    private(set) var probesSent = 0
+    private(set) var retriesSent = 0
+
+    init(capacity: Int, ports: [UInt16], source: WorkSource, politeness: Politeness,
+         counters: SweepCounters, policy: RetryPolicy) throws {
+        let fd = epoll_create1(Int32(EPOLL_CLOEXEC))
+        guard fd >= 0 else { throw ScanEngineError.errno("epoll_failed", "epoll_create1", errno) }
+        self.epfd = fd
+        self.capacity = max(1, capacity)
+        self.ports = ports
+        self.source = source
+        self.politeness = politeness
+        self.counters = counters
+        self.policy = policy
+        self.slots = Array(repeating: Slot(), count: self.capacity)
+        self.freeSlots = (0..<Int32(self.capacity)).reversed()
+    }
+
+    deinit {
+        for slot in slots where slot.fd >= 0 { close(slot.fd) }
+        close(epfd)
+    }
+
+    // MARK: the loop
+
+    func run() {
+        let maxEvents: Int32 = 1024
+        var events = [epoll_event](repeating: epoll_event(), count: Int(maxEvents))
+        var expired: [DeadlineQueue.Entry] = []
+        while !counters.cancelled.load(ordering: .relaxed) {
+            var now = MonotonicClock.now()
+            expired.removeAll(keepingCapacity: true)
+            deadlines.popExpired(now: now, into: &expired)
+            for entry in expired { expire(entry) }
+            let politeWait = fill(now: now)
+            if inFlight == 0 && !hasWork { break }
+            flushDone()
+
+            now = MonotonicClock.now()
+            var wait: UInt64 = 50_000_000   // cap: keeps cancellation noticed quickly
+            if let next = deadlines.nextDeadline { wait = min(wait, next > now ? next - now : 0) }
+            if politeWait > 0 { wait = min(wait, politeWait) }
+            if pausedUntil > now { wait = min(wait, pausedUntil - now) }
+            if budgetSpent { wait = 0 }
+            let timeoutMs = Int32((wait + 999_999) / 1_000_000)
+            let n = epoll_wait(epfd, &events, maxEvents, timeoutMs)
+            guard n > 0 else { continue }
+            now = MonotonicClock.now()
+            for i in 0..<Int(n) {
+                let tag = events[i].data.u64
+                complete(slot: Int(tag & 0xffff_ffff), generation: UInt32(tag >> 32), now: now)
+            }
+        }
+        flushDone()
+        closeAll()
+    }
+
+    private var hasWork: Bool {
+        retryHead < retryQueue.count || chunk != nil || !sourceDry
+    }
+
+    private func flushDone() {
+        guard unreportedDone > 0 else { return }
+        counters.portsDone.add(unreportedDone, ordering: .relaxed)
+        unreportedDone = 0
+    }
+
+    // MARK: sending
+
+    /// Starts probes until the slots are full or the work (or the politeness budget) runs out.
+    /// Returns how long politeness asks to wait (0 = not waiting on it).
+    private func fill(now: UInt64) -> UInt64 {
+        budgetSpent = false
+        guard now >= pausedUntil else { return 0 }
+        var budget = 4096   // back to the loop regularly: cancel checks, counters, deadlines
+        while inFlight < capacity {
+            guard budget > 0 else {
+                budgetSpent = true
+                return 0
+            }
+            budget -= 1
+            guard let next = peekPending() else { return 0 }
+            if politeness.isLimited {
+                let grant = politeness.take(host: next.hostIndex, want: 1, now: now)
+                if grant.granted == 0 { return grant.wait }
+            }
+            consumePending()
+            if !launch(next, now: now) { return 0 }
+        }
+        return 0
+    }
+
+    private func peekPending() -> Pending? {
+        if retryHead < retryQueue.count { return retryQueue[retryHead] }
+        while true {
+            if let c = chunk, chunkCursor < c.ports.upperBound {
+                return Pending(hostIndex: c.hostIndex, port: ports[chunkCursor], attempt: 0)
+            }
+            chunk = nil
+            guard !sourceDry, let c = source.next() else {
+                sourceDry = true
+                return nil
+            }
+            if tallies[c.hostIndex] == nil { tallies[c.hostIndex] = HostTally(address: c.address) }
+            chunk = c
+            chunkCursor = c.ports.lowerBound
+        }
+    }
+
+    private func consumePending() {
+        if retryHead < retryQueue.count {
+            retryHead += 1
+            if retryHead == retryQueue.count {
+                retryQueue.removeAll(keepingCapacity: true)
+                retryHead = 0
+            }
+        } else {
+            chunkCursor += 1
+        }
+    }
+
+    /// Opens the socket and starts connect(). Returns false when a local resource ran out (pause).
+    private func launch(_ probe: Pending, now: UInt64) -> Bool {
+        guard var address = tallies[probe.hostIndex]?.address else { return true }
+        address.port = probe.port
+        let fd = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else {
+            deferProbe(probe, now: now)
+            return false
+        }
+        probesSent += 1
+        if probe.attempt > 0 { retriesSent += 1 }
+        var rc = address.withSockaddr { connect(fd, $0, $1) }
+        var err: Int32 = rc == 0 ? 0 : errno
+        if err == EINPROGRESS {
+            // On loopback the handshake (or the reset) has usually happened already: a second connect()
+            // reports it (EISCONN / ECONNREFUSED) and saves the epoll round trip; EALREADY = still waiting.
+            rc = address.withSockaddr { connect(fd, $0, $1) }
+            err = rc == 0 ? 0 : errno
+            if err == EISCONN { err = 0 }
+        }
+        if err == EINPROGRESS || err == EALREADY {
+            return register(fd: fd, probe: probe, now: now)
+        }
+        let verdict = ConnectVerdict(errno: err)
+        if verdict == .localResource {
+            close(fd)
+            deferProbe(probe, now: now)
+            return false
+        }
+        finish(fd: fd, hostIndex: probe.hostIndex, port: probe.port, verdict: verdict, rtt: MonotonicClock.now() &- now)
+        return true
+    }
+
+    private func register(fd: Int32, probe: Pending, now: UInt64) -> Bool {
+        guard let slotIndex = freeSlots.popLast() else {
+            close(fd)
+            deferProbe(probe, now: now)
+            return false
+        }
+        var slot = slots[Int(slotIndex)]
+        slot.fd = fd
+        slot.generation &+= 1
+        slot.hostIndex = probe.hostIndex
+        slot.port = probe.port
+        slot.attempt = probe.attempt
+        slot.sentAt = now
+        var event = epoll_event()
+        event.events = EPOLLOUT.rawValue | EPOLLERR.rawValue | EPOLLHUP.rawValue
+        event.data.u64 = UInt64(slot.generation) << 32 | UInt64(UInt32(slotIndex))
+        guard epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &event) == 0 else {
+            close(fd)
+            freeSlots.append(slotIndex)
+            deferProbe(probe, now: now)
+            return false
+        }
+        slots[Int(slotIndex)] = slot
+        inFlight += 1
+        let rtt = tallies[probe.hostIndex]?.rtt ?? RTTEstimator()
+        let timeout = policy.timeoutFor(attempt: probe.attempt, host: rtt)
+        deadlines.schedule(slot: slotIndex, generation: slot.generation, deadline: now + timeout)
+        return true
+    }
+
+    /// Our side ran out of fds or ephemeral ports: put the probe back and pause briefly.
+    private func deferProbe(_ probe: Pending, now: UInt64) {
+        var again = probe
+        again.deferrals += 1
+        guard again.deferrals <= 200 else {
+            record(hostIndex: probe.hostIndex, port: probe.port, state: .filtered)
+            return
+        }
+        retryQueue.insert(again, at: retryHead)
+        pausedUntil = now + 5_000_000
+    }
+
+    // MARK: answers and timeouts
+
+    private func complete(slot index: Int, generation: UInt32, now: UInt64) {
+        guard index < slots.count else { return }
+        let slot = slots[index]
+        guard slot.fd >= 0, slot.generation == generation else { return }
+        var err: Int32 = 0
+        var len = socklen_t(MemoryLayout<Int32>.size)
+        if getsockopt(slot.fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 { err = errno }
+        release(index)
+        let verdict = ConnectVerdict(errno: err)
+        if verdict == .localResource {
+            close(slot.fd)
+            deferProbe(Pending(hostIndex: slot.hostIndex, port: slot.port, attempt: slot.attempt), now: now)
+            return
+        }
+        finish(fd: slot.fd, hostIndex: slot.hostIndex, port: slot.port, verdict: verdict, rtt: now &- slot.sentAt)
+    }
+
+    private func expire(_ entry: DeadlineQueue.Entry) {
+        let index = Int(entry.slot)
+        let slot = slots[index]
+        guard slot.fd >= 0, slot.generation == entry.generation else { return }
+        release(index)
+        close(slot.fd)
+        let rtt = tallies[slot.hostIndex]?.rtt ?? RTTEstimator()
+        switch policy.onTimeout(attempt: slot.attempt, host: rtt) {
+        case .retry:
+            retryQueue.append(Pending(hostIndex: slot.hostIndex, port: slot.port, attempt: slot.attempt + 1))
+        case .filtered:
+            record(hostIndex: slot.hostIndex, port: slot.port, state: .filtered)
+        }
+    }
+
+    private func release(_ index: Int) {
+        slots[index].fd = -1
+        freeSlots.append(Int32(index))
+        inFlight -= 1
+    }
+
+    /// Classifies, closes and records one answered probe.
+    private func finish(fd: Int32, hostIndex: Int, port: UInt16, verdict: ConnectVerdict, rtt: UInt64) {
+        var state: PortState
+        switch verdict {
+        case .open: state = isSelfConnect(fd: fd, port: port, hostIndex: hostIndex) ? .closed : .open
+        case .closed: state = .closed
+        case .filtered, .localResource: state = .filtered
+        }
+        if verdict == .open {
+            // RST instead of FIN: no TIME_WAIT left behind for every open port we touch.
+            var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+            setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        }
+        close(fd)
+        if verdict == .open || verdict == .closed { tallies[hostIndex]?.rtt.add(sample: rtt) }
+        record(hostIndex: hostIndex, port: port, state: state)
+    }
+
+    /// The self-connect trap: a local destination port inside the ephemeral range can be "connected" to
+    /// the socket itself (same address, same port on both ends). nmap does not report these; neither do we.
+    private func isSelfConnect(fd: Int32, port: UInt16, hostIndex: Int) -> Bool {
+        var storage = sockaddr_storage()
+        var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let ok = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) == 0 }
+        }
+        guard ok, let local = withUnsafeBytes(of: storage, { raw in
+            raw.baseAddress.flatMap { SocketAddress(raw: $0, length: len) }
+        }) else { return false }
+        guard let remote = tallies[hostIndex]?.address else { return false }
+        return local.port == port && local.addressBytes == remote.addressBytes
+    }
+
+    private func record(hostIndex: Int, port: UInt16, state: PortState) {
+        switch state {
+        case .open: tallies[hostIndex]?.open.append(port)
+        case .filtered: tallies[hostIndex]?.filtered.append(port)
+        case .closed: tallies[hostIndex]?.closed += 1
+        }
+        unreportedDone += 1
+    }
+
+    private func closeAll() {
+        for i in slots.indices where slots[i].fd >= 0 {
+            close(slots[i].fd)
+            slots[i].fd = -1
+        }
+        inFlight = 0
+    }
+}

@@ -1,0 +1,113 @@
+// Turns a scan's address into the hosts to sweep, at scan time: an IP is itself, a domain resolves
+// to its A and AAAA addresses (each a host, the name kept as hostname), a CIDR range is walked LAZILY.
+// Every address is re-checked with AddressPolicy: a name resolving to 10.0.0.1 is not scanned unless
+// private targets are allowed — this is what keeps the scanner off internal networks.
+import Foundation
+import ScanEngine
+import SkannrCore
+import Synchronization
+
+/// Counts CIDR addresses the policy skipped; shared with the sweep's worker threads.
+final class SkipCounter: Sendable {
+    private let value = Atomic<Int>(0)
+    func increment() { value.add(1, ordering: .relaxed) }
+    var count: Int { value.load(ordering: .relaxed) }
+}
+
+struct HostPlan {
+    enum Hosts {
+        /// IP and domain targets: a short list.
+        case list([ScanHost])
+        /// CIDR targets: a lazy walk; `count` addresses in all (before the policy filter).
+        case range(CIDRBlock, count: Int)
+    }
+
+    let hosts: Hosts
+    /// The domain for domain targets (hostname of each host, SNI of TLS probes).
+    let hostname: String?
+    /// Addresses of an IP/domain target that the policy refused: recorded as down, not scanned.
+    let refused: [String]
+    let skipped = SkipCounter()
+    let allowPrivate: Bool
+
+    /// Expected host count for progress.
+    var expectedHosts: Int {
+        switch hosts {
+        case .list(let list): list.count
+        case .range(_, let count): count
+        }
+    }
+
+    /// The lazily filtered sequence handed to the sweep.
+    func sequence() -> AnySequence<ScanHost> {
+        switch hosts {
+        case .list(let list):
+            return AnySequence(list)
+        case .range(let block, _):
+            let allow = allowPrivate
+            let skipped = self.skipped
+            return AnySequence(block.hosts.lazy.compactMap { address -> ScanHost? in
+                let text = address.description
+                guard AddressPolicy.isAllowed(numericAddress: text, allowPrivate: allow) else {
+                    skipped.increment()
+                    return nil
+                }
+                return ScanHost(address: text)
+            })
+        }
+    }
+
+    /// Resolves (blocking for domains). Throws notAllowed when no address may be scanned.
+    static func make(addressType: String, address: String, allowPrivate: Bool,
+                     resolve: (String) throws -> [String] = Resolver.resolve) throws -> HostPlan {
+        switch addressType {
+        case "cidr":
+            guard let block = try? CIDRBlock.parse(address) else {
+                throw RunnerError(.invalidScan, "\(address) is not a CIDR range")
+            }
+            let count = Int(clamping: block.addressCount)
+            return HostPlan(hosts: .range(block, count: count), hostname: nil, refused: [], allowPrivate: allowPrivate)
+        case "domain":
+            let addresses: [String]
+            do { addresses = try resolve(address) } catch {
+                throw RunnerError(.resolveFailed, "\(address) could not be resolved (\(error))")
+            }
+            return try fromAddresses(addresses, hostname: address, allowPrivate: allowPrivate)
+        case "ip":
+            return try fromAddresses([address], hostname: nil, allowPrivate: allowPrivate)
+        default:
+            throw RunnerError(.invalidScan, "unknown address type \(addressType)")
+        }
+    }
+
+    private static func fromAddresses(_ addresses: [String], hostname: String?, allowPrivate: Bool) throws -> HostPlan {
+        var allowed: [ScanHost] = []
+        var refused: [String] = []
+        for text in addresses {
+            if AddressPolicy.isAllowed(numericAddress: text, allowPrivate: allowPrivate), let host = ScanHost(address: text) {
+                allowed.append(host)
+            } else {
+                refused.append(text)
+            }
+        }
+        guard !allowed.isEmpty else {
+            let what = hostname.map { "\($0) resolves only to" } ?? "the target is"
+            throw RunnerError(.notAllowed,
+                "\(what) addresses that may not be scanned (private, loopback or reserved): \(refused.joined(separator: ", "))")
+        }
+        return HostPlan(hosts: .list(allowed), hostname: hostname, refused: refused, allowPrivate: allowPrivate)
+    }
+}
+
+extension HostPlan {
+    /// True when every host is a loopback address: our own machine, no politeness needed.
+    var isLoopbackOnly: Bool {
+        switch hosts {
+        case .list(let list):
+            return list.allSatisfy { (try? IPAddress.parse($0.address))?.restriction() == .loopback }
+        case .range(let block, _):
+            let minimumPrefix = block.isIPv6 ? 128 : 8
+            return block.network.restriction() == .loopback && block.prefixLength >= minimumPrefix
+        }
+    }
+}

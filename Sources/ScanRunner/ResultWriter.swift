@@ -1,0 +1,152 @@
+// Writes a completed scan in ONE transaction, fenced by the lease and idempotent:
+//  1. lock the scan row (FOR UPDATE) and check lease_owner + status = running (else leaseLost, nothing written);
+//  2. delete this scan's scan_hosts/port_results (tls_certificates cascade): a re-run starts clean;
+//  3. insert scan_hosts, port_results (open ports, service names), tls_certificates;
+//  4. diff against the previous completed scan of the target → alerts (INSERT IGNORE on
+//     UNIQUE(target_id, dedupe_key));
+//  5. ProgressHook.scanCompleted (XP, INSERT IGNORE);
+//  6. scans → completed (fenced again), targets → last_scan_id/last_scan_at.
+// Trap: SkannrCore.TLSFacts (diff input) and ScanEngine.TLSFacts (probe output) share a name.
+import Foundation
+import MariaDB
+import ScanEngine
+import SkannrCore
+
+public struct WriteSummary: Sendable, Equatable {
+    public let hosts: Int
+    public let hostsUp: Int
+    public let openPorts: Int
+    public let tlsCertificates: Int
+    public let alerts: Int
+}
+
+struct ResultWriter {
+    var diff = ScanDiff()
+    static let rowsPerInsert = 200
+
+    func write(_ outcome: ScanOutcome, scan: ClaimedScan, connection: Connection, now: Date) throws -> WriteSummary {
+        try connection.transaction { db in
+            let locked = try db.queryOne("SELECT status, lease_owner FROM scans WHERE id = ? FOR UPDATE", [.int(scan.id)])
+            guard let locked, try locked.string("status") == "running", try locked.optionalString("lease_owner") == scan.leaseOwner else {
+                throw RunnerError(.leaseLost, "scan \(scan.id) is no longer held by \(scan.leaseOwner)")
+            }
+            try db.execute("DELETE FROM port_results WHERE scan_id = ?", [.int(scan.id)])
+            try db.execute("DELETE FROM scan_hosts WHERE scan_id = ?", [.int(scan.id)])
+            try insertHosts(outcome.hosts, scanID: scan.id, db)
+            let portIDs = try insertPorts(outcome.hosts, scanID: scan.id, db)
+            let certificates = try insertCertificates(outcome.tls, portIDs: portIDs, scanID: scan.id, db)
+            let alerts = try insertAlerts(outcome, scan: scan, db, now: now)
+            try ProgressHook.scanCompleted(connection: db, accountID: scan.userID, scanID: scan.id, now: now)
+            let scanned = outcome.scannedHosts
+            let done = try db.execute("""
+                UPDATE scans SET status = 'completed', finished_at = ?, open_ports = ?, progress = 100, hosts_done = ?,
+                    hosts_total = ?, error = ?, lease_owner = NULL, lease_expires_at = NULL
+                \(LeaseFence.fence)
+                """, [.date(now), .int(Int64(outcome.openPortCount)), .int(Int64(scanned.count)), .int(Int64(outcome.hosts.count)),
+                      SQLValue(outcome.remark.map { String($0.prefix(1000)) }), .int(scan.id), .text(scan.leaseOwner)])
+            guard done.affectedRows > 0 else { throw RunnerError(.leaseLost, "scan \(scan.id) changed during the write") }
+            try db.execute("""
+                UPDATE targets SET last_scan_id = ?, last_scan_at = ? WHERE id = ? AND (last_scan_id IS NULL OR last_scan_id <= ?)
+                """, [.int(scan.id), .date(now), .int(scan.targetID), .int(scan.id)])
+            return WriteSummary(hosts: outcome.hosts.count, hostsUp: scanned.filter(\.up).count, openPorts: outcome.openPortCount,
+                                tlsCertificates: certificates, alerts: alerts)
+        }
+    }
+
+    private func insertHosts(_ hosts: [HostOutcome], scanID: Int64, _ db: Connection) throws {
+        try insertRows(db, "INSERT INTO scan_hosts (scan_id, host, host_key, hostname, state, open_count, closed_count, filtered_count, note) VALUES ",
+                       placeholders: "(?, ?, ?, ?, ?, ?, ?, ?, ?)", hosts) { host in
+            [.int(scanID), .text(host.host), .blob(host.hostKey), SQLValue(host.hostname), .text(host.up ? "up" : "down"),
+             .int(Int64(host.openPorts.count)), .int(Int64(host.closedCount)), .int(Int64(host.filteredCount)), SQLValue(host.note)]
+        }
+    }
+
+    /// Inserts one row per open port; returns their ids by (host, port) for the TLS rows.
+    private func insertPorts(_ hosts: [HostOutcome], scanID: Int64, _ db: Connection) throws -> [HostPort: Int64] {
+        let ports = hosts.flatMap { host in host.openPorts.map { (host, $0) } }
+        try insertRows(db, "INSERT INTO port_results (scan_id, host, host_key, port, state, service) VALUES ",
+                       placeholders: "(?, ?, ?, ?, 'open', ?)", ports) { host, port in
+            [.int(scanID), .text(host.host), .blob(host.hostKey), .int(Int64(port)), SQLValue(PortCatalog.serviceName(for: port))]
+        }
+        var ids: [HostPort: Int64] = [:]
+        guard !ports.isEmpty else { return ids }
+        for row in try db.query("SELECT id, host, port FROM port_results WHERE scan_id = ?", [.int(scanID)]) {
+            ids[HostPort(host: try row.string("host"), port: UInt16(clamping: try row.int("port")))] = try row.int("id")
+        }
+        return ids
+    }
+
+    private func insertCertificates(_ tls: [HostPort: ScanEngine.TLSFacts], portIDs: [HostPort: Int64], scanID: Int64,
+                                    _ db: Connection) throws -> Int {
+        let rows = tls.compactMap { key, facts in portIDs[key].map { ($0, facts) } }.sorted { $0.0 < $1.0 }
+        try insertRows(db, """
+            INSERT INTO tls_certificates (port_result_id, scan_id, version, cipher, subject, issuer, san, not_before, not_after,
+                fingerprint_sha256, self_signed, expired) VALUES
+            """, placeholders: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows) { id, facts in
+            [.int(id), .int(scanID), .text(String(facts.version.prefix(32))), .text(String(facts.cipher.prefix(128))),
+             .text(String(facts.subject.prefix(1024))), .text(String(facts.issuer.prefix(1024))), .text(Self.jsonArray(facts.san)),
+             .date(facts.notBefore), .date(facts.notAfter), .text(facts.fingerprintSHA256), SQLValue(facts.selfSigned), SQLValue(facts.expired)]
+        }
+        return rows.count
+    }
+
+    private func insertAlerts(_ outcome: ScanOutcome, scan: ClaimedScan, _ db: Connection, now: Date) throws -> Int {
+        let previous = try PreviousScan.snapshot(targetID: scan.targetID, before: scan.id, db)
+        let alerted = try PreviousScan.alertedFingerprints(targetID: scan.targetID, db)
+        let drafts = diff.alerts(previous: previous, current: Self.snapshot(outcome), alreadyAlertedFingerprints: alerted, now: now)
+        var inserted = 0
+        for draft in drafts {
+            let result = try db.execute("""
+                INSERT IGNORE INTO alerts (user_id, target_id, scan_id, type, severity, host, port, title, details, status, dedupe_key, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)
+                """, [.int(scan.userID), .int(scan.targetID), .int(scan.id), .text(draft.type.rawValue), .text(draft.severity.rawValue),
+                      .text(draft.host), .int(Int64(draft.port)), .text(String(draft.title.prefix(255))), .text(Self.json(draft.details)),
+                      .text(Self.dedupeKey(draft, scanID: scan.id)), .date(now)])
+            inserted += Int(result.affectedRows)
+        }
+        return inserted
+    }
+
+    /// "new_port:<scan>:<host>:<port>" etc.; tls_expiring once per certificate: "tls_expiring:<fingerprint>".
+    static func dedupeKey(_ draft: AlertDraft, scanID: Int64) -> String {
+        if draft.type == .tlsExpiring, let fingerprint = draft.certificateFingerprint { return "tls_expiring:\(fingerprint)" }
+        return "\(draft.type.rawValue):\(scanID):\(draft.host):\(draft.port)"
+    }
+
+    static func snapshot(_ outcome: ScanOutcome) -> ScanSnapshot {
+        var open: [String: [OpenPort]] = [:]
+        for host in outcome.scannedHosts {
+            open[host.host] = host.openPorts.map { port in
+                let tls = outcome.tls[HostPort(host: host.host, port: port)].map {
+                    SkannrCore.TLSFacts(fingerprint: $0.fingerprintSHA256, subject: $0.subject, issuer: $0.issuer, notAfter: $0.notAfter)
+                }
+                return OpenPort(port: port, service: PortCatalog.serviceName(for: port), tls: tls)
+            }
+        }
+        return ScanSnapshot(openPorts: open.filter { !$0.value.isEmpty }, hostsScanned: Set(outcome.scannedHosts.map(\.host)))
+    }
+
+    static func json(_ value: [String: JSONValue]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    static func jsonArray(_ values: [String]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return (try? encoder.encode(values)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+    }
+
+    /// Multi-row INSERTs of at most rowsPerInsert rows (few distinct SQL texts for the statement cache).
+    private func insertRows<T>(_ db: Connection, _ head: String, placeholders: String, _ items: [T],
+                               _ values: (T) -> [SQLValue]) throws {
+        var start = 0
+        while start < items.count {
+            let end = min(items.count, start + Self.rowsPerInsert)
+            let sql = head + Array(repeating: placeholders, count: end - start).joined(separator: ", ")
+            try db.execute(sql, items[start..<end].flatMap(values))
+            start = end
+        }
+    }
+}

@@ -1,0 +1,102 @@
+// Every setting of skannr-scanner, read once from RunnerSettings and validated. The database keys are
+// the API's (SKANNR_DB_*), so one settings file serves both. The report/README lists them with defaults.
+import Foundation
+import MariaDB
+import SkannrCore
+
+public struct RunnerConfiguration: Sendable {
+    public var database: MariaDBConfig
+    /// Loopback and private resolved addresses may be scanned (development and tests only).
+    public var allowPrivateTargets: Bool
+    /// Names this process in lease owners and logs (default hostname:pid).
+    public var scannerID: String
+    /// Scans processed at once by this process (one thread and one DB connection each).
+    public var concurrentScans: Int
+    /// How long a claim (or heartbeat) holds a scan before another runner may take it over.
+    public var leaseDuration: Duration
+    /// How often the lease is extended while working outside the sweep (TLS probes, write-back).
+    public var heartbeatInterval: Duration
+    /// How often progress (and the lease with it) is written during the sweep; cancellation is checked then.
+    public var progressInterval: Duration
+    /// A scan claimed this many times without completing ends `failed`.
+    public var maxAttempts: Int
+    public var probeTimeout: Duration
+    public var retries: Int
+    public var maxInFlight: Int
+    /// Politeness (probes per second; nil = unlimited). Not applied to loopback targets.
+    public var probesPerSecondPerHost: Int?
+    public var probesPerSecondPerScan: Int?
+    public var tlsTimeout: Duration
+    public var tlsConcurrency: Int
+    public var pollMinimum: Duration
+    public var pollMaximum: Duration
+    /// Due targets handled per scheduling transaction.
+    public var scheduleBatch: Int
+    public var plans: PlanCatalog
+
+    public init(settings: RunnerSettings) throws {
+        database = MariaDBConfig(
+            host: settings.string("SKANNR_DB_HOST", default: "localhost"),
+            port: UInt32(try settings.int("SKANNR_DB_PORT", default: 3306, min: 1)),
+            unixSocket: settings.optional("SKANNR_DB_SOCKET"),
+            user: settings.string("SKANNR_DB_USER", default: "skannr"),
+            password: settings.string("SKANNR_DB_PASSWORD", default: ""),
+            database: settings.string("SKANNR_DB_NAME", default: "skannr"),
+            connectTimeoutSeconds: UInt32(try settings.int("SKANNR_DB_CONNECT_TIMEOUT", default: 2, min: 1)),
+            readTimeoutSeconds: UInt32(try settings.int("SKANNR_DB_READ_TIMEOUT", default: 30, min: 1)),
+            writeTimeoutSeconds: UInt32(try settings.int("SKANNR_DB_WRITE_TIMEOUT", default: 30, min: 1)))
+        allowPrivateTargets = try settings.bool("SKANNR_ALLOW_PRIVATE_TARGETS", default: false)
+        scannerID = settings.string("SKANNR_SCANNER_ID", default: Self.defaultScannerID())
+        concurrentScans = try settings.int("SKANNR_SCANNER_CONCURRENT_SCANS", default: 1, min: 1)
+        leaseDuration = .seconds(try settings.int("SKANNR_SCANNER_LEASE_SECONDS", default: 30, min: 2))
+        heartbeatInterval = .seconds(try settings.int("SKANNR_SCANNER_HEARTBEAT_SECONDS", default: 10, min: 1))
+        progressInterval = .milliseconds(try settings.int("SKANNR_SCANNER_PROGRESS_MS", default: 2000, min: 100))
+        maxAttempts = try settings.int("SKANNR_SCANNER_MAX_ATTEMPTS", default: 3, min: 1)
+        probeTimeout = .milliseconds(try settings.int("SKANNR_SCANNER_PROBE_TIMEOUT_MS", default: 1000, min: 10))
+        retries = try settings.int("SKANNR_SCANNER_RETRIES", default: 1, min: 0)
+        maxInFlight = try settings.int("SKANNR_SCANNER_MAX_IN_FLIGHT", default: 4096, min: 1)
+        let perHost = try settings.int("SKANNR_SCANNER_RATE_PER_HOST", default: 5000, min: 0)
+        let perScan = try settings.int("SKANNR_SCANNER_RATE_PER_SCAN", default: 20000, min: 0)
+        probesPerSecondPerHost = perHost == 0 ? nil : perHost
+        probesPerSecondPerScan = perScan == 0 ? nil : perScan
+        tlsTimeout = .milliseconds(try settings.int("SKANNR_SCANNER_TLS_TIMEOUT_MS", default: 3000, min: 10))
+        tlsConcurrency = try settings.int("SKANNR_SCANNER_TLS_CONCURRENCY", default: 8, min: 1)
+        pollMinimum = .milliseconds(try settings.int("SKANNR_SCANNER_POLL_MIN_MS", default: 200, min: 10))
+        pollMaximum = .milliseconds(try settings.int("SKANNR_SCANNER_POLL_MAX_MS", default: 5000, min: 10))
+        scheduleBatch = try settings.int("SKANNR_SCANNER_SCHEDULE_BATCH", default: 100, min: 1)
+        plans = PlanCatalog.defaults
+        guard heartbeatInterval < leaseDuration, progressInterval < leaseDuration else {
+            throw RunnerError(.configuration, "the heartbeat and progress intervals must be shorter than the lease")
+        }
+        if pollMaximum < pollMinimum { pollMaximum = pollMinimum }
+    }
+
+    /// Defaults for tests: everything from the settings' defaults with this database.
+    public static func forTesting(database: MariaDBConfig, allowPrivate: Bool = true, scannerID: String = "test") throws -> RunnerConfiguration {
+        var configuration = try RunnerConfiguration(settings: RunnerSettings(values: [:]))
+        configuration.database = database
+        configuration.allowPrivateTargets = allowPrivate
+        configuration.scannerID = scannerID
+        configuration.probeTimeout = .milliseconds(300)
+        configuration.tlsTimeout = .milliseconds(1000)
+        configuration.pollMinimum = .milliseconds(20)
+        configuration.pollMaximum = .milliseconds(200)
+        return configuration
+    }
+
+    static func defaultScannerID() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        let host = gethostname(&buffer, buffer.count) == 0
+            ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "scanner"
+        return "\(host):\(getpid())"
+    }
+
+    var leaseMicroseconds: Int64 { leaseDuration.microseconds }
+}
+
+extension Duration {
+    var microseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+    }
+}

@@ -1,0 +1,56 @@
+// The scanner's configuration source: `KEY=value` lines from an optional file, overridden by SKANNR_*
+// environment variables (same format and keys as the API's Settings). `KEY_FILE` names a file holding
+// a secret. Values are never logged.
+import Foundation
+
+public struct RunnerSettings: Sendable {
+    public let values: [String: String]
+
+    public init(values: [String: String]) { self.values = values }
+
+    /// Merges the file (if any) with the environment; the environment wins.
+    public static func load(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> RunnerSettings {
+        var values: [String: String] = [:]
+        if let file {
+            let text: String
+            do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
+                throw RunnerError(.configuration, "cannot read settings file \(file)")
+            }
+            for line in text.split(whereSeparator: \.isNewline) {
+                let trimmed = line.trimmingCharacters(in: .whitespaces)
+                guard !trimmed.isEmpty, !trimmed.hasPrefix("#"), let equals = trimmed.firstIndex(of: "=") else { continue }
+                values[String(trimmed[..<equals]).trimmingCharacters(in: .whitespaces)] =
+                    String(trimmed[trimmed.index(after: equals)...]).trimmingCharacters(in: .whitespaces)
+            }
+        }
+        for (key, value) in environment where key.hasPrefix("SKANNR_") { values[key] = value }
+        return RunnerSettings(values: values)
+    }
+
+    public func string(_ key: String, default fallback: String) -> String { secret(key) ?? fallback }
+
+    public func optional(_ key: String) -> String? { secret(key) }
+
+    public func int(_ key: String, default fallback: Int, min: Int = Int.min) throws -> Int {
+        guard let text = values[key], !text.isEmpty else { return fallback }
+        guard let value = Int(text), value >= min else {
+            throw RunnerError(.configuration, "\(key) must be an integer ≥ \(min), got \(text.debugDescription)")
+        }
+        return value
+    }
+
+    public func bool(_ key: String, default fallback: Bool) throws -> Bool {
+        guard let text = values[key]?.lowercased(), !text.isEmpty else { return fallback }
+        switch text {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off": return false
+        default: throw RunnerError(.configuration, "\(key) must be true or false, got \(text.debugDescription)")
+        }
+    }
+
+    private func secret(_ key: String) -> String? {
+        if let value = values[key] { return value }
+        guard let path = values[key + "_FILE"], let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}

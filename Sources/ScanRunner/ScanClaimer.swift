@@ -1,0 +1,73 @@
+// Claims one scan in one short transaction: the oldest pending scan, else a running scan whose lease
+// expired, each picked with FOR UPDATE SKIP LOCKED on an index that locks only that row
+// (scans_claim (status, id), scans_lease (status, lease_expires_at)). Lease times are the DATABASE's
+// clock (NOW(6)), so runners on several hosts never compare their own clocks.
+// Traps: a scan already claimed maxAttempts times ends `failed` here instead of running again;
+// a claimed scan with cancel_requested ends `cancelled`.
+import Foundation
+import MariaDB
+
+public struct ScanClaimer: Sendable {
+    public let scannerID: String
+    public let leaseDuration: Duration
+    public let maxAttempts: Int
+
+    public init(scannerID: String, leaseDuration: Duration, maxAttempts: Int) {
+        self.scannerID = scannerID
+        self.leaseDuration = leaseDuration
+        self.maxAttempts = maxAttempts
+    }
+
+    public enum Outcome: Sendable, Equatable {
+        case claimed(ClaimedScan)
+        /// The scan had been tried `attempts` times: it is now `failed`.
+        case gaveUp(scanID: Int64, attempts: Int)
+        /// It was asked to stop while nobody held it: now `cancelled`.
+        case cancelled(scanID: Int64)
+    }
+
+    /// One claim attempt; nil when there is no work. Gave-up/cancelled scans are reported so the
+    /// caller logs them and polls again at once.
+    public func claim(_ connection: Connection, now: Date = Date()) throws -> Outcome? {
+        let owner = Self.leaseOwner(scannerID)
+        return try connection.transaction { db -> Outcome? in
+            let pending = try db.queryOne(
+                "SELECT id, attempts, cancel_requested FROM scans WHERE status = 'pending' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED")
+            let candidate = try pending ?? db.queryOne(
+                "SELECT id, attempts, cancel_requested FROM scans WHERE status = 'running' AND lease_expires_at < NOW(6) ORDER BY lease_expires_at LIMIT 1 FOR UPDATE SKIP LOCKED")
+            guard let candidate else { return nil }
+            let id = try candidate.int("id")
+            let attempts = Int(try candidate.int("attempts"))
+            if try candidate.bool("cancel_requested") {
+                try db.execute("""
+                    UPDATE scans SET status = 'cancelled', finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
+                    WHERE id = ?
+                    """, [.date(now), .int(id)])
+                return .cancelled(scanID: id)
+            }
+            if attempts >= maxAttempts {
+                try db.execute("""
+                    UPDATE scans SET status = 'failed', error = ?, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
+                    WHERE id = ?
+                    """, [.text("gave up after \(attempts) attempts"), .date(now), .int(id)])
+                return .gaveUp(scanID: id, attempts: attempts)
+            }
+            try db.execute("""
+                UPDATE scans SET status = 'running', lease_owner = ?,
+                    lease_expires_at = DATE_ADD(NOW(6), INTERVAL ? MICROSECOND),
+                    attempts = attempts + 1, started_at = COALESCE(started_at, ?)
+                WHERE id = ?
+                """, [.text(owner), .int(leaseDuration.microseconds), .date(now), .int(id)])
+            guard let row = try db.queryOne("SELECT \(ClaimedScan.columns) FROM scans WHERE id = ?", [.int(id)]) else {
+                return nil
+            }
+            return .claimed(try ClaimedScan(row: row, leaseOwner: owner))
+        }
+    }
+
+    /// "<scanner id>/<random token>", at most 100 characters (the column's size).
+    static func leaseOwner(_ scannerID: String) -> String {
+        let token = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        return String(scannerID.prefix(100 - token.count - 1)) + "/" + token
+    }
+}

@@ -1,0 +1,73 @@
+// Inserts a pending scan for a target, snapshotting its address, profile and port list the way the
+// API does (ports = canonical PortList text, ports_per_host, hosts_total). INSERT IGNORE: the unique
+// key on active_target_id (one pending/running scan per target) turns a duplicate into "skipped".
+// Also applies the plan's current limits (a downgraded account's target may no longer qualify).
+import Foundation
+import MariaDB
+import SkannrCore
+
+struct DueTarget {
+    let id: Int64
+    let userID: Int64
+    let address: String
+    let addressType: String
+    let profile: String
+    let ports: String?
+    let intervalMinutes: Int64?
+    let addressCount: Int64
+
+    static let columns = """
+        id, user_id, address, address_type, scan_profile, ports, interval_minutes, address_count
+        """
+
+    init(row: Row) throws {
+        id = try row.int("id")
+        userID = try row.int("user_id")
+        address = try row.string("address")
+        addressType = try row.string("address_type")
+        profile = try row.string("scan_profile")
+        ports = try row.optionalString("ports")
+        intervalMinutes = try row.optionalInt("interval_minutes")
+        addressCount = try row.int("address_count")
+    }
+}
+
+enum ScanEnqueuer {
+    enum Result: Equatable {
+        case inserted(scanID: Int64)
+        case busy
+        case refused(reason: String)
+    }
+
+    static func enqueue(_ target: DueTarget, trigger: String, plans: PlanCatalog, planCache: inout [Int64: Plan],
+                        connection: Connection, now: Date) throws -> Result {
+        guard let profile = ScanProfile(rawValue: target.profile) else { return .refused(reason: "unknown scan profile") }
+        let custom: PortList?
+        do { custom = try target.ports.map { try PortList.parse($0) } } catch { return .refused(reason: "invalid port list") }
+        if let address = try? TargetAddress.parse(target.address),
+           let plan = try planCache[target.userID] ?? loadPlan(of: target.userID, connection) {
+            planCache[target.userID] = plan
+            do {
+                try plans.checkTarget(plan: plan, existingTargets: nil, address: address, profile: profile,
+                                      customPorts: custom, intervalMinutes: nil)
+            } catch { return .refused(reason: "plan_limit") }
+        }
+        let ports = PortCatalog.ports(for: profile, custom: custom)
+        guard !ports.isEmpty else { return .refused(reason: "no ports to scan") }
+        let canonical = PortList(ranges: ports.map { $0...$0 }).description
+        let hostsTotal = target.addressType == "cidr" ? target.addressCount : 1
+        let result = try connection.execute("""
+            INSERT IGNORE INTO scans (user_id, target_id, status, trigger_kind, address, address_type, scan_profile,
+                ports, ports_per_host, hosts_total, created_at)
+            VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [.int(target.userID), .int(target.id), .text(trigger), .text(target.address), .text(target.addressType),
+                  .text(profile.rawValue), .text(canonical), .int(Int64(ports.count)), .int(hostsTotal), .date(now)])
+        guard result.affectedRows > 0 else { return .busy }
+        return .inserted(scanID: Int64(result.lastInsertID))
+    }
+
+    /// The account's plan (a plain read: the users row is not locked).
+    private static func loadPlan(of userID: Int64, _ connection: Connection) throws -> Plan? {
+        try connection.queryOne("SELECT plan FROM users WHERE id = ?", [.int(userID)]).flatMap { Plan(rawValue: try $0.string("plan")) }
+    }
+}

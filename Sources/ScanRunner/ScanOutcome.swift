@@ -1,0 +1,31 @@
+// What a finished sweep + TLS probes found, as plain values ready for the write-back transaction.
+import Foundation
+import ScanEngine
+
+struct HostOutcome: Sendable, Equatable {
+    let host: String
+    let hostKey: [UInt8]
+    let hostname: String?
+    let up: Bool
+    let openPorts: [UInt16]
+    let closedCount: Int
+    let filteredCount: Int
+    /// Present for an address that was not scanned (refused by the address policy).
+    let note: String?
+}
+
+struct HostPort: Hashable, Sendable {
+    let host: String
+    let port: UInt16
+}
+
+struct ScanOutcome: Sendable {
+    var hosts: [HostOutcome]
+    var tls: [HostPort: ScanEngine.TLSFacts]
+    /// A remark for the scan's `error` column on an otherwise completed scan (skipped addresses).
+    var remark: String?
+
+    var openPortCount: Int { hosts.reduce(0) { $0 + $1.openPorts.count } }
+    /// Hosts actually swept (refused addresses excluded).
+    var scannedHosts: [HostOutcome] { hosts.filter { $0.note == nil } }
+}

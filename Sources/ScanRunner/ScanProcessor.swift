@@ -1,0 +1,79 @@
+// Takes one claimed scan to its end: execute, then write back (completed), mark cancelled, release
+// (SIGTERM), or fail. Errors are sorted here: a lost lease writes nothing more; a permanent problem
+// (bad port list, nothing allowed, name not resolvable) fails at once; anything else is retried by
+// giving the scan back until it has been claimed maxAttempts times.
+import Foundation
+import Logging
+import MariaDB
+
+public enum ScanEnd: Sendable, Equatable {
+    case completed(WriteSummary)
+    case cancelled
+    case released
+    case failed(String)
+    case retry(String)
+    case leaseLost(String)
+}
+
+struct ScanProcessor {
+    let configuration: RunnerConfiguration
+    let stop: StopSignal
+    let logger: Logger
+    var executor: ScanExecutor
+    var now: @Sendable () -> Date = { Date() }
+
+    init(configuration: RunnerConfiguration, stop: StopSignal, logger: Logger) {
+        self.configuration = configuration
+        self.stop = stop
+        self.logger = logger
+        executor = ScanExecutor(configuration: configuration, stop: stop)
+    }
+
+    func process(_ scan: ClaimedScan, claimedAt: ContinuousClock.Instant, connection: Connection) -> ScanEnd {
+        let fence = LeaseFence(scan: scan, leaseDuration: configuration.leaseDuration)
+        let keeper = LeaseKeeper(connection: connection, fence: fence, claimedAt: claimedAt,
+                                 heartbeatInterval: configuration.heartbeatInterval, progressInterval: configuration.progressInterval)
+        keeper.logger = logger
+        let started = ContinuousClock.now
+        let end: ScanEnd
+        do {
+            switch try executor.execute(scan, keeper: keeper) {
+            case .completed(let outcome):
+                try keeper.check()
+                end = .completed(try ResultWriter().write(outcome, scan: scan, connection: connection, now: now()))
+            case .cancelled:
+                try fence.cancel(connection, now: now())
+                end = .cancelled
+            case .stopped:
+                try fence.release(connection, refundAttempt: true)
+                end = .released
+            }
+        } catch let error as RunnerError where error.code == .leaseLost {
+            end = .leaseLost(error.message)
+        } catch let error as RunnerError where error.isPermanent {
+            end = settle { try fence.fail(connection, reason: error.message, now: now()) } ?? .failed(error.message)
+        } catch {
+            let reason = "attempt \(scan.attempts) failed: \(error)"
+            if scan.attempts >= configuration.maxAttempts {
+                let message = "gave up after \(scan.attempts) attempts: \(error)"
+                end = settle { try fence.fail(connection, reason: message, now: now()) } ?? .failed(message)
+            } else {
+                end = settle { try fence.release(connection, refundAttempt: false, reason: reason) } ?? .retry(reason)
+            }
+        }
+        ScanEventLog.ended(logger, scan: scan, end: end, elapsed: ContinuousClock.now - started)
+        return end
+    }
+
+    /// Runs a closing write; a lost lease there is reported as such, other errors leave the lease to expire.
+    private func settle(_ write: () throws -> Void) -> ScanEnd? {
+        do {
+            try write()
+            return nil
+        } catch let error as RunnerError where error.code == .leaseLost {
+            return .leaseLost(error.message)
+        } catch {
+            return .leaseLost("closing write failed (\(error)); the lease will expire")
+        }
+    }
+}

@@ -1,0 +1,106 @@
+// skannr-scanner: `run` claims and executes scans until SIGTERM (scripts/lib/stack.sh starts
+// `run --config $RT/skannr.env`), `trigger-all` enqueues bulk scans for every account (cron),
+// `schedule --once` enqueues due scheduled scans. Thin: parse, configure, run.
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import Observability
+import ScanRunner
+
+@main
+struct SkannrScanner: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "skannr-scanner",
+        abstract: "Skannr's scan-runner: claims scans from MariaDB, sweeps ports, probes TLS, writes results and alerts.",
+        subcommands: [Run.self, TriggerAll.self, Schedule.self],
+        defaultSubcommand: Run.self)
+}
+
+struct CommonOptions: ParsableArguments {
+    @Option(help: "Settings file of KEY=value lines (SKANNR_* environment variables override it).")
+    var config: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func load() throws -> (RunnerConfiguration, Logger) {
+        JSONLogHandler.bootstrap(level: Logger.Level(rawValue: logLevel) ?? .info)
+        let logger = Logger(label: "skannr.scanner")
+        do {
+            return (try RunnerConfiguration(settings: RunnerSettings.load(file: config)), logger)
+        } catch {
+            logger.critical("invalid configuration", metadata: ["event": "config_failed", "error": "\(error)"])
+            throw ExitCode(78)
+        }
+    }
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Claim and execute scans until SIGTERM/SIGINT.")
+
+    @OptionGroup var common: CommonOptions
+
+    @Flag(help: "Process at most one waiting scan, then exit (tests).")
+    var once = false
+
+    func run() throws {
+        let (configuration, logger) = try common.load()
+        let stop = StopSignal()
+        let sources = [SIGTERM, SIGINT].map { signalNumber -> DispatchSourceSignal in
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler {
+                logger.info("stop requested", metadata: ["event": "stopping", "signal": "\(signalNumber)"])
+                stop.request()
+            }
+            source.resume()
+            return source
+        }
+        ScanRunner(configuration: configuration, stop: stop, logger: logger).run(once: once)
+        sources.forEach { $0.cancel() }
+    }
+}
+
+struct TriggerAll: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trigger-all",
+        abstract: "Enqueue a bulk scan for every account's enabled target that has no pending or running scan (cron).")
+
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        let (configuration, logger) = try common.load()
+        do {
+            let report = try configuration.triggerAll()
+            logger.info("trigger-all done", metadata: [
+                "event": "trigger_all", "enqueued": "\(report.enqueued)", "busy": "\(report.busy)", "refused": "\(report.refused)",
+            ])
+        } catch {
+            logger.error("trigger-all failed", metadata: ["event": "trigger_all_failed", "error": "\(error)"])
+            throw ExitCode.failure
+        }
+    }
+}
+
+struct Schedule: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Enqueue the scheduled scans that are due, then exit.")
+
+    @OptionGroup var common: CommonOptions
+
+    @Flag(help: "Run one scheduling pass and exit (the only mode; `run` schedules continuously).")
+    var once = false
+
+    func run() throws {
+        let (configuration, logger) = try common.load()
+        do {
+            let report = try configuration.scheduleDue()
+            logger.info("schedule done", metadata: [
+                "event": "scheduled", "enqueued": "\(report.enqueued)", "busy": "\(report.busy)", "refused": "\(report.refused)",
+            ])
+        } catch {
+            logger.error("schedule failed", metadata: ["event": "schedule_failed", "error": "\(error)"])
+            throw ExitCode.failure
+        }
+    }
+}

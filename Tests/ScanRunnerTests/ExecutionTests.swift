@@ -1,0 +1,121 @@
+// Executing scans: cancellation and SIGTERM noticed mid-sweep, and the address policy re-checked on
+// resolved addresses (a domain `localhost` is scanned only when private targets are allowed).
+import Foundation
+import MariaDB
+import Testing
+@testable import ScanRunner
+import TestSupport
+
+final class EndBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: ScanEnd?
+    func set(_ end: ScanEnd?) { lock.withLock { value = end } }
+    var end: ScanEnd? { lock.withLock { value } }
+}
+
+@Suite("Executing scans", .enabled(if: TestDatabase.isAvailable), .serialized)
+struct ExecutionTests {
+    /// A long sweep: 4 loopback hosts × 65,535 ports, one probe in flight.
+    func slowScan(_ fixture: RunnerFixture) throws -> (Int64, RunnerConfiguration) {
+        let target = try fixture.addTarget("127.0.0.0/30", type: "cidr", count: 4)
+        let scanID = try fixture.addScan(target: target, ports: "1-65535")
+        var configuration = try fixture.configuration()
+        configuration.maxInFlight = 1
+        configuration.progressInterval = .milliseconds(200)
+        return (scanID, configuration)
+    }
+
+    @Test("a cancel request is noticed mid-sweep within a few seconds and the scan ends cancelled")
+    func cancellation() throws {
+        let fixture = try RunnerFixture()
+        let (scanID, configuration) = try slowScan(fixture)
+        let runner = ScanRunner(configuration: configuration)
+        let box = EndBox()
+        let database = fixture.database
+        let started = ContinuousClock.now
+        onThreads(2) { index in
+            if index == 0 {
+                guard let connection = try? Connection(config: database) else { return }
+                box.set(try? runner.step(connection))
+            } else {
+                Thread.sleep(forTimeInterval: 0.6)
+                _ = try? Connection(config: database).execute("UPDATE scans SET cancel_requested = 1 WHERE id = ?", [.int(scanID)])
+            }
+        }
+        #expect(box.end == .cancelled)
+        #expect(ContinuousClock.now - started < .seconds(4))
+        #expect(try fixture.status(scanID) == "cancelled")
+        #expect(try fixture.int("SELECT COUNT(*) AS n FROM scan_hosts") == 0)
+        #expect(try fixture.int("SELECT progress > 0 AS n FROM scans WHERE id = ?", [.int(scanID)]) == 1)
+    }
+
+    @Test("a stop request (SIGTERM) releases the in-flight scan: pending again, no lease, attempt refunded")
+    func stopReleases() throws {
+        let fixture = try RunnerFixture()
+        let (scanID, configuration) = try slowScan(fixture)
+        let runner = ScanRunner(configuration: configuration)
+        let box = EndBox()
+        let database = fixture.database
+        onThreads(2) { index in
+            if index == 0 {
+                guard let connection = try? Connection(config: database) else { return }
+                box.set(try? runner.step(connection))
+            } else {
+                Thread.sleep(forTimeInterval: 0.5)
+                runner.stop.request()
+            }
+        }
+        #expect(box.end == .released)
+        #expect(try fixture.status(scanID) == "pending")
+        #expect(try fixture.int("SELECT attempts AS n FROM scans WHERE id = ?", [.int(scanID)]) == 0)
+        #expect(try fixture.string("SELECT lease_owner AS s FROM scans WHERE id = ?", [.int(scanID)]) == nil)
+    }
+
+    @Test("a domain target localhost resolving to loopback is scanned when private targets are allowed")
+    func localhostAllowed() throws {
+        let fixture = try RunnerFixture()
+        let listener = try Listener()
+        defer { listener.close() }
+        let target = try fixture.addTarget("localhost", type: "domain")
+        let scanID = try fixture.addScan(target: target, ports: "\(listener.port)")
+        let runner = ScanRunner(configuration: try fixture.configuration(allowPrivate: true))
+        guard case .completed(let summary) = try runner.step(fixture.db) else { Issue.record("not completed"); return }
+        #expect(summary.hosts >= 1)
+        #expect(summary.openPorts >= 1)
+        #expect(try fixture.int("SELECT COUNT(*) AS n FROM scan_hosts WHERE hostname = 'localhost' AND scan_id = ?", [.int(scanID)]) == Int64(summary.hosts))
+        #expect(try fixture.int("SELECT COUNT(*) AS n FROM port_results WHERE host = '127.0.0.1' AND port = ?", [.int(Int64(listener.port))]) == 1)
+    }
+
+    @Test("the same domain target is refused when private targets are not allowed: failed with a clear reason, nothing probed")
+    func localhostRefused() throws {
+        let fixture = try RunnerFixture()
+        let target = try fixture.addTarget("localhost", type: "domain")
+        let scanID = try fixture.addScan(target: target, ports: "80")
+        let runner = ScanRunner(configuration: try fixture.configuration(allowPrivate: false))
+        guard case .failed(let reason) = try runner.step(fixture.db) else { Issue.record("not failed"); return }
+        #expect(reason.contains("may not be scanned"))
+        #expect(try fixture.status(scanID) == "failed")
+        #expect(try fixture.string("SELECT error AS s FROM scans WHERE id = ?", [.int(scanID)])?.contains("127.0.0.1") == true)
+        #expect(try fixture.int("SELECT COUNT(*) AS n FROM scan_hosts") == 0)
+    }
+
+    @Test("resolved addresses the policy refuses are kept out of the sweep and listed as refused; 0.0.0.0 is never scanned")
+    func mixedResolution() throws {
+        let plan = try HostPlan.make(addressType: "domain", address: "mixed.example", allowPrivate: false,
+                                     resolve: { _ in ["8.8.8.8", "10.0.0.1", "::1"] })
+        #expect(plan.refused == ["10.0.0.1", "::1"])
+        #expect(plan.expectedHosts == 1)
+        #expect(throws: RunnerError.self) {
+            try HostPlan.make(addressType: "ip", address: "0.0.0.0", allowPrivate: true)
+        }
+    }
+
+    @Test("a CIDR range is walked lazily and filtered by the policy")
+    func lazyRange() throws {
+        let plan = try HostPlan.make(addressType: "cidr", address: "10.0.0.0/16", allowPrivate: false)
+        #expect(plan.expectedHosts == 65_536)
+        var iterator = plan.sequence().makeIterator()
+        #expect(iterator.next() == nil)   // every address refused, none materialised
+        #expect(plan.skipped.count == 65_536)
+    }
+}

@@ -1,0 +1,115 @@
+// The gold standard: a real `skannr-scanner run` process is SIGKILLed mid-scan; after its lease
+// expires another runner takes the scan over and completes it (attempt 2).
+// Trap: needs the built executable (.build/debug/skannr-scanner or SKANNR_TEST_BIN_DIR); skipped without it.
+import Foundation
+import MariaDB
+import Testing
+@testable import ScanRunner
+import TestSupport
+
+enum ScannerBinary {
+    static var path: String? {
+        let dir = ProcessInfo.processInfo.environment["SKANNR_TEST_BIN_DIR"]
+            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent(".build/debug").path
+        let path = dir + "/skannr-scanner"
+        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+    }
+}
+
+@Suite("A killed runner", .enabled(if: TestDatabase.isAvailable && ScannerBinary.path != nil), .serialized)
+struct KillTests {
+    @Test("a runner SIGKILLed mid-scan: the scan stays held until the lease expires, then another runner finishes it")
+    func sigkillMidScan() throws {
+        let fixture = try RunnerFixture()
+        let target = try fixture.addTarget("127.0.0.0/30", type: "cidr", count: 4)
+        let scanID = try fixture.addScan(target: target, ports: "1-65535")
+        let settings = FileManager.default.temporaryDirectory.appendingPathComponent("kill-\(UUID().uuidString).env")
+        defer { try? FileManager.default.removeItem(at: settings) }
+        try """
+            SKANNR_DB_SOCKET=\(fixture.database.unixSocket ?? "")
+            SKANNR_DB_USER=\(fixture.database.user)
+            SKANNR_DB_PASSWORD=\(fixture.database.password)
+            SKANNR_DB_NAME=\(fixture.database.database)
+            SKANNR_ALLOW_PRIVATE_TARGETS=true
+            SKANNR_SCANNER_ID=doomed
+            SKANNR_SCANNER_LEASE_SECONDS=2
+            SKANNR_SCANNER_HEARTBEAT_SECONDS=1
+            SKANNR_SCANNER_PROGRESS_MS=300
+            SKANNR_SCANNER_MAX_IN_FLIGHT=1
+            """.write(to: settings, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ScannerBinary.path ?? "/bin/false")
+        process.arguments = ["run", "--config", settings.path]
+        process.environment = ["PATH": "/usr/bin:/bin"]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+
+        // Wait until it has claimed the scan and written some progress.
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            if try fixture.int("SELECT status = 'running' AND progress > 0 AS n FROM scans WHERE id = ?", [.int(scanID)]) == 1 { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        #expect(try fixture.string("SELECT lease_owner AS s FROM scans WHERE id = ?", [.int(scanID)])?.hasPrefix("doomed") == true)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+
+        // Still held: nobody may take it before the lease runs out.
+        var configuration = try fixture.configuration(scannerID: "survivor")
+        configuration.leaseDuration = .seconds(10)
+        let runner = ScanRunner(configuration: configuration)
+        #expect(try ScanClaimer(scannerID: "early", leaseDuration: .seconds(10), maxAttempts: 3).claim(fixture.db) == nil)
+        Thread.sleep(forTimeInterval: 2.2)
+        guard case .completed(let summary) = try runner.step(fixture.db) else { Issue.record("the takeover did not complete"); return }
+        #expect(summary.hosts == 4)
+        #expect(try fixture.status(scanID) == "completed")
+        #expect(try fixture.int("SELECT attempts AS n FROM scans WHERE id = ?", [.int(scanID)]) == 2)
+        #expect(try fixture.int("SELECT COUNT(*) AS n FROM scan_hosts WHERE scan_id = ?", [.int(scanID)]) == 4)
+    }
+
+    @Test("the CLI: run --once exits 0, trigger-all exits 0 and enqueues, SIGTERM stops an idle runner with status 0")
+    func commandLine() throws {
+        let fixture = try RunnerFixture()
+        try fixture.addTarget("127.0.0.1", ports: "\(try freePort())")
+        let settings = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString).env")
+        defer { try? FileManager.default.removeItem(at: settings) }
+        try """
+            SKANNR_DB_SOCKET=\(fixture.database.unixSocket ?? "")
+            SKANNR_DB_USER=\(fixture.database.user)
+            SKANNR_DB_PASSWORD=\(fixture.database.password)
+            SKANNR_DB_NAME=\(fixture.database.database)
+            SKANNR_ALLOW_PRIVATE_TARGETS=true
+            """.write(to: settings, atomically: true, encoding: .utf8)
+        func launch(_ arguments: [String]) throws -> Process {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: ScannerBinary.path ?? "/bin/false")
+            process.arguments = arguments + ["--config", settings.path]
+            process.environment = ["PATH": "/usr/bin:/bin"]
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+        let trigger = try launch(["trigger-all"])
+        trigger.waitUntilExit()
+        #expect(trigger.terminationStatus == 0)
+        #expect(try fixture.int("SELECT COUNT(*) AS n FROM scans WHERE trigger_kind = 'bulk'") == 1)
+
+        let once = try launch(["run", "--once"])
+        once.waitUntilExit()
+        #expect(once.terminationStatus == 0)
+        #expect(try fixture.int("SELECT COUNT(*) AS n FROM scans WHERE status = 'completed'") == 1)
+
+        let idle = try launch(["run"])
+        Thread.sleep(forTimeInterval: 0.8)
+        kill(idle.processIdentifier, SIGTERM)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while idle.isRunning && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if idle.isRunning { kill(idle.processIdentifier, SIGKILL) }
+        idle.waitUntilExit()
+        #expect(idle.terminationReason == .exit)
+        #expect(idle.terminationStatus == 0)
+    }
+}
