@@ -54,11 +54,12 @@ final class TLSServer {
     let port: UInt16
     private let process = Process()
 
-    init(certificate: TestCertificate) throws {
+    init(certificate: TestCertificate, chainFile: String? = nil) throws {
         port = try closedPort()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["openssl", "s_server", "-quiet", "-accept", "127.0.0.1:\(port)",
                              "-cert", certificate.certPath, "-key", certificate.keyPath, "-www"]
+            + (chainFile.map { ["-cert_chain", $0] } ?? [])
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice

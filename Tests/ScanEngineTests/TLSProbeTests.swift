@@ -50,6 +50,26 @@ struct TLSProbeTests {
         #expect(facts.fingerprintSHA256 == (try cert.opensslFingerprint()))
     }
 
+    @Test("a server sending a certificate chain over the size limit fails the handshake, not the prober")
+    func hugeChain() throws {
+        let dir = try CertificateFactory.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let cert = try CertificateFactory.selfSigned(in: dir)
+        let pem = try String(contentsOfFile: cert.certPath, encoding: .utf8)
+        let chain = dir + "/chain.pem"
+        try String(repeating: pem, count: 400).write(toFile: chain, atomically: true, encoding: .utf8)   // ~200 KB DER
+        let server = try TLSServer(certificate: cert, chainFile: chain)
+        defer { server.stop() }
+        let started = Date()
+        let outcome = TLSProbe.probe(host: "127.0.0.1", port: server.port, serverName: nil, timeout: .seconds(3))
+        guard case .notTLS(let reason) = outcome else {
+            Issue.record("expected the handshake to fail, got \(outcome)")
+            return
+        }
+        #expect(reason.contains("excessive message size"))
+        #expect(Date().timeIntervalSince(started) < 2)
+    }
+
     @Test("a plain TCP service that answers in clear text is not TLS, and fails fast")
     func plainText() throws {
         let listener = try TestListener(behaviour: .sendGarbage)
