@@ -14,7 +14,9 @@
 //   EHOSTUNREACH, ENETUNREACH, EACCES... (ConnectVerdict).
 // - Deadlines are ours: the kernel would retry a dropped SYN for ~2 minutes. The first probe of a
 //   host waits `probeTimeout`; once the host has answered anything, probes wait srtt + 4·rttvar
-//   (floor `minProbeTimeout`); an unanswered probe is retried `retries` times, a retry waiting at most
+//   (floor `minProbeTimeout`), and probes already in flight when its first answer arrives are
+//   re-deadlined the same way (a port dropped among answered ones costs ~2 × floor, not 1.5 s);
+//   an unanswered probe is retried `retries` times, a retry waiting at most
 //   half of `probeTimeout`. A silent host (top 1000 ports) is therefore done in ~1.5 × probeTimeout.
 // - Politeness: token buckets per host and per sweep (probes/second, burst = one second's worth).
 //   Unlimited by default: the caller (ScanRunner) sets them for targets that are not its own.

@@ -300,8 +300,24 @@ final class SweepWorker: @unchecked Sendable {
             setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
         }
         close(fd)
-        if verdict == .open || verdict == .closed { tallies[hostIndex]?.rtt.add(sample: rtt) }
+        if verdict == .open || verdict == .closed, var tally = tallies[hostIndex] {
+            let firstAnswer = tally.rtt.samples == 0
+            tally.rtt.add(sample: rtt)
+            tallies[hostIndex] = tally
+            if firstAnswer { tightenDeadlines(hostIndex: hostIndex, rtt: tally.rtt) }
+        }
         record(hostIndex: hostIndex, port: port, state: state)
+    }
+
+    /// The host just answered for the first time: probes already in flight to it were given the full
+    /// timeout; give them the adaptive one too (an extra heap entry, same generation: whichever
+    /// fires first wins, the other finds the slot released and is ignored).
+    private func tightenDeadlines(hostIndex: Int, rtt: RTTEstimator) {
+        for index in slots.indices where slots[index].fd >= 0 && slots[index].hostIndex == hostIndex {
+            let slot = slots[index]
+            let deadline = slot.sentAt + policy.timeoutFor(attempt: slot.attempt, host: rtt)
+            deadlines.schedule(slot: Int32(index), generation: slot.generation, deadline: deadline)
+        }
     }
 
     /// The self-connect trap: a local destination port inside the ephemeral range can be "connected" to
