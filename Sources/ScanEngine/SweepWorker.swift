@@ -320,19 +320,10 @@ final class SweepWorker: @unchecked Sendable {
         }
     }
 
-    /// The self-connect trap: a local destination port inside the ephemeral range can be "connected" to
-    /// the socket itself (same address, same port on both ends). nmap does not report these; neither do we.
     private func isSelfConnect(fd: Int32, port: UInt16, hostIndex: Int) -> Bool {
-        var storage = sockaddr_storage()
-        var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let ok = withUnsafeMutablePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) == 0 }
-        }
-        guard ok, let local = withUnsafeBytes(of: storage, { raw in
-            raw.baseAddress.flatMap { SocketAddress(raw: $0, length: len) }
-        }) else { return false }
-        guard let remote = tallies[hostIndex]?.address else { return false }
-        return local.port == port && local.addressBytes == remote.addressBytes
+        guard var remote = tallies[hostIndex]?.address else { return false }
+        remote.port = port
+        return isConnectedToItself(fd: fd, destination: remote)
     }
 
     private func record(hostIndex: Int, port: UInt16, state: PortState) {
@@ -351,4 +342,19 @@ final class SweepWorker: @unchecked Sendable {
         }
         inFlight = 0
     }
+}
+
+/// The self-connect trap: to a local address inside the ephemeral range, connect() can pick the
+/// destination port as its source port and connect the socket to itself ("open", nothing listens).
+/// nmap does not report these; neither do we. True when the local end equals `destination`.
+func isConnectedToItself(fd: Int32, destination: SocketAddress) -> Bool {
+    var storage = sockaddr_storage()
+    var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
+    let ok = withUnsafeMutablePointer(to: &storage) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) == 0 }
+    }
+    guard ok, let local = withUnsafeBytes(of: storage, { raw in
+        raw.baseAddress.flatMap { SocketAddress(raw: $0, length: len) }
+    }) else { return false }
+    return local.port == destination.port && local.addressBytes == destination.addressBytes
 }

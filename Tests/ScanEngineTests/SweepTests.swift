@@ -165,3 +165,26 @@ extension LoopbackTests {
         }
     }
 }
+
+extension LoopbackTests {
+    @Test("a socket connected to itself (TCP simultaneous open) is recognised as a self-connect")
+    func selfConnectDetected() throws {
+        let port = try closedPort()
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        let destination = try #require(SocketAddress(numeric: "127.0.0.1", port: port))
+        let bound = destination.withSockaddr { bind(fd, $0, $1) == 0 }
+        try #require(bound, "could not bind 127.0.0.1:\(port)")
+        let connected = destination.withSockaddr { connect(fd, $0, $1) == 0 }   // connects to itself
+        try #require(connected, "self-connect failed: \(String(cString: strerror(errno)))")
+        #expect(isConnectedToItself(fd: fd, destination: destination))
+        let listener = try TestListener()
+        defer { listener.close() }
+        let other = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(other) }
+        let target = try #require(SocketAddress(numeric: "127.0.0.1", port: listener.port))
+        try #require(target.withSockaddr { connect(other, $0, $1) == 0 })
+        #expect(!isConnectedToItself(fd: other, destination: target))
+    }
+}
