@@ -108,9 +108,12 @@ public final class Sweep: Sendable {
     }
 
     private func merge(host: ScanHost, tallies: [SweepWorker.HostTally]) -> HostSweepResult {
-        HostSweepResult(host: host,
-                        openPorts: tallies.flatMap(\.open).sorted(),
-                        filteredPorts: tallies.flatMap(\.filtered).sorted(),
-                        closedCount: tallies.reduce(0) { $0 + $1.closed })
+        var open = PortSet(), filtered = PortSet()
+        for tally in tallies {
+            open.formUnion(tally.open)
+            filtered.formUnion(tally.filtered)
+        }
+        return HostSweepResult(host: host, open: open, filtered: filtered,
+                               closedCount: tallies.reduce(0) { $0 + $1.closed })
     }
 }

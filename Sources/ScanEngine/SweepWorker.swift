@@ -23,8 +23,8 @@ final class SweepWorker: @unchecked Sendable {
     struct HostTally {
         var address: SocketAddress
         var rtt = RTTEstimator()
-        var open: [UInt16] = []
-        var filtered: [UInt16] = []
+        var open = PortSet()
+        var filtered = PortSet()
         var closed = 0
     }
 
@@ -328,8 +328,8 @@ final class SweepWorker: @unchecked Sendable {
 
     private func record(hostIndex: Int, port: UInt16, state: PortState) {
         switch state {
-        case .open: tallies[hostIndex]?.open.append(port)
-        case .filtered: tallies[hostIndex]?.filtered.append(port)
+        case .open: tallies[hostIndex]?.open.insert(port)
+        case .filtered: tallies[hostIndex]?.filtered.insert(port)
         case .closed: tallies[hostIndex]?.closed += 1
         }
         unreportedDone += 1
