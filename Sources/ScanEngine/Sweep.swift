@@ -14,7 +14,9 @@
 //   EHOSTUNREACH, ENETUNREACH, EACCES... (ConnectVerdict).
 // - Deadlines are ours: the kernel would retry a dropped SYN for ~2 minutes. The first probe of a
 //   host waits `probeTimeout`; once the host has answered anything, probes wait srtt + 4·rttvar
-//   (floor `minProbeTimeout`); an unanswered probe is retried `retries` times, a retry waiting at most
+//   (floor `minProbeTimeout`), and probes already in flight when its first answer arrives are
+//   re-deadlined the same way (a port dropped among answered ones costs ~2 × floor, not 1.5 s);
+//   an unanswered probe is retried `retries` times, a retry waiting at most
 //   half of `probeTimeout`. A silent host (top 1000 ports) is therefore done in ~1.5 × probeTimeout.
 // - Politeness: token buckets per host and per sweep (probes/second, burst = one second's worth).
 //   Unlimited by default: the caller (ScanRunner) sets them for targets that are not its own.
@@ -106,9 +108,12 @@ public final class Sweep: Sendable {
     }
 
     private func merge(host: ScanHost, tallies: [SweepWorker.HostTally]) -> HostSweepResult {
-        HostSweepResult(host: host,
-                        openPorts: tallies.flatMap(\.open).sorted(),
-                        filteredPorts: tallies.flatMap(\.filtered).sorted(),
-                        closedCount: tallies.reduce(0) { $0 + $1.closed })
+        var open = PortSet(), filtered = PortSet()
+        for tally in tallies {
+            open.formUnion(tally.open)
+            filtered.formUnion(tally.filtered)
+        }
+        return HostSweepResult(host: host, open: open, filtered: filtered,
+                               closedCount: tallies.reduce(0) { $0 + $1.closed })
     }
 }

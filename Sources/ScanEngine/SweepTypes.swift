@@ -70,18 +70,29 @@ public enum HostState: String, Sendable {
 }
 
 /// What one host answered: open and filtered ports listed, closed ones counted.
+/// Ports are kept compactly (PortSet); `openPorts`/`filteredPorts` build sorted arrays on each access.
 public struct HostSweepResult: Sendable, Equatable {
     public let host: ScanHost
-    public let openPorts: [UInt16]
-    public let filteredPorts: [UInt16]
+    let open: PortSet
+    let filtered: PortSet
     public let closedCount: Int
 
-    public var filteredCount: Int { filteredPorts.count }
-    public var state: HostState { openPorts.isEmpty && closedCount == 0 ? .down : .up }
+    init(host: ScanHost, open: PortSet, filtered: PortSet, closedCount: Int) {
+        self.host = host
+        self.open = open
+        self.filtered = filtered
+        self.closedCount = closedCount
+    }
+
+    public var openPorts: [UInt16] { open.sorted() }
+    public var filteredPorts: [UInt16] { filtered.sorted() }
+    public var openCount: Int { open.count }
+    public var filteredCount: Int { filtered.count }
+    public var state: HostState { open.count == 0 && closedCount == 0 ? .down : .up }
 
     public func state(of port: UInt16) -> PortState {
-        if openPorts.contains(port) { return .open }
-        if filteredPorts.contains(port) { return .filtered }
+        if open.contains(port) { return .open }
+        if filtered.contains(port) { return .filtered }
         return .closed
     }
 }

@@ -23,8 +23,8 @@ final class SweepWorker: @unchecked Sendable {
     struct HostTally {
         var address: SocketAddress
         var rtt = RTTEstimator()
-        var open: [UInt16] = []
-        var filtered: [UInt16] = []
+        var open = PortSet()
+        var filtered = PortSet()
         var closed = 0
     }
 
@@ -300,29 +300,36 @@ final class SweepWorker: @unchecked Sendable {
             setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
         }
         close(fd)
-        if verdict == .open || verdict == .closed { tallies[hostIndex]?.rtt.add(sample: rtt) }
+        if verdict == .open || verdict == .closed, var tally = tallies[hostIndex] {
+            let firstAnswer = tally.rtt.samples == 0
+            tally.rtt.add(sample: rtt)
+            tallies[hostIndex] = tally
+            if firstAnswer { tightenDeadlines(hostIndex: hostIndex, rtt: tally.rtt) }
+        }
         record(hostIndex: hostIndex, port: port, state: state)
     }
 
-    /// The self-connect trap: a local destination port inside the ephemeral range can be "connected" to
-    /// the socket itself (same address, same port on both ends). nmap does not report these; neither do we.
-    private func isSelfConnect(fd: Int32, port: UInt16, hostIndex: Int) -> Bool {
-        var storage = sockaddr_storage()
-        var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let ok = withUnsafeMutablePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) == 0 }
+    /// The host just answered for the first time: probes already in flight to it were given the full
+    /// timeout; give them the adaptive one too (an extra heap entry, same generation: whichever
+    /// fires first wins, the other finds the slot released and is ignored).
+    private func tightenDeadlines(hostIndex: Int, rtt: RTTEstimator) {
+        for index in slots.indices where slots[index].fd >= 0 && slots[index].hostIndex == hostIndex {
+            let slot = slots[index]
+            let deadline = slot.sentAt + policy.timeoutFor(attempt: slot.attempt, host: rtt)
+            deadlines.schedule(slot: Int32(index), generation: slot.generation, deadline: deadline)
         }
-        guard ok, let local = withUnsafeBytes(of: storage, { raw in
-            raw.baseAddress.flatMap { SocketAddress(raw: $0, length: len) }
-        }) else { return false }
-        guard let remote = tallies[hostIndex]?.address else { return false }
-        return local.port == port && local.addressBytes == remote.addressBytes
+    }
+
+    private func isSelfConnect(fd: Int32, port: UInt16, hostIndex: Int) -> Bool {
+        guard var remote = tallies[hostIndex]?.address else { return false }
+        remote.port = port
+        return isConnectedToItself(fd: fd, destination: remote)
     }
 
     private func record(hostIndex: Int, port: UInt16, state: PortState) {
         switch state {
-        case .open: tallies[hostIndex]?.open.append(port)
-        case .filtered: tallies[hostIndex]?.filtered.append(port)
+        case .open: tallies[hostIndex]?.open.insert(port)
+        case .filtered: tallies[hostIndex]?.filtered.insert(port)
         case .closed: tallies[hostIndex]?.closed += 1
         }
         unreportedDone += 1
@@ -335,4 +342,19 @@ final class SweepWorker: @unchecked Sendable {
         }
         inFlight = 0
     }
+}
+
+/// The self-connect trap: to a local address inside the ephemeral range, connect() can pick the
+/// destination port as its source port and connect the socket to itself ("open", nothing listens).
+/// nmap does not report these; neither do we. True when the local end equals `destination`.
+func isConnectedToItself(fd: Int32, destination: SocketAddress) -> Bool {
+    var storage = sockaddr_storage()
+    var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
+    let ok = withUnsafeMutablePointer(to: &storage) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) == 0 }
+    }
+    guard ok, let local = withUnsafeBytes(of: storage, { raw in
+        raw.baseAddress.flatMap { SocketAddress(raw: $0, length: len) }
+    }) else { return false }
+    return local.port == destination.port && local.addressBytes == destination.addressBytes
 }

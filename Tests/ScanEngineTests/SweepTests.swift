@@ -5,161 +5,186 @@ import Glibc
 import Testing
 @testable import ScanEngine
 
-@Suite("Sweep on loopback", .serialized)
-struct SweepTests {
-    func host(_ address: String) throws -> ScanHost {
-        try #require(ScanHost(address: address))
-    }
-
-    @Test("listeners on 127.0.0.1 are open and a released port is closed")
-    func openAndClosedIPv4() throws {
-        let a = try TestListener(), b = try TestListener()
-        defer { a.close(); b.close() }
-        let gone = try closedPort()
-        let result = try Sweep().run(hosts: [host("127.0.0.1")], ports: [a.port, gone, b.port])
-        let h = try #require(result.hosts.first)
-        #expect(h.openPorts == [a.port, b.port].sorted())
-        #expect(h.closedCount == 1)
-        #expect(h.filteredPorts.isEmpty)
-        #expect(h.state == .up)
-        #expect(h.state(of: gone) == .closed)
-        #expect(!result.cancelled)
-    }
-
-    @Test("a listener on ::1 is open over IPv6")
-    func openIPv6() throws {
-        let listener = try TestListener(address: "::1")
-        defer { listener.close() }
-        let gone = try closedPort(address: "::1")
-        let result = try Sweep().run(hosts: [host("::1")], ports: [listener.port, gone])
-        let h = try #require(result.hosts.first)
-        #expect(h.host.address == "::1")
-        #expect(h.openPorts == [listener.port])
-        #expect(h.closedCount == 1)
-    }
-
-    @Test("ScanHost accepts numeric addresses only and canonicalises them")
-    func hostValidation() {
-        #expect(ScanHost(address: "127.0.0.1")?.address == "127.0.0.1")
-        #expect(ScanHost(address: "0:0:0:0:0:0:0:1")?.address == "::1")
-        #expect(ScanHost(address: "localhost") == nil)
-        #expect(ScanHost(address: "127.0.0.1:80") == nil)
-        #expect(ScanHost(address: "") == nil)
-    }
-
-    @Test("ports dropped by an nft rule are filtered, in about timeout plus half a timeout")
-    func filteredByDropRule() throws {
-        if let reason = DropRule.unavailableReason {
-            print("SKIPPED filtered test: \(reason)")
-            return
+extension LoopbackTests {
+    @Suite("Sweep on loopback")
+    struct SweepTests {
+        func host(_ address: String) throws -> ScanHost {
+            try #require(ScanHost(address: address))
         }
-        let listener = try TestListener(address: "127.0.0.3")
-        defer { listener.close() }
-        let dropped: [UInt16] = [9, 10, 11]
-        let rule = try DropRule(address: "127.0.0.3", ports: dropped)
-        defer { rule.remove() }
-        var config = SweepConfig()
-        config.probeTimeout = .milliseconds(400)
-        config.minProbeTimeout = .milliseconds(100)
-        let ports = dropped + [listener.port, try closedPort(address: "127.0.0.3")]
-        let result = try Sweep(config: config).run(hosts: [host("127.0.0.3")], ports: ports)
-        let h = try #require(result.hosts.first)
-        #expect(h.filteredPorts == dropped)
-        #expect(h.openPorts == [listener.port])
-        #expect(h.closedCount == 1)
-        #expect(result.retriesSent == dropped.count)
-        #expect(result.elapsed < .milliseconds(1500))
-    }
 
-    @Test("a host that drops everything is down, every port filtered, within 2 s for 1000 ports")
-    func silentHost() throws {
-        if let reason = DropRule.unavailableReason {
-            print("SKIPPED silent host test: \(reason)")
-            return
+        @Test("listeners on 127.0.0.1 are open and a released port is closed")
+        func openAndClosedIPv4() throws {
+            let a = try TestListener(), b = try TestListener()
+            defer { a.close(); b.close() }
+            let gone = try closedPort()
+            let result = try Sweep().run(hosts: [host("127.0.0.1")], ports: [a.port, gone, b.port])
+            let h = try #require(result.hosts.first)
+            #expect(h.openPorts == [a.port, b.port].sorted())
+            #expect(h.closedCount == 1)
+            #expect(h.filteredPorts.isEmpty)
+            #expect(h.state == .up)
+            #expect(h.state(of: gone) == .closed)
+            #expect(!result.cancelled)
         }
-        let rule = try DropRule(address: "127.0.0.5")
-        defer { rule.remove() }
-        let ports = Array(UInt16(1)...UInt16(1000))
-        let result = try Sweep().run(hosts: [host("127.0.0.5")], ports: ports)
-        let h = try #require(result.hosts.first)
-        #expect(h.filteredPorts == ports)
-        #expect(h.state == .down)
-        #expect(result.elapsed < .seconds(2))
-    }
 
-    @Test("a sweep leaves the number of open fds unchanged")
-    func noFDLeak() throws {
+        @Test("a listener on ::1 is open over IPv6")
+        func openIPv6() throws {
+            let listener = try TestListener(address: "::1")
+            defer { listener.close() }
+            let gone = try closedPort(address: "::1")
+            let result = try Sweep().run(hosts: [host("::1")], ports: [listener.port, gone])
+            let h = try #require(result.hosts.first)
+            #expect(h.host.address == "::1")
+            #expect(h.openPorts == [listener.port])
+            #expect(h.closedCount == 1)
+        }
+
+        @Test("ScanHost accepts numeric addresses only and canonicalises them")
+        func hostValidation() {
+            #expect(ScanHost(address: "127.0.0.1")?.address == "127.0.0.1")
+            #expect(ScanHost(address: "0:0:0:0:0:0:0:1")?.address == "::1")
+            #expect(ScanHost(address: "localhost") == nil)
+            #expect(ScanHost(address: "127.0.0.1:80") == nil)
+            #expect(ScanHost(address: "") == nil)
+        }
+
+        @Test("ports dropped by an nft rule are filtered, in about timeout plus half a timeout")
+        func filteredByDropRule() throws {
+            if let reason = DropRule.unavailableReason {
+                print("SKIPPED filtered test: \(reason)")
+                return
+            }
+            let listener = try TestListener(address: "127.0.0.3")
+            defer { listener.close() }
+            let dropped: [UInt16] = [9, 10, 11]
+            let rule = try DropRule(address: "127.0.0.3", ports: dropped)
+            defer { rule.remove() }
+            var config = SweepConfig()
+            config.probeTimeout = .milliseconds(400)
+            config.minProbeTimeout = .milliseconds(100)
+            let ports = dropped + [listener.port, try closedPort(address: "127.0.0.3")]
+            let result = try Sweep(config: config).run(hosts: [host("127.0.0.3")], ports: ports)
+            let h = try #require(result.hosts.first)
+            #expect(h.filteredPorts == dropped)
+            #expect(h.openPorts == [listener.port])
+            #expect(h.closedCount == 1)
+            #expect(result.retriesSent == dropped.count)
+            #expect(result.elapsed < .milliseconds(1500))
+        }
+
+        @Test("a host that drops everything is down, every port filtered, within 2 s for 1000 ports")
+        func silentHost() throws {
+            if let reason = DropRule.unavailableReason {
+                print("SKIPPED silent host test: \(reason)")
+                return
+            }
+            let rule = try DropRule(address: "127.0.0.5")
+            defer { rule.remove() }
+            let ports = Array(UInt16(1)...UInt16(1000))
+            let result = try Sweep().run(hosts: [host("127.0.0.5")], ports: ports)
+            let h = try #require(result.hosts.first)
+            #expect(h.filteredPorts == ports)
+            #expect(h.state == .down)
+            #expect(result.elapsed < .seconds(2))
+        }
+
+        @Test("a sweep leaves the number of open fds unchanged")
+        func noFDLeak() throws {
+            let listener = try TestListener()
+            defer { listener.close() }
+            let ports = Array(UInt16(1)...UInt16(3000)) + [listener.port]
+            _ = try Sweep().run(hosts: [host("127.0.0.1")], ports: [listener.port])   // warm-up: lazy runtime fds
+            let before = openFDCount()
+            let result = try Sweep().run(hosts: [host("127.0.0.1"), host("::1")], ports: ports)
+            #expect(result.hosts.first?.openPorts.contains(listener.port) == true)
+            #expect(result.probesSent >= 2 * ports.count)
+            #expect(openFDCount() == before)
+        }
+
+        @Test("cancellation stops a long sweep quickly, closes its sockets and says it was cancelled")
+        func cancellation() throws {
+            let before = openFDCount()
+            let started = Date()
+            var config = SweepConfig()
+            config.progressInterval = .milliseconds(100)
+            let hosts = repeatElement(try host("127.0.0.1"), count: 300)   // ~20 M probes: minutes if not cancelled
+            let result = try Sweep(config: config).run(
+                hosts: hosts, ports: Array(1...65535),
+                isCancelled: { Date().timeIntervalSince(started) > 0.3 })
+            #expect(result.cancelled)
+            #expect(Date().timeIntervalSince(started) < 2)
+            #expect(openFDCount() == before)
+        }
+
+        @Test("progress is reported while sweeping and ends at 100 %")
+        func progress() throws {
+            var config = SweepConfig()
+            config.progressInterval = .milliseconds(20)
+            var seen: [SweepProgress] = []
+            let hosts = repeatElement(try host("127.0.0.1"), count: 4)
+            _ = try Sweep(config: config).run(hosts: hosts, ports: Array(1...30000), progress: { seen.append($0) })
+            #expect(seen.count >= 2)
+            #expect(seen.last?.percent == 100)
+            #expect(seen.last?.portsTotal == 120_000)
+            let fractions = seen.map(\.fraction)
+            #expect(fractions == fractions.sorted())
+        }
+
+        @Test("no self-connect is reported open in the ephemeral range")
+        func selfConnectTrap() throws {
+            let listening = listeningPorts()
+            let result = try Sweep().run(hosts: [host("127.0.0.1")], ports: Array(32768...60999))
+            let open = Set(result.hosts.first?.openPorts ?? [])
+            let stillListening = listeningPorts().union(listening)
+            #expect(open.subtracting(stillListening).isEmpty, "open but nothing listens: \(open.subtracting(stillListening))")
+        }
+
+        @Test("the politeness limit spaces probes to one host")
+        func politenessLimit() throws {
+            var config = SweepConfig()
+            config.probesPerSecondPerHost = 100
+            let started = Date()
+            _ = try Sweep(config: config).run(hosts: [host("127.0.0.1")], ports: Array(1...150))
+            let elapsed = Date().timeIntervalSince(started)
+            #expect(elapsed >= 0.45 && elapsed < 2)   // 100 at once, then 50 more at 100/s
+        }
+
+        /// TCP ports listening on any address (from /proc/net/tcp and tcp6, state 0A).
+        func listeningPorts() -> Set<UInt16> {
+            var ports = Set<UInt16>()
+            for file in ["/proc/net/tcp", "/proc/net/tcp6"] {
+                guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { continue }
+                for line in text.split(separator: "\n").dropFirst() {
+                    let fields = line.split(separator: " ")
+                    guard fields.count > 3, fields[3] == "0A", let portHex = fields[1].split(separator: ":").last,
+                          let port = UInt16(portHex, radix: 16) else { continue }
+                    ports.insert(port)
+                }
+            }
+            return ports
+        }
+    }
+}
+
+extension LoopbackTests {
+    @Test("a socket connected to itself (TCP simultaneous open) is recognised as a self-connect")
+    func selfConnectDetected() throws {
+        let port = try closedPort()
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        let destination = try #require(SocketAddress(numeric: "127.0.0.1", port: port))
+        let bound = destination.withSockaddr { bind(fd, $0, $1) == 0 }
+        try #require(bound, "could not bind 127.0.0.1:\(port)")
+        let connected = destination.withSockaddr { connect(fd, $0, $1) == 0 }   // connects to itself
+        try #require(connected, "self-connect failed: \(String(cString: strerror(errno)))")
+        #expect(isConnectedToItself(fd: fd, destination: destination))
         let listener = try TestListener()
         defer { listener.close() }
-        let ports = Array(UInt16(1)...UInt16(3000)) + [listener.port]
-        _ = try Sweep().run(hosts: [host("127.0.0.1")], ports: [listener.port])   // warm-up: lazy runtime fds
-        let before = openFDCount()
-        let result = try Sweep().run(hosts: [host("127.0.0.1"), host("::1")], ports: ports)
-        #expect(result.hosts.first?.openPorts.contains(listener.port) == true)
-        #expect(result.probesSent >= 2 * ports.count)
-        #expect(openFDCount() == before)
-    }
-
-    @Test("cancellation stops a long sweep quickly, closes its sockets and says it was cancelled")
-    func cancellation() throws {
-        let before = openFDCount()
-        let started = Date()
-        var config = SweepConfig()
-        config.progressInterval = .milliseconds(100)
-        let hosts = repeatElement(try host("127.0.0.1"), count: 300)   // ~20 M probes: minutes if not cancelled
-        let result = try Sweep(config: config).run(
-            hosts: hosts, ports: Array(1...65535),
-            isCancelled: { Date().timeIntervalSince(started) > 0.3 })
-        #expect(result.cancelled)
-        #expect(Date().timeIntervalSince(started) < 2)
-        #expect(openFDCount() == before)
-    }
-
-    @Test("progress is reported while sweeping and ends at 100 %")
-    func progress() throws {
-        var config = SweepConfig()
-        config.progressInterval = .milliseconds(20)
-        var seen: [SweepProgress] = []
-        let hosts = repeatElement(try host("127.0.0.1"), count: 4)
-        _ = try Sweep(config: config).run(hosts: hosts, ports: Array(1...30000), progress: { seen.append($0) })
-        #expect(seen.count >= 2)
-        #expect(seen.last?.percent == 100)
-        #expect(seen.last?.portsTotal == 120_000)
-        let fractions = seen.map(\.fraction)
-        #expect(fractions == fractions.sorted())
-    }
-
-    @Test("no self-connect is reported open in the ephemeral range")
-    func selfConnectTrap() throws {
-        let listening = listeningPorts()
-        let result = try Sweep().run(hosts: [host("127.0.0.1")], ports: Array(32768...60999))
-        let open = Set(result.hosts.first?.openPorts ?? [])
-        let stillListening = listeningPorts().union(listening)
-        #expect(open.subtracting(stillListening).isEmpty, "open but nothing listens: \(open.subtracting(stillListening))")
-    }
-
-    @Test("the politeness limit spaces probes to one host")
-    func politenessLimit() throws {
-        var config = SweepConfig()
-        config.probesPerSecondPerHost = 100
-        let started = Date()
-        _ = try Sweep(config: config).run(hosts: [host("127.0.0.1")], ports: Array(1...150))
-        let elapsed = Date().timeIntervalSince(started)
-        #expect(elapsed >= 0.45 && elapsed < 2)   // 100 at once, then 50 more at 100/s
-    }
-
-    /// TCP ports listening on any address (from /proc/net/tcp and tcp6, state 0A).
-    func listeningPorts() -> Set<UInt16> {
-        var ports = Set<UInt16>()
-        for file in ["/proc/net/tcp", "/proc/net/tcp6"] {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { continue }
-            for line in text.split(separator: "\n").dropFirst() {
-                let fields = line.split(separator: " ")
-                guard fields.count > 3, fields[3] == "0A", let portHex = fields[1].split(separator: ":").last,
-                      let port = UInt16(portHex, radix: 16) else { continue }
-                ports.insert(port)
-            }
-        }
-        return ports
+        let other = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(other) }
+        let target = try #require(SocketAddress(numeric: "127.0.0.1", port: listener.port))
+        try #require(target.withSockaddr { connect(other, $0, $1) == 0 })
+        #expect(!isConnectedToItself(fd: other, destination: target))
     }
 }
