@@ -53,8 +53,9 @@ let package = Package(
         .testTarget(name: "ScanRunnerTests", dependencies: ["ScanRunner", "TestSupport"]),
         .testTarget(name: "BillingTests", dependencies: ["Billing", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "SkannrCore", "SkannrCrypto"]),
-        // Faults disturb the shared stack: scripts/test runs this target alone, after the others.
-        .testTarget(name: "FaultTests", dependencies: ["TestSupport"]),
+        // Suites that need the stack to themselves (a live scan-runner, injected faults):
+        // scripts/test runs this target alone, after the others.
+        .testTarget(name: "FaultTests", dependencies: ["TestSupport", "SkannrCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -28,7 +28,7 @@ struct HostPlan {
     /// Addresses of an IP/domain target that the policy refused: recorded as down, not scanned.
     let refused: [String]
     let skipped = SkipCounter()
-    let allowPrivate: Bool
+    let scope: ScanScope
 
     /// Expected host count for progress.
     var expectedHosts: Int {
@@ -44,11 +44,11 @@ struct HostPlan {
         case .list(let list):
             return AnySequence(list)
         case .range(let block, _):
-            let allow = allowPrivate
+            let scope = self.scope
             let skipped = self.skipped
             return AnySequence(block.hosts.lazy.compactMap { address -> ScanHost? in
                 let text = address.description
-                guard AddressPolicy.isAllowed(numericAddress: text, allowPrivate: allow) else {
+                guard scope.permits(text) else {
                     skipped.increment()
                     return nil
                 }
@@ -58,7 +58,7 @@ struct HostPlan {
     }
 
     /// Resolves (blocking for domains). Throws notAllowed when no address may be scanned.
-    static func make(addressType: String, address: String, allowPrivate: Bool,
+    static func make(addressType: String, address: String, scope: ScanScope,
                      resolve: (String) throws -> [String] = Resolver.resolve) throws -> HostPlan {
         switch addressType {
         case "cidr":
@@ -66,25 +66,25 @@ struct HostPlan {
                 throw RunnerError(.invalidScan, "\(address) is not a CIDR range")
             }
             let count = Int(clamping: block.addressCount)
-            return HostPlan(hosts: .range(block, count: count), hostname: nil, refused: [], allowPrivate: allowPrivate)
+            return HostPlan(hosts: .range(block, count: count), hostname: nil, refused: [], scope: scope)
         case "domain":
             let addresses: [String]
             do { addresses = try resolve(address) } catch {
                 throw RunnerError(.resolveFailed, "\(address) could not be resolved (\(error))")
             }
-            return try fromAddresses(addresses, hostname: address, allowPrivate: allowPrivate)
+            return try fromAddresses(addresses, hostname: address, scope: scope)
         case "ip":
-            return try fromAddresses([address], hostname: nil, allowPrivate: allowPrivate)
+            return try fromAddresses([address], hostname: nil, scope: scope)
         default:
             throw RunnerError(.invalidScan, "unknown address type \(addressType)")
         }
     }
 
-    private static func fromAddresses(_ addresses: [String], hostname: String?, allowPrivate: Bool) throws -> HostPlan {
+    private static func fromAddresses(_ addresses: [String], hostname: String?, scope: ScanScope) throws -> HostPlan {
         var allowed: [ScanHost] = []
         var refused: [String] = []
         for text in addresses {
-            if AddressPolicy.isAllowed(numericAddress: text, allowPrivate: allowPrivate), let host = ScanHost(address: text) {
+            if scope.permits(text), let host = ScanHost(address: text) {
                 allowed.append(host)
             } else {
                 refused.append(text)
@@ -93,9 +93,9 @@ struct HostPlan {
         guard !allowed.isEmpty else {
             let what = hostname.map { "\($0) resolves only to" } ?? "the target is"
             throw RunnerError(.notAllowed,
-                "\(what) addresses that may not be scanned (private, loopback or reserved): \(refused.joined(separator: ", "))")
+                "\(what) addresses that may not be scanned (private, loopback, reserved or outside the runner's allowed networks): \(refused.joined(separator: ", "))")
         }
-        return HostPlan(hosts: .list(allowed), hostname: hostname, refused: refused, allowPrivate: allowPrivate)
+        return HostPlan(hosts: .list(allowed), hostname: hostname, refused: refused, scope: scope)
     }
 }
 

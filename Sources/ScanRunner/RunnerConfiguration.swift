@@ -8,6 +8,9 @@ public struct RunnerConfiguration: Sendable {
     public var database: MariaDBConfig
     /// Loopback and private resolved addresses may be scanned (development and tests only).
     public var allowPrivateTargets: Bool
+    /// When set, the only networks this runner connects to (SKANNR_SCANNER_ONLY_NETWORKS).
+    public var onlyNetworks: [CIDRBlock]
+    public var scope: ScanScope { ScanScope(allowPrivate: allowPrivateTargets, onlyNetworks: onlyNetworks) }
     /// Names this process in lease owners and logs (default hostname:pid).
     public var scannerID: String
     /// Scans processed at once by this process (one thread and one DB connection each).
@@ -46,6 +49,11 @@ public struct RunnerConfiguration: Sendable {
             readTimeoutSeconds: UInt32(try settings.int("SKANNR_DB_READ_TIMEOUT", default: 30, min: 1)),
             writeTimeoutSeconds: UInt32(try settings.int("SKANNR_DB_WRITE_TIMEOUT", default: 30, min: 1)))
         allowPrivateTargets = try settings.bool("SKANNR_ALLOW_PRIVATE_TARGETS", default: false)
+        do {
+            onlyNetworks = try ScanScope.networks(settings.string("SKANNR_SCANNER_ONLY_NETWORKS", default: ""))
+        } catch {
+            throw RunnerError(.configuration, "SKANNR_SCANNER_ONLY_NETWORKS: \(error.message)")
+        }
         scannerID = settings.string("SKANNR_SCANNER_ID", default: Self.defaultScannerID())
         concurrentScans = try settings.int("SKANNR_SCANNER_CONCURRENT_SCANS", default: 1, min: 1)
         leaseDuration = .seconds(try settings.int("SKANNR_SCANNER_LEASE_SECONDS", default: 30, min: 2))
@@ -76,6 +84,7 @@ public struct RunnerConfiguration: Sendable {
         var configuration = try RunnerConfiguration(settings: RunnerSettings(values: [:]))
         configuration.database = database
         configuration.allowPrivateTargets = allowPrivate
+        configuration.onlyNetworks = try ScanScope.networks("127.0.0.0/8,::1/128")  // tests never leave loopback
         configuration.scannerID = scannerID
         configuration.probeTimeout = .milliseconds(300)
         configuration.tlsTimeout = .milliseconds(1000)

@@ -24,7 +24,7 @@ struct ScanExecutor {
             throw RunnerError(.invalidScan, "the scan's port list is invalid: \(error)")
         }
         let plan = try HostPlan.make(addressType: scan.addressType, address: scan.address,
-                                     allowPrivate: configuration.allowPrivateTargets, resolve: resolve)
+                                     scope: configuration.scope, resolve: resolve)
         keeper.tick(progress: 0, hostsDone: 0, hostsTotal: plan.expectedHosts + plan.refused.count, force: true)
         if let end = try interruption(keeper) { return end }
 
@@ -43,7 +43,8 @@ struct ScanExecutor {
         if result.cancelled { return .stopped }
 
         var hosts = result.hosts.compactMap { swept -> HostOutcome? in
-            guard let key = HostKeyBytes.bytes(for: swept.host.address) else { return nil }
+            let key = HostKey.bytes(for: swept.host.address)
+            guard !key.isEmpty else { return nil }
             return HostOutcome(host: swept.host.address, hostKey: key, hostname: plan.hostname, up: swept.state == .up,
                                openPorts: swept.openPorts, closedCount: swept.closedCount,
                                filteredCount: swept.filteredCount, note: nil)
@@ -52,7 +53,8 @@ struct ScanExecutor {
             throw RunnerError(.notAllowed, "every address of \(scan.address) is private, loopback or reserved and may not be scanned")
         }
         for address in plan.refused {
-            guard let key = HostKeyBytes.bytes(for: address) else { continue }
+            let key = HostKey.bytes(for: address)
+            guard !key.isEmpty else { continue }
             hosts.append(HostOutcome(host: address, hostKey: key, hostname: plan.hostname, up: false, openPorts: [],
                                      closedCount: 0, filteredCount: 0, note: "not scanned: address not allowed"))
         }

@@ -1,5 +1,6 @@
 // Claiming against a real MariaDB: two runners never take the same scan, an expired lease is taken
 // over and the old owner's writes bounce off the fence, attempts are capped.
+import SkannrCore
 import Foundation
 import MariaDB
 import Synchronization
@@ -81,7 +82,7 @@ struct ClaimingTests {
         // A wakes up: every write it tries is fenced off.
         #expect { try fenceA.heartbeat(connectionA, progress: 50) } throws: { ($0 as? RunnerError)?.code == .leaseLost }
         #expect { try fenceA.fail(connectionA, reason: "late", now: Date()) } throws: { ($0 as? RunnerError)?.code == .leaseLost }
-        let lateOutcome = ScanOutcome(hosts: [HostOutcome(host: "127.0.0.1", hostKey: HostKeyBytes.bytes(for: "127.0.0.1") ?? [],
+        let lateOutcome = ScanOutcome(hosts: [HostOutcome(host: "127.0.0.1", hostKey: HostKey.bytes(for: "127.0.0.1"),
                                                           hostname: nil, up: true, openPorts: [9], closedCount: 0,
                                                           filteredCount: 0, note: nil)], tls: [:], remark: nil)
         #expect { try ResultWriter().write(lateOutcome, scan: scanA, connection: connectionA, now: Date()) }

@@ -101,21 +101,36 @@ struct ExecutionTests {
 
     @Test("resolved addresses the policy refuses are kept out of the sweep and listed as refused; 0.0.0.0 is never scanned")
     func mixedResolution() throws {
-        let plan = try HostPlan.make(addressType: "domain", address: "mixed.example", allowPrivate: false,
+        let plan = try HostPlan.make(addressType: "domain", address: "mixed.example", scope: ScanScope(allowPrivate: false),
                                      resolve: { _ in ["8.8.8.8", "10.0.0.1", "::1"] })
         #expect(plan.refused == ["10.0.0.1", "::1"])
         #expect(plan.expectedHosts == 1)
         #expect(throws: RunnerError.self) {
-            try HostPlan.make(addressType: "ip", address: "0.0.0.0", allowPrivate: true)
+            try HostPlan.make(addressType: "ip", address: "0.0.0.0", scope: ScanScope(allowPrivate: true))
         }
     }
 
     @Test("a CIDR range is walked lazily and filtered by the policy")
     func lazyRange() throws {
-        let plan = try HostPlan.make(addressType: "cidr", address: "10.0.0.0/16", allowPrivate: false)
+        let plan = try HostPlan.make(addressType: "cidr", address: "10.0.0.0/16", scope: ScanScope(allowPrivate: false))
         #expect(plan.expectedHosts == 65_536)
         var iterator = plan.sequence().makeIterator()
         #expect(iterator.next() == nil)   // every address refused, none materialised
         #expect(plan.skipped.count == 65_536)
+    }
+
+    @Test("an allow-list of networks keeps every address outside it out of the sweep")
+    func onlyNetworks() throws {
+        let scope = ScanScope(allowPrivate: true, onlyNetworks: try ScanScope.networks("127.0.0.0/8,::1/128"))
+        #expect(scope.permits("127.0.0.5"))
+        #expect(scope.permits("::1"))
+        #expect(!scope.permits("10.0.0.1"))
+        #expect(!scope.permits("8.8.8.8"))
+        let plan = try HostPlan.make(addressType: "domain", address: "mixed.example", scope: scope,
+                                     resolve: { _ in ["8.8.8.8", "192.168.1.1", "127.0.0.1"] })
+        #expect(plan.refused == ["8.8.8.8", "192.168.1.1"])
+        let range = try HostPlan.make(addressType: "cidr", address: "192.168.0.0/28", scope: scope)
+        var iterator = range.sequence().makeIterator()
+        #expect(iterator.next() == nil)
     }
 }

@@ -45,14 +45,6 @@ struct LeaseTimerTests {
         #expect(backoff.nextDelay() == .milliseconds(200))
     }
 
-    @Test("host keys are 16 bytes, IPv4 mapped into ::ffff:0:0/96")
-    func hostKeys() {
-        #expect(HostKeyBytes.bytes(for: "127.0.0.1") == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1])
-        #expect(HostKeyBytes.bytes(for: "::1") == [UInt8](repeating: 0, count: 15) + [1])
-        #expect(HostKeyBytes.bytes(for: "2001:db8::ff")?.prefix(4) == [0x20, 0x01, 0x0d, 0xb8])
-        #expect(HostKeyBytes.bytes(for: "localhost") == nil)
-    }
-
     @Test("settings: the environment overrides the file, defaults apply, bad numbers are refused")
     func settings() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("runner-\(UUID().uuidString).env")

@@ -1,5 +1,6 @@
 // The write-back transaction: idempotent (applied twice -> no duplicates), and alerts from the diff
 // against the previous completed scan of the same target, on real loopback listeners.
+import SkannrCore
 import Foundation
 import MariaDB
 import Testing
@@ -27,7 +28,7 @@ struct WriteBackTests {
         let target = try fixture.addTarget("127.0.0.1")
         let scanID = try fixture.addScan(target: target, ports: "22,443")
         let scan = try claim(fixture)
-        let key = HostKeyBytes.bytes(for: "127.0.0.1") ?? []
+        let key = HostKey.bytes(for: "127.0.0.1")
         let expiring = Date().addingTimeInterval(3 * 86_400)
         let outcome = ScanOutcome(
             hosts: [HostOutcome(host: "127.0.0.1", hostKey: key, hostname: nil, up: true, openPorts: [22, 443],
