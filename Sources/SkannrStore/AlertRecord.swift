@@ -8,9 +8,8 @@ public enum AlertStatus: String, CaseIterable, Sendable {
     case open, acknowledged, resolved
 }
 
-public enum AlertType: String, CaseIterable, Sendable {
-    case newPort = "new_port", closedPort = "closed_port", tlsChange = "tls_change", tlsExpiring = "tls_expiring"
-}
+/// The alert types are the diff's kinds (one list for the runner and the API).
+public typealias AlertType = AlertDraft.Kind
 
 public struct AlertRecord: Sendable, Equatable {
     public var id: Int64
