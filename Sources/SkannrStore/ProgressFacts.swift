@@ -131,7 +131,8 @@ enum ProgressFacts {
         f.plan = user.plan
         f.bestStreak = Streaks.compute(days: try scanDays(accountID: accountID, db), today: UTCDay(now)).best
         f.criticalOpenPorts = input.openPorts.filter { ServiceRisk.of(port: $0.port).severity == .critical }.count
-        f.grade = ScoreRules.score(input).grade
+        // Grade A counts only once something was scanned: an unscanned target has nothing to deduct.
+        f.grade = f.completedScans >= 1 ? ScoreRules.score(input).grade : nil
         f.level = Levels.levelFor(xp: try ProgressStore.totalXP(accountID: accountID, db)).level
         return f
     }

@@ -26,9 +26,9 @@ struct ProgressStoreTests {
         #expect(try f.xp(account) == xp)
         #expect(try f.achievements(account) == earned)
         #expect(try f.xpRows(account, key: "scan_completed:\(scan)") == 1)
-        // first_scan 25 + zero_critical 100 (443 is low) + scan 10
-        #expect(earned.keys.sorted() == ["first_scan", "zero_critical"])
-        #expect(xp == 10 + 25 + 100)
+        // scan 10 + first_scan 25 + first_target 25 + grade_a 150 (96: only MFA off) + zero_critical 100 (443 is low)
+        #expect(earned.keys.sorted() == ["first_scan", "first_target", "grade_a", "zero_critical"])
+        #expect(xp == 10 + 25 + 25 + 150 + 100)
         #expect(try f.xpRows(account, key: "achievement:first_scan") == 1)
     }
 
@@ -131,6 +131,7 @@ struct ProgressStoreTests {
         for _ in 0..<2 { try ProgressStore.targetCreated(connection: f.db, accountID: account, now: Date()) }
         #expect(try f.xpRows(account, key: "first_target") == 1)
         #expect(try f.achievements(account)["first_target"] != nil)
+        #expect(try f.achievements(account)["grade_a"] == nil)   // nothing scanned yet: no grade A
 
         try ProgressStore.mfaEnabled(connection: f.db, accountID: account, now: Date())
         #expect(try f.xpRows(account, key: "mfa_enabled") == 1)   // the event's XP ...
