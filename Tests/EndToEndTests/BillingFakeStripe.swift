@@ -71,7 +71,9 @@ struct BillingAccount {
     let id: Int64
     let client: APIClient
 
+    /// Also makes sure the fake Stripe is running.
     static func make() throws -> BillingAccount {
+        _ = try FakeStripe.baseURL()
         let db = try TestStack.appDatabase()
         let email = "billing-\(UInt64.random(in: 0...UInt64.max))@example.test"
         let result = try db.execute("""

@@ -249,7 +249,7 @@ def complete_checkout(session_id, options):
         session.update(status="complete", customer=customer, subscription=subscription["id"])
         events = {"checkout.session.completed": make_event("checkout.session.completed", public(session), now),
                   "customer.subscription.created": make_event("customer.subscription.created", public(subscription), now)}
-        order = options.get("order") or ["checkout.session.completed", "customer.subscription.created"]
+        order = options["order"] if "order" in options else ["checkout.session.completed", "customer.subscription.created"]
     deliveries = [deliver(events[name]["id"]) for name in order]
     return {"subscription": public(subscription), "session": public(session), "deliveries": deliveries}
 
