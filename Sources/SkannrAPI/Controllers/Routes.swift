@@ -8,6 +8,7 @@ public enum Routes {
         ScansController.register(in: &router)
         AlertsController.register(in: &router)
         ProgressController.register(in: &router)
+        BillingController.register(in: &router)
         return router
     }
 }
