@@ -16,6 +16,9 @@ public struct APIConfiguration: Sendable {
     public var jwt: JWTSigner
     /// Plan limits (the contract's table, each overridable, see PlanCatalog).
     public var plans: PlanCatalog
+    /// Where every process writes its metrics slot (`SKANNR_METRICS_DIR`); nil = each worker keeps
+    /// its own numbers and a scrape shows only the worker that answered it.
+    public var metricsDirectory: String?
     public var settings: Settings
 
     public init(settings: Settings) throws {
@@ -43,5 +46,6 @@ public struct APIConfiguration: Sendable {
             audience: settings.string("SKANNR_JWT_AUDIENCE", default: "skannr-api")
         )
         plans = PlanCatalog.defaults
+        metricsDirectory = settings.optional("SKANNR_METRICS_DIR").flatMap { $0.isEmpty ? nil : $0 }
     }
 }
