@@ -19,6 +19,9 @@ public struct APIConfiguration: Sendable {
     public var plans: PlanCatalog
     /// Stripe billing (SKANNR_STRIPE_*, SKANNR_BILLING_GRACE_DAYS); see StripeConfiguration.
     public var stripe: StripeConfiguration
+    /// Where every process writes its metrics slot (`SKANNR_METRICS_DIR`); nil = each worker keeps
+    /// its own numbers and a scrape shows only the worker that answered it.
+    public var metricsDirectory: String?
     public var settings: Settings
 
     public init(settings: Settings) throws {
@@ -61,5 +64,6 @@ public struct APIConfiguration: Sendable {
             throw SettingsError("SKANNR_STRIPE_TIMEOUT_SECONDS must be between 1 and 60")
         }
         guard stripe.graceDays >= 0 else { throw SettingsError("SKANNR_BILLING_GRACE_DAYS must be 0 or more") }
+        metricsDirectory = settings.optional("SKANNR_METRICS_DIR").flatMap { $0.isEmpty ? nil : $0 }
     }
 }
