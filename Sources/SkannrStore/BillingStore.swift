@@ -120,9 +120,21 @@ public struct BillingStore {
         if grantedPlan != oldPlan {
             try db.execute("UPDATE users SET plan = ?, updated_at = ? WHERE id = ?",
                            [.text(grantedPlan.rawValue), .date(now), .int(accountID)])
+            if grantedPlan > oldPlan { try awardUpgrade(accountID: accountID, now: now) }
         }
         let enforcement = try enforceLimits(accountID: accountID, limits: limits, now: now)
         return .applied(from: oldPlan, to: grantedPlan, enforcement: enforcement)
+    }
+
+    /// The "upgraded plan" achievement, in the caller's transaction.
+    private func awardUpgrade(accountID: Int64, now: Date) throws(MariaDBError) {
+        do {
+            try ProgressStore.planUpgraded(connection: db, accountID: accountID, now: now)
+        } catch let error as MariaDBError {
+            throw error
+        } catch {
+            throw MariaDBError.client("awarding the plan upgrade failed: \(error)")
+        }
     }
 
     /// Disables targets beyond `limits.maxTargets` (newest first) and raises intervals below
