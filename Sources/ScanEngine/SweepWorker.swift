@@ -182,6 +182,7 @@ final class SweepWorker: @unchecked Sendable {
         }
         probesSent += 1
         if probe.attempt > 0 { retriesSent += 1 }
+        let sentAt = MonotonicClock.now()   // not the loop's `now`: a fill can last tens of ms
         var rc = address.withSockaddr { connect(fd, $0, $1) }
         var err: Int32 = rc == 0 ? 0 : errno
         if err == EINPROGRESS {
@@ -192,7 +193,7 @@ final class SweepWorker: @unchecked Sendable {
             if err == EISCONN { err = 0 }
         }
         if err == EINPROGRESS || err == EALREADY {
-            return register(fd: fd, probe: probe, now: now)
+            return register(fd: fd, probe: probe, now: sentAt)
         }
         let verdict = ConnectVerdict(errno: err)
         if verdict == .localResource {
@@ -200,7 +201,7 @@ final class SweepWorker: @unchecked Sendable {
             deferProbe(probe, now: now)
             return false
         }
-        finish(fd: fd, hostIndex: probe.hostIndex, port: probe.port, verdict: verdict, rtt: MonotonicClock.now() &- now)
+        finish(fd: fd, hostIndex: probe.hostIndex, port: probe.port, verdict: verdict, rtt: MonotonicClock.now() &- sentAt)
         return true
     }
 
