@@ -105,14 +105,38 @@ struct PoolFaultTests {
 struct FloodShieldTests {
     @Test("a flood from one address gets nginx's JSON 429 with Retry-After")
     func floodIsLimited() throws {
-        let url = TestStack.baseURL + "/auth/no-such-endpoint"
-        _ = try? Shell.run("/usr/bin/wrk", ["-t1", "-c8", "-d1s", url])
-        let response = try APIClient().call("GET", "/auth/no-such-endpoint")
-        #expect(response.status == 429)
+        let limited = LockedResponses()
+        let threads = (0..<4).map { _ in
+            Thread {
+                guard let client = try? APIClient(timeout: .seconds(10)) else { return }
+                for _ in 0..<40 {
+                    if let response = try? client.get("/auth/no-such-endpoint"), response.status == 429 {
+                        limited.keep(response)
+                    }
+                }
+                limited.done()
+            }
+        }
+        threads.forEach { $0.start() }
+        while limited.finished < threads.count { usleep(20_000) }
+        let response = try #require(limited.first, "160 requests at full speed exceed 20/s with a burst of 40")
         #expect(response.code == "rate_limited")
         #expect(response.header("retry-after") != nil)
+        #expect(response.header("content-type")?.hasPrefix("application/json") == true)
         sleep(3)  // let the bucket refill for whatever runs next
     }
+}
+
+/// The first limited response of a flood, and how many threads are done.
+final class LockedResponses: @unchecked Sendable {
+    private let lock = NSLock()
+    private var kept: APIResponse?
+    private var doneCount = 0
+
+    func keep(_ response: APIResponse) { lock.withLock { if kept == nil { kept = response } } }
+    func done() { lock.withLock { doneCount += 1 } }
+    var first: APIResponse? { lock.withLock { kept } }
+    var finished: Int { lock.withLock { doneCount } }
 }
 
 /// Status codes collected from a load thread.
