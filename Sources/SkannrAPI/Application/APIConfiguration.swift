@@ -16,6 +16,8 @@ public struct APIConfiguration: Sendable {
     public var jwt: JWTSigner
     /// Plan limits (the contract's table, each overridable, see PlanCatalog).
     public var plans: PlanCatalog
+    /// Passwords, MFA key, refresh-token lifetime, login throttling (AuthSettings).
+    public var auth: AuthSettings
     public var settings: Settings
 
     public init(settings: Settings) throws {
@@ -42,6 +44,7 @@ public struct APIConfiguration: Sendable {
             issuer: settings.string("SKANNR_JWT_ISSUER", default: "skannr"),
             audience: settings.string("SKANNR_JWT_AUDIENCE", default: "skannr-api")
         )
-        plans = PlanCatalog.defaults
+        plans = try PlanSettings.catalog(from: settings)
+        auth = try AuthSettings(settings: settings)
     }
 }

@@ -4,6 +4,7 @@ public enum Routes {
     public static func makeRouter() -> Router {
         var router = Router()
         HealthController.register(in: &router)
+        AuthController.register(in: &router)
         return router
     }
 }
