@@ -52,7 +52,9 @@ enum AuthController {
         let configuration = context.services.configuration
         let connection = try context.services.database()
         let next = RefreshToken.generate()
-        let outcome = try RefreshTokenStore(connection: connection).rotate(
+        let store = RefreshTokenStore(connection: connection)
+        if UInt32.random(in: 0..<1000) == 0 { _ = try? store.purgeExpired(before: context.now.addingTimeInterval(-86400)) }
+        let outcome = try store.rotate(
             oldHash: RefreshToken.hash(token), newHash: next.hash, now: context.now,
             expiresAt: context.now.addingTimeInterval(Double(configuration.auth.refreshTokenTTL)))
         switch outcome {
