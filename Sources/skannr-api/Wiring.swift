@@ -9,12 +9,15 @@ import SkannrAPI
 
 enum Wiring {
     static func application(configuration: APIConfiguration, logger: Logger) throws -> Application {
+        guard configuration.auth.mfaBox != nil else {
+            throw SettingsError("SKANNR_MFA_KEY (or SKANNR_MFA_KEY_FILE) is required: base64 of 32 random bytes")
+        }
         let services = Services(configuration: configuration, logger: logger)
         services.metrics = MetricsRecorder(directory: configuration.metricsDirectory, role: "api")
         if configuration.metricsDirectory != nil && services.metrics?.directory == nil {
             logger.warning("metrics directory unusable; this worker's metrics stay private", metadata: ["event": "metrics_private"])
         }
-        return Application(router: Routes.makeRouter(), services: services, authenticator: TokenAuthenticator(signer: configuration.jwt), rateLimiter: nil)
+        return Application(router: Routes.makeRouter(), services: services, authenticator: TokenAuthenticator(signer: configuration.jwt), rateLimiter: DatabaseRateLimiter())
     }
 
     static func migrate(configuration: APIConfiguration, directory: String) throws -> [String] {

@@ -109,7 +109,7 @@ struct FloodShieldTests {
         let threads = (0..<4).map { _ in
             Thread {
                 guard let client = try? APIClient(timeout: .seconds(10)) else { return }
-                for _ in 0..<40 {
+                for _ in 0..<400 {
                     if let response = try? client.get("/auth/no-such-endpoint"), response.status == 429 {
                         limited.keep(response)
                     }
@@ -119,7 +119,7 @@ struct FloodShieldTests {
         }
         threads.forEach { $0.start() }
         while limited.finished < threads.count { usleep(20_000) }
-        let response = try #require(limited.first, "160 requests at full speed exceed 20/s with a burst of 40")
+        let response = try #require(limited.first, "1,600 requests at full speed exceed the auth shield (test stack: 200/s, burst 400)")
         #expect(response.code == "rate_limited")
         #expect(response.header("retry-after") != nil)
         #expect(response.header("content-type")?.hasPrefix("application/json") == true)

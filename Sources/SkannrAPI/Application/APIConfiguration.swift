@@ -22,6 +22,8 @@ public struct APIConfiguration: Sendable {
     /// Where every process writes its metrics slot (`SKANNR_METRICS_DIR`); nil = each worker keeps
     /// its own numbers and a scrape shows only the worker that answered it.
     public var metricsDirectory: String?
+    /// Passwords, MFA key, refresh-token lifetime, login throttling (AuthSettings).
+    public var auth: AuthSettings
     public var settings: Settings
 
     public init(settings: Settings) throws {
@@ -48,7 +50,8 @@ public struct APIConfiguration: Sendable {
             issuer: settings.string("SKANNR_JWT_ISSUER", default: "skannr"),
             audience: settings.string("SKANNR_JWT_AUDIENCE", default: "skannr-api")
         )
-        plans = PlanCatalog.defaults
+        plans = try PlanSettings.catalog(from: settings)
+        auth = try AuthSettings(settings: settings)
         stripe = StripeConfiguration(
             apiBase: settings.string("SKANNR_STRIPE_API_BASE", default: "https://api.stripe.com"),
             secretKey: settings.optional("SKANNR_STRIPE_SECRET_KEY"),

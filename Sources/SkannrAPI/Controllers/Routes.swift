@@ -9,6 +9,7 @@ public enum Routes {
         AlertsController.register(in: &router)
         ProgressController.register(in: &router)
         BillingController.register(in: &router)
+        AuthController.register(in: &router)
         return router
     }
 }

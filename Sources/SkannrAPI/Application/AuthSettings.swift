@@ -1,0 +1,34 @@
+// Settings of accounts and login: Argon2id cost, the MFA secret key, login throttling. Read once
+// with the rest of APIConfiguration. SKANNR_MFA_KEY is required to serve (Wiring checks), but
+// optional here so in-process tests that never touch MFA need not invent one.
+import Foundation
+import SkannrCrypto
+
+public struct AuthSettings: Sendable {
+    /// Argon2id: SKANNR_ARGON2_MEMORY_KIB (19456), SKANNR_ARGON2_ITERATIONS (2), SKANNR_ARGON2_PARALLELISM (1).
+    public var passwordHasher: PasswordHasher
+    /// AES-256-GCM key sealing TOTP secrets: SKANNR_MFA_KEY = base64 of 32 bytes (or SKANNR_MFA_KEY_FILE).
+    public var mfaBox: SecretBox?
+    /// Refresh-token lifetime in seconds (SKANNR_REFRESH_TOKEN_TTL_SECONDS, 7 days).
+    public var refreshTokenTTL: Int
+    public var throttle: LoginThrottlePolicy
+
+    public init(settings: Settings) throws {
+        let memory = try settings.int("SKANNR_ARGON2_MEMORY_KIB", default: 19456)
+        let iterations = try settings.int("SKANNR_ARGON2_ITERATIONS", default: 2)
+        let parallelism = try settings.int("SKANNR_ARGON2_PARALLELISM", default: 1)
+        guard (8...1_048_576).contains(memory), (1...64).contains(iterations), (1...64).contains(parallelism) else {
+            throw SettingsError("SKANNR_ARGON2_*: memory 8–1048576 KiB, iterations 1–64, parallelism 1–64")
+        }
+        passwordHasher = PasswordHasher(memoryKiB: UInt32(memory), iterations: UInt32(iterations), parallelism: UInt32(parallelism))
+        if let text = settings.optional("SKANNR_MFA_KEY") {
+            guard let key = Data(base64Encoded: text), key.count == SecretBox.keySize, let box = try? SecretBox(key: Array(key)) else {
+                throw SettingsError("SKANNR_MFA_KEY must be the base64 of exactly 32 random bytes")
+            }
+            mfaBox = box
+        }
+        refreshTokenTTL = try settings.int("SKANNR_REFRESH_TOKEN_TTL_SECONDS", default: 7 * 24 * 3600)
+        guard refreshTokenTTL >= 60 else { throw SettingsError("SKANNR_REFRESH_TOKEN_TTL_SECONDS must be at least 60") }
+        throttle = try LoginThrottlePolicy(settings: settings)
+    }
+}

@@ -1,0 +1,72 @@
+// MFA endpoints: setup (a new pending secret, sealed with SKANNR_MFA_KEY; the secret is shown
+// only here), enable (the first code proves the authenticator app; returns 10 recovery codes,
+// stored hashed, shown once), disable (password required, throttled like a login).
+import FastCGI
+import Foundation
+import SkannrCore
+import SkannrCrypto
+import SkannrStore
+
+extension AuthController {
+    static func registerMFA(in router: inout Router) {
+        router.authenticated("POST", "/auth/mfa/setup", setupMFA)
+        router.authenticated("POST", "/auth/mfa/enable", enableMFA)
+        router.authenticated("DELETE", "/auth/mfa", disableMFA)
+    }
+
+    static func setupMFA(_ context: AuthenticatedContext) throws -> Response {
+        let user = try currentUser(context)
+        guard !user.mfaEnabled else { throw APIError(.conflict, "Two-factor authentication is already enabled") }
+        guard let box = context.services.configuration.auth.mfaBox else {
+            context.services.logger.error("SKANNR_MFA_KEY is not set")
+            throw APIError.internalError
+        }
+        let secret = TOTP.generateSecret()
+        let users = UserStore(connection: try context.services.database())
+        let sealed = box.seal(secret, associatedData: mfaAssociatedData(user.id))
+        guard try users.setPendingMFASecret(userID: user.id, sealed: sealed, now: context.now) else {
+            throw APIError(.conflict, "Two-factor authentication is already enabled")
+        }
+        let encoded = Base32.encode(secret)
+        let url = TOTP.otpauthURL(secretBase32: encoded, email: user.email)
+        return try .json(200, MFASetupResponse(secret: encoded, otpauthUrl: url, qrCode: try QRCode.svgDataURI(for: url)))
+    }
+
+    static func enableMFA(_ context: AuthenticatedContext) throws -> Response {
+        var body = try context.body()
+        let code = body.requiredString("code")
+        try body.finish()
+        let user = try currentUser(context)
+        guard !user.mfaEnabled, let pending = user.mfaPendingSecret, let code else {
+            throw APIError(.conflict, "No two-factor setup is pending: call /auth/mfa/setup first")
+        }
+        let totp = TOTP(secret: try openMFASecret(pending, userID: user.id, context.services))
+        guard let step = totp.verify(code.trimmingCharacters(in: .whitespaces), at: context.now, lastUsedStep: user.mfaLastStep) else {
+            throw APIError(.invalidMFACode, "The code does not match the pending secret", status: 400)
+        }
+        let codes = RecoveryCodes.generate(count: 10)
+        let users = UserStore(connection: try context.services.database())
+        guard try users.enableMFA(userID: user.id, pending: pending, step: step,
+                                  recoveryCodeHashes: codes.map(RecoveryCodes.hash), now: context.now) else {
+            throw APIError(.conflict, "The two-factor setup changed meanwhile; start again")
+        }
+        return try .json(200, MFAEnableResponse(mfaEnabled: true, recoveryCodes: codes))
+    }
+
+    static func disableMFA(_ context: AuthenticatedContext) throws -> Response {
+        var body = try context.body()
+        let password = body.requiredString("password")
+        try body.finish()
+        let user = try currentUser(context)
+        let connection = try context.services.database()
+        let throttle = LoginThrottle(connection: connection, policy: context.services.configuration.auth.throttle,
+                                     email: user.email, clientAddress: context.request.clientAddress)
+        try throttle.checkNotLocked(now: context.now)
+        guard let password, context.services.configuration.auth.passwordHasher.verify(password, phc: user.passwordHash) else {
+            try throttle.recordFailure(now: context.now)
+            throw APIError(.forbidden, "The password is incorrect")
+        }
+        try UserStore(connection: connection).disableMFA(userID: user.id, now: context.now)
+        return try .json(200, MFAStatusResponse(mfaEnabled: false))
+    }
+}
