@@ -1,5 +1,6 @@
-// Every setting of skannr-scanner, read once from RunnerSettings and validated. The database keys are
+// Every setting of skannr-scanner, read once from Settings and validated. The database keys are
 // the API's (SKANNR_DB_*), so one settings file serves both. The report/README lists them with defaults.
+import SkannrSettings
 import Foundation
 import MariaDB
 import SkannrCore
@@ -37,7 +38,16 @@ public struct RunnerConfiguration: Sendable {
     public var scheduleBatch: Int
     public var plans: PlanCatalog
 
-    public init(settings: RunnerSettings) throws {
+    /// Reads and validates every setting; any problem is a `RunnerError` with code `.configuration`.
+    public init(settings: Settings) throws {
+        do {
+            try self.init(validating: settings)
+        } catch let error as SettingsError {
+            throw RunnerError(.configuration, error.description)
+        }
+    }
+
+    private init(validating settings: Settings) throws {
         database = MariaDBConfig(
             host: settings.string("SKANNR_DB_HOST", default: "localhost"),
             port: UInt32(try settings.int("SKANNR_DB_PORT", default: 3306, min: 1)),
@@ -81,7 +91,7 @@ public struct RunnerConfiguration: Sendable {
 
     /// Defaults for tests: everything from the settings' defaults with this database.
     public static func forTesting(database: MariaDBConfig, allowPrivate: Bool = true, scannerID: String = "test") throws -> RunnerConfiguration {
-        var configuration = try RunnerConfiguration(settings: RunnerSettings(values: [:]))
+        var configuration = try RunnerConfiguration(settings: Settings(values: [:]))
         configuration.database = database
         configuration.allowPrivateTargets = allowPrivate
         configuration.onlyNetworks = try ScanScope.networks("127.0.0.0/8,::1/128")  // tests never leave loopback

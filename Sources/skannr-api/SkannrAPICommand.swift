@@ -1,6 +1,7 @@
 // skannr-api: `serve` runs the FastCGI responder pool, `worker` is one responder (started by the
 // pool, accepting on fd 0), `migrate` applies sql/migrations. Thin: parse, configure, run.
 
+import SkannrSettings
 import ArgumentParser
 import FastCGI
 import Foundation

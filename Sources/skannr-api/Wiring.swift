@@ -1,6 +1,7 @@
 // Builds the application of one worker from its configuration: the one place that knows which
 // implementation stands behind each hook.
 
+import SkannrSettings
 import Foundation
 import Logging
 import MariaDB

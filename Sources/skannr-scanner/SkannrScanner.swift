@@ -1,6 +1,7 @@
 // skannr-scanner: `run` claims and executes scans until SIGTERM (scripts/lib/stack.sh starts
 // `run --config $RT/skannr.env`), `trigger-all` enqueues bulk scans for every account (cron),
 // `schedule --once` enqueues due scheduled scans. Thin: parse, configure, run.
+import SkannrSettings
 import ArgumentParser
 import Dispatch
 import Foundation
@@ -28,7 +29,7 @@ struct CommonOptions: ParsableArguments {
         JSONLogHandler.bootstrap(level: Logger.Level(rawValue: logLevel) ?? .info)
         let logger = Logger(label: "skannr.scanner")
         do {
-            return (try RunnerConfiguration(settings: RunnerSettings.load(file: config)), logger)
+            return (try RunnerConfiguration(settings: Settings.load(file: config)), logger)
         } catch {
             logger.critical("invalid configuration", metadata: ["event": "config_failed", "error": "\(error)"])
             throw ExitCode(78)
@@ -47,7 +48,7 @@ struct Run: ParsableCommand {
     func run() throws {
         let (configuration, logger) = try common.load()
         // Scan metrics go to SKANNR_METRICS_DIR (the API's /metrics sums every slot file there).
-        let metricsDirectory = try? RunnerSettings.load(file: common.config).optional("SKANNR_METRICS_DIR")
+        let metricsDirectory = try? Settings.load(file: common.config).optional("SKANNR_METRICS_DIR")
         ProcessMetrics.install(MetricsRecorder(directory: metricsDirectory.flatMap { $0.isEmpty ? nil : $0 }, role: "runner"))
         let stop = StopSignal()
         let sources = [SIGTERM, SIGINT].map { signalNumber -> DispatchSourceSignal in

@@ -1,5 +1,6 @@
 // Auth pieces that need no database: registration input rules, the throttle's lock schedule,
 // plan overrides from settings, and auth settings validation.
+import SkannrSettings
 import Foundation
 import SkannrCore
 @testable import SkannrAPI

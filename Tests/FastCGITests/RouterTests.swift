@@ -1,6 +1,7 @@
 // The router and the request pipeline, in process: matching, 404/405 as JSON, body limit,
 // content type, malformed JSON, and the raw FastCGI parameters a request is built from.
 
+import SkannrSettings
 import FastCGI
 import Foundation
 import SkannrAPI

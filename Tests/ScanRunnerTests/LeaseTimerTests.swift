@@ -1,4 +1,5 @@
 // The lease state machine and the poll backoff, with instants passed in (no sleeping); settings parsing.
+import SkannrSettings
 import Foundation
 import Testing
 @testable import ScanRunner
@@ -51,7 +52,7 @@ struct LeaseTimerTests {
         try "# comment\nSKANNR_DB_NAME=fromfile\nSKANNR_SCANNER_LEASE_SECONDS=60\nSKANNR_SCANNER_ID=file-id\n"
             .write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
-        let settings = try RunnerSettings.load(file: file.path, environment: ["SKANNR_SCANNER_ID": "env-id", "HOME": "/x"])
+        let settings = try Settings.load(file: file.path, environment: ["SKANNR_SCANNER_ID": "env-id", "HOME": "/x"])
         let configuration = try RunnerConfiguration(settings: settings)
         #expect(configuration.database.database == "fromfile")
         #expect(configuration.scannerID == "env-id")
@@ -60,10 +61,10 @@ struct LeaseTimerTests {
         #expect(configuration.concurrentScans == 1)
         #expect(configuration.allowPrivateTargets == false)
         #expect(throws: RunnerError.self) {
-            try RunnerConfiguration(settings: RunnerSettings(values: ["SKANNR_SCANNER_MAX_ATTEMPTS": "many"]))
+            try RunnerConfiguration(settings: Settings(values: ["SKANNR_SCANNER_MAX_ATTEMPTS": "many"]))
         }
         #expect(throws: RunnerError.self) {
-            try RunnerConfiguration(settings: RunnerSettings(values: ["SKANNR_SCANNER_LEASE_SECONDS": "5"]))
+            try RunnerConfiguration(settings: Settings(values: ["SKANNR_SCANNER_LEASE_SECONDS": "5"]))
         }
     }
 }

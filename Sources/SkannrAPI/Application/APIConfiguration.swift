@@ -1,6 +1,7 @@
 // Every setting of the API, read once from `Settings` and validated. The README's configuration
 // reference lists them with their defaults; keep the two in step.
 
+import SkannrSettings
 import Billing
 import Foundation
 import MariaDB

@@ -1,6 +1,7 @@
 // Settings of accounts and login: Argon2id cost, the MFA secret key, login throttling. Read once
 // with the rest of APIConfiguration. SKANNR_MFA_KEY is required to serve (Wiring checks), but
 // optional here so in-process tests that never touch MFA need not invent one.
+import SkannrSettings
 import Foundation
 import SkannrCrypto
 

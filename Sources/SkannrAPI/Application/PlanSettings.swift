@@ -1,6 +1,7 @@
 // Plan limits from configuration: SKANNR_PLAN_<FREE|PRO|BUSINESS>_<LIMIT> overrides one number of
 // the contract's table (REQUESTS_PER_MINUTE, MAX_TARGETS, MAX_CIDR_ADDRESSES, MIN_INTERVAL_MINUTES,
 // MAX_CUSTOM_PORTS (0 = no limit), SCAN_PROFILES as a comma list). Unset keys keep the defaults.
+import SkannrSettings
 import Foundation
 import SkannrCore
 

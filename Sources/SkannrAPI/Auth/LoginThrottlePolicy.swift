@@ -10,6 +10,7 @@
 //  - ip (one address, every email): credential stuffing; `ipMaxFailures` per window, then locks
 //    like the pair. High by default since many users may share one address (NAT).
 // Emails are throttled by the submitted string, so known and unknown emails answer alike.
+import SkannrSettings
 import Foundation
 
 public struct LoginThrottlePolicy: Sendable, Equatable {

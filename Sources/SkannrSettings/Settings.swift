@@ -1,20 +1,21 @@
-// The scanner's configuration source: `KEY=value` lines from an optional file, overridden by SKANNR_*
-// environment variables (same format and keys as the API's Settings). `KEY_FILE` names a file holding
-// a secret. Values are never logged.
+// Configuration source shared by skannr-api and skannr-scanner: `KEY=value` lines from an optional
+// file, overridden by SKANNR_* environment variables. Read once at start-up. `<KEY>_FILE` points at a file holding a secret, so secrets need not sit
+// in the environment. Values are never logged.
+
 import Foundation
 
-public struct RunnerSettings: Sendable {
+public struct Settings: Sendable {
     public let values: [String: String]
 
     public init(values: [String: String]) { self.values = values }
 
-    /// Merges the file (if any) with the environment; the environment wins.
-    public static func load(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> RunnerSettings {
+    /// Merges the file (if any) with the process environment; the environment wins.
+    public static func load(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Settings {
         var values: [String: String] = [:]
         if let file {
             let text: String
             do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
-                throw RunnerError(.configuration, "cannot read settings file \(file)")
+                throw SettingsError("cannot read settings file \(file)")
             }
             for line in text.split(whereSeparator: \.isNewline) {
                 let trimmed = line.trimmingCharacters(in: .whitespaces)
@@ -24,7 +25,7 @@ public struct RunnerSettings: Sendable {
             }
         }
         for (key, value) in environment where key.hasPrefix("SKANNR_") { values[key] = value }
-        return RunnerSettings(values: values)
+        return Settings(values: values)
     }
 
     public func string(_ key: String, default fallback: String) -> String { secret(key) ?? fallback }
@@ -34,23 +35,30 @@ public struct RunnerSettings: Sendable {
     public func int(_ key: String, default fallback: Int, min: Int = Int.min) throws -> Int {
         guard let text = values[key], !text.isEmpty else { return fallback }
         guard let value = Int(text), value >= min else {
-            throw RunnerError(.configuration, "\(key) must be an integer ≥ \(min), got \(text.debugDescription)")
+            let bound = min == Int.min ? "an integer" : "an integer ≥ \(min)"
+            throw SettingsError("\(key) must be \(bound), got \(text.debugDescription)")
         }
         return value
     }
 
     public func bool(_ key: String, default fallback: Bool) throws -> Bool {
-        guard let text = values[key]?.lowercased(), !text.isEmpty else { return fallback }
+        guard let text = values[key]?.lowercased() else { return fallback }
         switch text {
         case "1", "true", "yes", "on": return true
         case "0", "false", "no", "off": return false
-        default: throw RunnerError(.configuration, "\(key) must be true or false, got \(text.debugDescription)")
+        default: throw SettingsError("\(key) must be true or false, got \(text.debugDescription)")
         }
     }
 
+    /// The value of KEY, or the trimmed contents of the file named by KEY_FILE.
     private func secret(_ key: String) -> String? {
         if let value = values[key] { return value }
         guard let path = values[key + "_FILE"], let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
+}
+
+public struct SettingsError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
