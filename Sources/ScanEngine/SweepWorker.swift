@@ -48,6 +48,8 @@ final class SweepWorker: @unchecked Sendable {
     private var pausedUntil: UInt64 = 0
     private var unreportedDone = 0
     private var budgetSpent = false
+    /// One refused, never-registered socket per family (IPv4, IPv6), reused for the next probe.
+    private var spares: [Int32] = [-1, -1]
 
     private(set) var tallies: [Int: HostTally] = [:]
     private(set) var probesSent = 0
@@ -70,6 +72,7 @@ final class SweepWorker: @unchecked Sendable {
 
     deinit {
         for slot in slots where slot.fd >= 0 { close(slot.fd) }
+        for fd in spares where fd >= 0 { close(fd) }
         close(epfd)
     }
 
@@ -175,13 +178,15 @@ final class SweepWorker: @unchecked Sendable {
     private func launch(_ probe: Pending, now: UInt64) -> Bool {
         guard var address = tallies[probe.hostIndex]?.address else { return true }
         address.port = probe.port
-        let fd = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = takeSpare(family: address.family)
+            ?? socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else {
             deferProbe(probe, now: now)
             return false
         }
         probesSent += 1
         if probe.attempt > 0 { retriesSent += 1 }
+        let sentAt = MonotonicClock.now()   // not the loop's `now`: a fill can last tens of ms
         var rc = address.withSockaddr { connect(fd, $0, $1) }
         var err: Int32 = rc == 0 ? 0 : errno
         if err == EINPROGRESS {
@@ -192,7 +197,7 @@ final class SweepWorker: @unchecked Sendable {
             if err == EISCONN { err = 0 }
         }
         if err == EINPROGRESS || err == EALREADY {
-            return register(fd: fd, probe: probe, now: now)
+            return register(fd: fd, probe: probe, now: sentAt)
         }
         let verdict = ConnectVerdict(errno: err)
         if verdict == .localResource {
@@ -200,8 +205,26 @@ final class SweepWorker: @unchecked Sendable {
             deferProbe(probe, now: now)
             return false
         }
-        finish(fd: fd, hostIndex: probe.hostIndex, port: probe.port, verdict: verdict, rtt: MonotonicClock.now() &- now)
+        if verdict == .closed, spares[spareIndex(address.family)] < 0 {
+            // Refused before epoll ever saw it: Linux lets a socket whose connect failed connect again,
+            // which saves a socket()/close() pair per closed port (most of a sweep).
+            spares[spareIndex(address.family)] = fd
+            tallies[probe.hostIndex]?.rtt.add(sample: MonotonicClock.now() &- sentAt)
+            record(hostIndex: probe.hostIndex, port: probe.port, state: .closed)
+            return true
+        }
+        finish(fd: fd, hostIndex: probe.hostIndex, port: probe.port, verdict: verdict, rtt: MonotonicClock.now() &- sentAt)
         return true
+    }
+
+    private func spareIndex(_ family: Int32) -> Int { family == AF_INET ? 0 : 1 }
+
+    private func takeSpare(family: Int32) -> Int32? {
+        let index = spareIndex(family)
+        let fd = spares[index]
+        guard fd >= 0 else { return nil }
+        spares[index] = -1
+        return fd
     }
 
     private func register(fd: Int32, probe: Pending, now: UInt64) -> Bool {
@@ -336,6 +359,8 @@ final class SweepWorker: @unchecked Sendable {
     }
 
     private func closeAll() {
+        for fd in spares where fd >= 0 { close(fd) }
+        spares = [-1, -1]
         for i in slots.indices where slots[i].fd >= 0 {
             close(slots[i].fd)
             slots[i].fd = -1

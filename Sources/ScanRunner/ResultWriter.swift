@@ -4,8 +4,9 @@
 //  3. insert scan_hosts, port_results (open ports, service names), tls_certificates;
 //  4. diff against the previous completed scan of the target → alerts (INSERT IGNORE on
 //     UNIQUE(target_id, dedupe_key));
-//  5. ProgressHook.scanCompleted (XP, INSERT IGNORE);
-//  6. scans → completed (fenced again), targets → last_scan_id/last_scan_at.
+//  5. scans → completed (fenced again), targets → last_scan_id/last_scan_at;
+//  6. ProgressHook.scanCompleted (XP, streak milestones, achievements; INSERT IGNORE) — after 5, so
+//     its facts include this scan.
 // Trap: SkannrCore.TLSFacts (diff input) and ScanEngine.TLSFacts (probe output) share a name.
 import Foundation
 import MariaDB
@@ -36,7 +37,6 @@ struct ResultWriter {
             let portIDs = try insertPorts(outcome.hosts, scanID: scan.id, db)
             let certificates = try insertCertificates(outcome.tls, portIDs: portIDs, scanID: scan.id, db)
             let alerts = try insertAlerts(outcome, scan: scan, db, now: now)
-            try ProgressHook.scanCompleted(connection: db, accountID: scan.userID, scanID: scan.id, now: now)
             let scanned = outcome.scannedHosts
             let done = try db.execute("""
                 UPDATE scans SET status = 'completed', finished_at = ?, open_ports = ?, progress = 100, hosts_done = ?,
@@ -48,6 +48,7 @@ struct ResultWriter {
             try db.execute("""
                 UPDATE targets SET last_scan_id = ?, last_scan_at = ? WHERE id = ? AND (last_scan_id IS NULL OR last_scan_id <= ?)
                 """, [.int(scan.id), .date(now), .int(scan.targetID), .int(scan.id)])
+            try ProgressHook.scanCompleted(connection: db, accountID: scan.userID, scanID: scan.id, now: now)
             return WriteSummary(hosts: outcome.hosts.count, hostsUp: scanned.filter(\.up).count, openPorts: outcome.openPortCount,
                                 tlsCertificates: certificates, alerts: alerts)
         }

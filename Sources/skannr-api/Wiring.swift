@@ -4,11 +4,16 @@
 import Foundation
 import Logging
 import MariaDB
+import Observability
 import SkannrAPI
 
 enum Wiring {
     static func application(configuration: APIConfiguration, logger: Logger) throws -> Application {
         let services = Services(configuration: configuration, logger: logger)
+        services.metrics = MetricsRecorder(directory: configuration.metricsDirectory, role: "api")
+        if configuration.metricsDirectory != nil && services.metrics?.directory == nil {
+            logger.warning("metrics directory unusable; this worker's metrics stay private", metadata: ["event": "metrics_private"])
+        }
         return Application(router: Routes.makeRouter(), services: services, authenticator: TokenAuthenticator(signer: configuration.jwt), rateLimiter: nil)
     }
 

@@ -46,6 +46,9 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let (configuration, logger) = try common.load()
+        // Scan metrics go to SKANNR_METRICS_DIR (the API's /metrics sums every slot file there).
+        let metricsDirectory = try? RunnerSettings.load(file: common.config).optional("SKANNR_METRICS_DIR")
+        ProcessMetrics.install(MetricsRecorder(directory: metricsDirectory.flatMap { $0.isEmpty ? nil : $0 }, role: "runner"))
         let stop = StopSignal()
         let sources = [SIGTERM, SIGINT].map { signalNumber -> DispatchSourceSignal in
             signal(signalNumber, SIG_IGN)

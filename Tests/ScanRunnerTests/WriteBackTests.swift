@@ -42,7 +42,10 @@ struct WriteBackTests {
         #expect(first.openPorts == 2 && first.tlsCertificates == 1)
         #expect(first.alerts == 1)   // baseline: only tls_expiring
         let after = try counts(fixture)
-        #expect(after == [1, 2, 1, 1, 1])
+        // xp_events: scan_completed plus the achievements it earns (ProgressStore): first_scan, first_target,
+        // zero_critical, grade_a, upgraded_plan (a business account).
+        #expect(after == [1, 2, 1, 1, 6])
+        #expect(try fixture.int("SELECT COUNT(*) AS n FROM xp_events WHERE kind = 'scan_completed'") == 1)
         #expect(try fixture.string("SELECT service AS s FROM port_results WHERE port = 22") == "ssh")
         #expect(try fixture.string("SELECT dedupe_key AS s FROM alerts") == "tls_expiring:" + String(repeating: "ab", count: 32))
 

@@ -2,7 +2,7 @@
 # start or stop each part of the stack (MariaDB, responder pool, scan-runner, nginx) in one
 # runtime folder. Everything a part needs lives in that folder; nothing touches /etc.
 # Layout of a runtime folder $RT:  db/ (datadir)  mysql.sock  api.sock  nginx/ (prefix)
-#   tls/  skannr.env  logs/  *.pid
+#   tls/  skannr.env  logs/  metrics/ (slot files)  metrics_port  *.pid
 
 PROJECT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PACKAGES="libfcgi-dev libmariadb-dev mariadb-server mariadb-client nginx libssl-dev libargon2-dev
@@ -88,6 +88,7 @@ SKANNR_ALLOW_PRIVATE_TARGETS=true
 SKANNR_JWT_KEYS=k1:$(random_b64 32)
 SKANNR_MFA_KEY=$(random_b64 32)
 SKANNR_STRIPE_WEBHOOK_SECRET=whsec_$(random_b64 24 | tr -d '+/=')
+SKANNR_METRICS_DIR=$RT/metrics
 ENV
     umask 022
 }
@@ -133,13 +134,17 @@ render_nginx() {
     local nginx_workers=2 keepalive
     keepalive=$(( (workers - 1) / nginx_workers )); [ "$keepalive" -lt 1 ] && keepalive=1
     mkdir -p "$prefix/logs" "$prefix/tmp"
-    cp "$PROJECT_DIR/nginx/skannr-fastcgi.conf" "$prefix/skannr-fastcgi.conf"
+    cp "$PROJECT_DIR/nginx/skannr-fastcgi.conf" "$PROJECT_DIR/nginx/skannr-json-errors.conf" "$prefix/"
+    # The loopback-only metrics port, kept for the life of the runtime folder (tests read metrics_port).
+    [ -f "$RT/metrics_port" ] || free_port >"$RT/metrics_port"
+    METRICS_PORT=$(cat "$RT/metrics_port")
     sed -e "s|@PREFIX@|$prefix|g" -e "s|@API_SOCKET@|$RT/api.sock|g" \
         -e "s|@HTTPS_PORT@|$HTTPS_PORT|g" -e "s|@HTTP_PORT@|$HTTP_PORT|g" \
         -e "s|@TLS_CERT@|$RT/tls/cert.pem|g" -e "s|@TLS_KEY@|$RT/tls/key.pem|g" \
         -e "s|@NGINX_WORKERS@|$nginx_workers|g" -e "s|@UPSTREAM_KEEPALIVE@|$keepalive|g" \
         -e "s|@AUTH_RATE@|${SKANNR_NGINX_AUTH_RATE:-20}|g" -e "s|@AUTH_BURST@|${SKANNR_NGINX_AUTH_BURST:-40}|g" \
         -e "s|@API_RATE@|${SKANNR_NGINX_API_RATE:-100}|g" -e "s|@API_BURST@|${SKANNR_NGINX_API_BURST:-200}|g" \
+        -e "s|@METRICS_PORT@|$METRICS_PORT|g" \
         -e "s|@EXTRA_SERVERS@|${NGINX_EXTRA_SERVERS:-}|g" \
         "$PROJECT_DIR/nginx/skannr.conf.template" >"$prefix/nginx.conf"
 }

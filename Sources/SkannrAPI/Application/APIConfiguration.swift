@@ -1,6 +1,7 @@
 // Every setting of the API, read once from `Settings` and validated. The README's configuration
 // reference lists them with their defaults; keep the two in step.
 
+import Billing
 import Foundation
 import MariaDB
 import SkannrCore
@@ -16,6 +17,11 @@ public struct APIConfiguration: Sendable {
     public var jwt: JWTSigner
     /// Plan limits (the contract's table, each overridable, see PlanCatalog).
     public var plans: PlanCatalog
+    /// Stripe billing (SKANNR_STRIPE_*, SKANNR_BILLING_GRACE_DAYS); see StripeConfiguration.
+    public var stripe: StripeConfiguration
+    /// Where every process writes its metrics slot (`SKANNR_METRICS_DIR`); nil = each worker keeps
+    /// its own numbers and a scrape shows only the worker that answered it.
+    public var metricsDirectory: String?
     public var settings: Settings
 
     public init(settings: Settings) throws {
@@ -43,5 +49,21 @@ public struct APIConfiguration: Sendable {
             audience: settings.string("SKANNR_JWT_AUDIENCE", default: "skannr-api")
         )
         plans = PlanCatalog.defaults
+        stripe = StripeConfiguration(
+            apiBase: settings.string("SKANNR_STRIPE_API_BASE", default: "https://api.stripe.com"),
+            secretKey: settings.optional("SKANNR_STRIPE_SECRET_KEY"),
+            webhookSecret: settings.optional("SKANNR_STRIPE_WEBHOOK_SECRET"),
+            pricePro: settings.optional("SKANNR_STRIPE_PRICE_PRO"),
+            priceBusiness: settings.optional("SKANNR_STRIPE_PRICE_BUSINESS"),
+            successURL: settings.string("SKANNR_STRIPE_SUCCESS_URL", default: "http://localhost/billing/success?session_id={CHECKOUT_SESSION_ID}"),
+            cancelURL: settings.string("SKANNR_STRIPE_CANCEL_URL", default: "http://localhost/billing/cancel"),
+            portalReturnURL: settings.string("SKANNR_STRIPE_PORTAL_RETURN_URL", default: "http://localhost/billing"),
+            timeoutSeconds: try settings.int("SKANNR_STRIPE_TIMEOUT_SECONDS", default: 10),
+            graceDays: try settings.int("SKANNR_BILLING_GRACE_DAYS", default: 7))
+        guard stripe.timeoutSeconds >= 1, stripe.timeoutSeconds <= 60 else {
+            throw SettingsError("SKANNR_STRIPE_TIMEOUT_SECONDS must be between 1 and 60")
+        }
+        guard stripe.graceDays >= 0 else { throw SettingsError("SKANNR_BILLING_GRACE_DAYS must be 0 or more") }
+        metricsDirectory = settings.optional("SKANNR_METRICS_DIR").flatMap { $0.isEmpty ? nil : $0 }
     }
 }

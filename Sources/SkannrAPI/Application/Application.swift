@@ -24,12 +24,14 @@ public final class Application {
     }
 
     public func handle(_ request: Request) -> Response {
+        if MetricsEndpoint.isScrape(request) { return MetricsEndpoint.respond(services: services) }
         let started = DispatchTime.now().uptimeNanoseconds
         var trace = RequestTrace()
         var response = respond(to: request, trace: &trace)
         for header in trace.rateLimit?.headers ?? [] { response.setHeader(header.name, header.value) }
         response.setHeader("Cache-Control", "no-store")
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
+        services.metrics?.recordRequest(route: trace.route, status: response.status, seconds: elapsed / 1000)
         services.logger.info("request", metadata: [
             "request_id": "\(request.requestID)", "method": "\(request.method)", "route": "\(trace.route)",
             "status": "\(response.status)", "duration_ms": "\(String(format: "%.2f", elapsed))",

@@ -4,11 +4,14 @@
 import Foundation
 import Logging
 import MariaDB
+import Observability
 
 public final class Services {
     public let configuration: APIConfiguration
     public let clock: @Sendable () -> Date
     public let logger: Logger
+    /// The worker's metrics slot (set by the executable's wiring; nil records nothing).
+    public var metrics: MetricsRecorder?
     private var connection: Connection?
 
     public init(configuration: APIConfiguration, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {

@@ -6,6 +6,9 @@ public enum Routes {
         HealthController.register(in: &router)
         TargetsController.register(in: &router)
         ScansController.register(in: &router)
+        AlertsController.register(in: &router)
+        ProgressController.register(in: &router)
+        BillingController.register(in: &router)
         return router
     }
 }

@@ -19,9 +19,11 @@ enum TargetsController {
             var body = try context.body()
             let configuration = context.services.configuration
             let target = try TargetInput.create(&body, policy: AddressPolicy(allowPrivate: configuration.allowPrivateTargets))
-            let store = TargetStore(connection: try context.services.database())
-            let created = try StoreErrors.run {
-                try store.create(accountID: context.accountID, target, now: context.now) { plan, existing in
+            let db = try context.services.database()
+            let store = TargetStore(connection: db)
+            // One transaction: the target and what it earns (first_target XP, achievements) together.
+            let created = try StoreErrors.run { try db.transaction { _ in
+                let created = try store.create(accountID: context.accountID, target, now: context.now) { plan, existing in
                     do {
                         try configuration.plans.checkTarget(
                             plan: plan, existingTargets: existing, address: target.address, profile: target.scanProfile,
@@ -30,7 +32,9 @@ enum TargetsController {
                         throw APIError(.planLimit, error.message)
                     }
                 }
-            }
+                try ProgressStore.targetCreated(connection: db, accountID: context.accountID, now: context.now)
+                return created
+            } }
             return try .json(201, TargetView(record: created))
         }
 

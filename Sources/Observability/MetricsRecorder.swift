@@ -1,0 +1,60 @@
+// Records this process's request and scan metrics into its slot (see MetricsSlotFile). Thread-safe:
+// the scan-runner records from several scan threads; a responder worker from its one thread.
+// Label values are escaped here, once, so a route pattern can never break the text format.
+
+import Foundation
+
+public final class MetricsRecorder: @unchecked Sendable {
+    private let lock = NSLock()
+    private let slot: MetricsSlotFile
+    /// The shared directory, or nil when this process keeps its numbers to itself.
+    public let directory: String?
+
+    /// A recorder writing `<directory>/<role>-<n>.slot`; falls back to private memory when the
+    /// directory is nil or unusable (then `directory` is nil and only this process's numbers show).
+    public init?(directory: String?, role: String) {
+        if let directory, let file = MetricsSlotFile(directory: directory, role: role) {
+            slot = file
+            self.directory = directory
+        } else if let memory = MetricsSlotFile() {
+            slot = memory
+            self.directory = nil
+        } else {
+            return nil
+        }
+    }
+
+    /// The slot file's path (nil for private memory).
+    public var path: String? { slot.path }
+
+    public func increment(_ name: String, labels: [(String, String)] = [], by amount: UInt64 = 1) {
+        let key = Self.key(.counter, name, labels)
+        lock.withLock { slot.record(key: key, kind: .counter, value: 0, amount: amount) }
+    }
+
+    public func observe(_ name: String, labels: [(String, String)] = [], seconds: Double) {
+        let key = Self.key(.histogram, name, labels)
+        lock.withLock { slot.record(key: key, kind: .histogram, value: seconds) }
+    }
+
+    /// One API request (called by SkannrAPI.Application for every response it makes).
+    public func recordRequest(route: String, status: Int, seconds: Double) {
+        let labels = [("route", route), ("status", String(status))]
+        increment(MetricNames.httpRequests, labels: labels)
+        observe(MetricNames.httpDuration, labels: labels, seconds: seconds)
+    }
+
+    /// Everything this recorder holds when it has no shared directory (the scrape then shows it alone).
+    public func ownSnapshot() -> MetricsSnapshot {
+        lock.withLock { MetricsSnapshot(bytes: slot.bytes()) }
+    }
+
+    /// What a scrape sums: every slot file of the directory, or this process's own numbers.
+    public func collect() -> MetricsSnapshot {
+        directory.map(MetricsSnapshot.collect(directory:)) ?? ownSnapshot()
+    }
+
+    static func key(_ kind: MetricKind, _ name: String, _ labels: [(String, String)]) -> String {
+        "\(kind.rawValue)|\(name)|" + labels.map { "\($0.0)=\"\(PrometheusText.escape($0.1))\"" }.joined(separator: ",")
+    }
+}

@@ -1,0 +1,44 @@
+// /alerts: list with filters (status, type, severity, target_id; an unknown value is 400) and
+// keyset pagination, acknowledge and resolve. State machine (contract): acknowledge open ->
+// acknowledged, idempotent when acknowledged, 409 when resolved; resolve open/acknowledged ->
+// resolved, idempotent when resolved. Another account's alert is 404. Resolving awards XP.
+import FastCGI
+import SkannrCore
+import SkannrStore
+
+enum AlertsController {
+    static func register(in router: inout Router) {
+        router.authenticated("GET", "/alerts") { context in
+            let query = context.request.query
+            let list = try ListQuery.parse(query)
+            let filter = AlertFilter(
+                status: try ListQuery.enumValue(query, "status", AlertStatus.self),
+                type: try ListQuery.enumValue(query, "type", AlertType.self),
+                severity: try ListQuery.enumValue(query, "severity", Severity.self),
+                targetID: try ListQuery.positiveID(query, "target_id"))
+            let page = try AlertStore(connection: context.services.database()).list(
+                accountID: context.accountID, filter: filter, limit: list.limit, after: list.afterID())
+            return try .json(200, ListView(items: page.items.map(AlertView.init), nextCursor: page.nextCursor))
+        }
+
+        router.authenticated("POST", "/alerts/:id/acknowledge") { context in
+            let id = try context.id(of: "Alert")
+            let store = AlertStore(connection: try context.services.database())
+            switch try store.acknowledge(accountID: context.accountID, id: id, now: context.now) {
+            case .done(let alert, _): return try .json(200, AlertView(record: alert))
+            case .conflict: throw APIError(.conflict, "The alert is resolved and cannot be acknowledged")
+            case .notFound: throw APIError.notFound("Alert")
+            }
+        }
+
+        router.authenticated("POST", "/alerts/:id/resolve") { context in
+            let id = try context.id(of: "Alert")
+            let store = AlertStore(connection: try context.services.database())
+            switch try store.resolve(accountID: context.accountID, id: id, now: context.now) {
+            case .done(let alert, _): return try .json(200, AlertView(record: alert))
+            case .conflict: throw APIError(.conflict, "The alert cannot be resolved")
+            case .notFound: throw APIError.notFound("Alert")
+            }
+        }
+    }
+}

@@ -1,0 +1,132 @@
+// Starts Tests/Fixtures/fake_stripe.py once per test process on the port of the stack's
+// SKANNR_STRIPE_API_BASE, and drives its test-control endpoints. The fake exits by itself when
+// this process ends (it watches its parent) or after 15 minutes at most.
+import Foundation
+import HTTPClient
+import SkannrCore
+import SkannrCrypto
+import TestSupport
+import MariaDB
+
+struct FakeStripeError: Error, Sendable, CustomStringConvertible { let description: String }
+
+enum FakeStripe {
+    static let started: Result<String, FakeStripeError> = start()
+
+    static func baseURL() throws -> String { try started.get() }
+
+    private static func start() -> Result<String, FakeStripeError> {
+        guard let base = TestStack.setting("SKANNR_STRIPE_API_BASE"), let port = URL(string: base)?.port,
+              let secret = TestStack.setting("SKANNR_STRIPE_WEBHOOK_SECRET") else {
+            return .failure(FakeStripeError(description: "the stack's settings name no Stripe API base or webhook secret"))
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        var arguments = [TestStack.projectDirectory + "/Tests/Fixtures/fake_stripe.py", "--port", "\(port)",
+                         "--webhook-secret", secret, "--webhook-url", TestStack.baseURL + "/billing/webhook",
+                         "--lifetime", "900", "--parent-pid", "\(getpid())"]
+        if let key = TestStack.setting("SKANNR_STRIPE_SECRET_KEY") { arguments += ["--secret-key", key] }
+        if let ca = TestStack.caFile { arguments += ["--ca-file", ca] }
+        for name in ["SKANNR_STRIPE_PRICE_PRO", "SKANNR_STRIPE_PRICE_BUSINESS"] {
+            if let price = TestStack.setting(name) { arguments += ["--price", price] }
+        }
+        process.arguments = arguments
+        let logPath = TestStack.runtimeDirectory + "/logs/fake_stripe.log"
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        if let log = FileHandle(forWritingAtPath: logPath) {
+            process.standardOutput = log
+            process.standardError = log
+        }
+        do { try process.run() } catch { return .failure(FakeStripeError(description: "python3 did not start: \(error)")) }
+        for _ in 0..<100 {
+            if (try? control("GET", base + "/_test/state")) != nil { return .success(base) }
+            usleep(100_000)
+        }
+        return .failure(FakeStripeError(description: "the fake Stripe did not answer on \(base)"))
+    }
+
+    /// Calls a test-control endpoint with a JSON body; returns the JSON answer.
+    @discardableResult
+    static func call(_ method: String, _ path: String, _ body: [String: Any] = [:]) throws -> [String: Any] {
+        try control(method, try baseURL() + path, body)
+    }
+
+    private static func control(_ method: String, _ url: String, _ body: [String: Any] = [:]) throws -> [String: Any] {
+        let http = try HTTPClient(timeout: .seconds(30))
+        let data = method == "GET" ? nil : Array(try JSONSerialization.data(withJSONObject: body))
+        let response = try http.send(HTTPRequest(method: method, url: url, headers: [("Content-Type", "application/json")], body: data))
+        guard response.status == 200, let json = try response.json() as? [String: Any] else {
+            throw FakeStripeError(description: "fake \(method) \(url): \(response.status) \(response.text)")
+        }
+        return json
+    }
+
+    static func requests() throws -> [[String: Any]] { try call("GET", "/_test/requests")["requests"] as? [[String: Any]] ?? [] }
+
+    static func setFailMode(_ mode: String) throws { try call("POST", "/_test/fail_mode", ["mode": mode, "hang_seconds": 20]) }
+}
+
+/// An account made with SQL and a token minted for it, as API-NOTES describes.
+struct BillingAccount {
+    let id: Int64
+    let client: APIClient
+
+    /// Also makes sure the fake Stripe is running.
+    static func make() throws -> BillingAccount {
+        _ = try FakeStripe.baseURL()
+        let db = try TestStack.appDatabase()
+        let email = "billing-\(UInt64.random(in: 0...UInt64.max))@example.test"
+        let result = try db.execute("""
+            INSERT INTO users (name, email, password_hash, plan, created_at, updated_at)
+            VALUES ('Billing Test', ?, 'unused', 'free', UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))
+            """, [.text(email)])
+        let id = Int64(result.lastInsertID)
+        guard let keys = TestStack.setting("SKANNR_JWT_KEYS") else { throw FakeStripeError(description: "no SKANNR_JWT_KEYS") }
+        let signer = JWTSigner(keys: try JWTKeySet.parse(keys), issuer: "skannr", audience: "skannr-api")
+        return BillingAccount(id: id, client: try APIClient(token: signer.sign(userID: id, plan: "free", now: Date())))
+    }
+
+    /// Inserts `count` targets, oldest first (one second apart), each with `interval` minutes.
+    func addTargets(_ count: Int, interval: Int) throws {
+        let db = try TestStack.appDatabase()
+        for index in 0..<count {
+            try db.execute("""
+                INSERT INTO targets (user_id, address, address_type, scan_profile, interval_minutes, enabled,
+                    created_at, updated_at, last_scan_at, next_scan_at)
+                VALUES (?, ?, 'ip', 'standard', ?, TRUE, UTC_TIMESTAMP(6) - INTERVAL ? SECOND, UTC_TIMESTAMP(6),
+                    UTC_TIMESTAMP(6) - INTERVAL 10 MINUTE, UTC_TIMESTAMP(6) + INTERVAL 50 MINUTE)
+                """, [.int(id), .text("192.0.2.\(index + 1)"), .int(Int64(interval)), .int(Int64(count - index))])
+        }
+    }
+
+    func targets() throws -> [(address: String, enabled: Bool, interval: Int64?, lastScan: Date?, nextScan: Date?)] {
+        try TestStack.appDatabase().query(
+            "SELECT address, enabled, interval_minutes, last_scan_at, next_scan_at FROM targets WHERE user_id = ? ORDER BY created_at, id",
+            [.int(id)]).map { row in
+                (try row.string("address"), try row.bool("enabled"), try row.optionalInt("interval_minutes"),
+                 try row.optionalDate("last_scan_at"), try row.optionalDate("next_scan_at"))
+            }
+    }
+
+    func subscriptionRow() throws -> Row? {
+        try TestStack.appDatabase().queryOne("SELECT * FROM subscriptions WHERE user_id = ?", [.int(id)])
+    }
+
+    func status() throws -> APIResponse { try client.get("/billing/status") }
+
+    /// POST /billing/checkout, then the fake completes the session (sending the given events).
+    func subscribe(_ plan: String, events: [String]? = nil) throws -> (session: String, subscription: [String: Any], deliveries: [[String: Any]]) {
+        let checkout = try client.post("/billing/checkout", ["plan": plan])
+        guard checkout.status == 200, let session = checkout["session_id"] as? String else {
+            throw FakeStripeError(description: "checkout failed: \(checkout)")
+        }
+        var options: [String: Any] = [:]
+        if let events { options["order"] = events }
+        let completed = try FakeStripe.call("POST", "/_test/complete_checkout/\(session)", options)
+        return (session, completed["subscription"] as? [String: Any] ?? [:], completed["deliveries"] as? [[String: Any]] ?? [])
+    }
+}
+
+extension [String: Any] {
+    func object(_ key: String) -> [String: Any] { self[key] as? [String: Any] ?? [:] }
+}

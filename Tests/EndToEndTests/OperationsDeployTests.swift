@@ -1,0 +1,118 @@
+// The deploy/ files: systemd units carry their hardening and pass `systemd-analyze verify` (when the
+// tool is installed), the cron line uses flock and the real command, and the production nginx site
+// passes `nginx -t` with the shared snippets and the certificate paths pointed at a throwaway cert.
+import Foundation
+import Testing
+import TestSupport
+
+enum DeployFiles {
+    static let project = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func text(_ path: String) throws -> String {
+        try String(contentsOf: project.appendingPathComponent(path), encoding: .utf8)
+    }
+
+    /// `Key=value` lines of a unit (comments and sections dropped; repeated keys keep the last).
+    static func unit(_ name: String) throws -> [String: String] {
+        var keys: [String: String] = [:]
+        for line in try text("deploy/systemd/" + name).split(separator: "\n") {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.hasPrefix("#"), !trimmed.hasPrefix("["), let equals = trimmed.firstIndex(of: "=") else { continue }
+            keys[String(trimmed[..<equals])] = String(trimmed[trimmed.index(after: equals)...])
+        }
+        return keys
+    }
+
+    static func which(_ tool: String) -> String? {
+        ["/usr/bin/", "/bin/", "/usr/sbin/", "/sbin/"].map { $0 + tool }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+}
+
+@Suite("Deploy files")
+struct OperationsDeployTests {
+    @Test("every long-running unit runs as skannr with no capabilities, a read-only system and a syscall filter")
+    func hardening() throws {
+        for name in ["skannr-api.service", "skannr-scanner.service", "skannr-trigger-all.service"] {
+            let unit = try DeployFiles.unit(name)
+            #expect(unit["User"] == "skannr", "\(name)")
+            #expect(unit["NoNewPrivileges"] == "yes", "\(name)")
+            #expect(unit["ProtectSystem"] == "strict", "\(name)")
+            #expect(unit["ProtectHome"] == "yes", "\(name)")
+            #expect(unit["PrivateTmp"] == "yes", "\(name)")
+            #expect(unit["CapabilityBoundingSet"] == "", "\(name): no capability, not even CAP_NET_RAW")
+            #expect(unit["AmbientCapabilities"] == "", "\(name)")
+            #expect(unit["SystemCallFilter"] == "@system-service", "\(name)")
+            #expect(unit["RestrictAddressFamilies"]?.hasPrefix("AF_UNIX AF_INET AF_INET6") == true, "\(name)")
+        }
+        let api = try DeployFiles.unit("skannr-api.service")
+        #expect(api["ExecStart"] == "/usr/local/bin/skannr-api serve --socket /run/skannr/api.sock --config /etc/skannr/skannr.env")
+        #expect(api["RuntimeDirectory"] == "skannr")
+        #expect(api["ExecReload"] == "/bin/kill -HUP $MAINPID")
+        let scanner = try DeployFiles.unit("skannr-scanner.service")
+        #expect(Int(scanner["LimitNOFILE"] ?? "") ?? 0 >= 65536)
+        #expect(try !DeployFiles.text("deploy/systemd/skannr-scanner.service").contains("CAP_NET_RAW="))
+        let timer = try DeployFiles.unit("skannr-trigger-all.timer")
+        #expect(timer["OnCalendar"] != nil)
+        #expect(timer["Persistent"] == "true")
+    }
+
+    @Test("systemd-analyze verify accepts the units (with the built binaries in place of /usr/local/bin)")
+    func systemdVerify() throws {
+        guard let tool = DeployFiles.which("systemd-analyze") else { return }
+        let binaries = TestStack.binDirectory
+        guard FileManager.default.isExecutableFile(atPath: binaries + "/skannr-api"),
+              FileManager.default.isExecutableFile(atPath: binaries + "/skannr-scanner") else { return }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("units-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var paths: [String] = []
+        for name in ["skannr-api.service", "skannr-scanner.service", "skannr-trigger-all.service", "skannr-trigger-all.timer"] {
+            let text = try DeployFiles.text("deploy/systemd/" + name).replacingOccurrences(of: "/usr/local/bin/", with: binaries + "/")
+            let path = directory.appendingPathComponent(name).path
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            paths.append(path)
+        }
+        let output = try Shell.run(tool, ["verify"] + paths)
+        #expect(output.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "\(output)")
+    }
+
+    @Test("the crontab line runs trigger-all under flock as skannr with the settings file")
+    func cronLine() throws {
+        let lines = try DeployFiles.text("deploy/skannr.cron").split(separator: "\n").filter { !$0.hasPrefix("#") && $0.contains("trigger-all") }
+        #expect(lines.count == 1)
+        let fields = lines.first?.split(separator: " ", omittingEmptySubsequences: true).map(String.init) ?? []
+        #expect(fields.count > 8)
+        #expect(fields.prefix(6) == ["0", "3", "*", "*", "*", "skannr"])
+        #expect(fields[6] == "flock" && fields.contains("-n"))
+        #expect(lines.first?.contains("skannr-scanner trigger-all --config /etc/skannr/skannr.env") == true)
+    }
+
+    @Test("the production nginx site passes nginx -t with the shared snippets; /metrics only on loopback")
+    func productionSite() throws {
+        let site = try DeployFiles.text("deploy/nginx/skannr.conf")
+        #expect(site.contains("listen 443 ssl"))
+        #expect(site.contains("/etc/letsencrypt/live/"))
+        #expect(site.contains("listen 127.0.0.1:9145;"))
+        #expect(site.contains("include /etc/nginx/snippets/skannr-json-errors.conf;"))
+        guard let nginx = DeployFiles.which("nginx"), let openssl = DeployFiles.which("openssl") else { return }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("site-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory + "/logs", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for snippet in ["skannr-fastcgi.conf", "skannr-json-errors.conf"] {
+            try DeployFiles.text("nginx/" + snippet).write(toFile: "\(directory)/\(snippet)", atomically: true, encoding: .utf8)
+        }
+        try Shell.run(openssl, ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+                                "-subj", "/CN=skannr.example.com", "-keyout", directory + "/key.pem", "-out", directory + "/cert.pem"])
+        let live = "/etc/letsencrypt/live/skannr.example.com/"
+        let rewritten = site.replacingOccurrences(of: "/etc/nginx/snippets", with: directory)
+            .replacingOccurrences(of: live + "fullchain.pem", with: directory + "/cert.pem")
+            .replacingOccurrences(of: live + "chain.pem", with: directory + "/cert.pem")
+            .replacingOccurrences(of: live + "privkey.pem", with: directory + "/key.pem")
+            .replacingOccurrences(of: "/var/log/nginx", with: directory + "/logs")
+        try rewritten.write(toFile: directory + "/site.conf", atomically: true, encoding: .utf8)
+        try "pid \(directory)/nginx.pid;\nerror_log \(directory)/logs/error.log;\nevents {}\nhttp {\n    include \(directory)/site.conf;\n}\n"
+            .write(toFile: directory + "/nginx.conf", atomically: true, encoding: .utf8)
+        let output = try Shell.run(nginx, ["-t", "-p", directory, "-c", directory + "/nginx.conf"])
+        #expect(output.contains("test is successful"), "\(output)")
+    }
+}
