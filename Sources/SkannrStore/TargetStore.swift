@@ -93,7 +93,21 @@ public struct TargetStore {
 
     /// Deletes the target; foreign keys cascade to its scans, scan_hosts, port_results,
     /// tls_certificates and alerts. False when the account has no such target.
+    /// The cascade (scans, results, alerts) can deadlock with a scan being created or written for the
+    /// same target at that moment; InnoDB rolled the whole statement back, so it is simply run again.
     public func delete(accountID: Int64, id: Int64) throws -> Bool {
-        try connection.execute("DELETE FROM targets WHERE user_id = ? AND id = ?", [.int(accountID), .int(id)]).affectedRows > 0
+        var lastError: MariaDBError?
+        for _ in 0..<4 {
+            let result: ExecResult
+            do {
+                result = try connection.execute("DELETE FROM targets WHERE user_id = ? AND id = ?", [.int(accountID), .int(id)])
+            } catch {
+                guard error.code == 1213 else { throw error }
+                lastError = error
+                continue
+            }
+            return result.affectedRows > 0
+        }
+        throw lastError ?? MariaDBError.client("delete retried without an error")
     }
 }

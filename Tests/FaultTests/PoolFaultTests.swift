@@ -47,6 +47,7 @@ struct PoolFaultTests {
         #expect(replaced, "the pool starts a new worker in place of the killed one")
         let client = try APIClient()
         for _ in 0..<20 { #expect(try client.get("/health").status == 200) }
+        print("SKANNR-FIGURES fault-worker-kill requests=300 faults=1 errors=\(300 - statuses.count(of: 200)) lost=\(300 - statuses.count(of: 200)) statuses=\(statuses.compact)")
         #expect(statuses.count(of: 200) >= 295, "at most the killed worker's in-flight requests fail: \(statuses.summary)")
     }
 
@@ -97,6 +98,7 @@ struct PoolFaultTests {
         while !statuses.finished(200) { usleep(50_000) }
         let rolled = try Self.waitUntil(seconds: 20) { Set(try Self.workerPIDs()).isDisjoint(with: before) }
         #expect(rolled, "every old worker was replaced")
+        print("SKANNR-FIGURES fault-sighup-roll requests=200 faults=1 errors=\(200 - statuses.count(of: 200)) lost=\(200 - statuses.count(of: 200)) statuses=\(statuses.compact)")
         #expect(statuses.count(of: 200) == 200, "no request failed during the roll: \(statuses.summary)")
     }
 }

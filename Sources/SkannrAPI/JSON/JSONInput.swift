@@ -41,6 +41,9 @@ public indirect enum JSONInput: Decodable, Equatable, Sendable {
             throw APIError(.badRequest, "The body is not valid JSON")
         }
         guard case .object(let object) = parsed else { throw APIError(.badRequest, "The body must be a JSON object") }
+        if let key = DuplicateKeys.first(in: body) {
+            throw APIError(.badRequest, "The body names \"\(key.prefix(100))\" more than once")
+        }
         return object
     }
 

@@ -1,0 +1,75 @@
+// Faults beyond the pool: nginx reloaded under load (no request may fail) and durability (a write
+// acknowledged with 201 survives `kill -9` of MariaDB right after). Each test prints one
+// "SKANNR-FIGURES" line (requests sent, errors by kind, faults injected, requests lost) that
+// scripts/test collects for docs/reliability.md.
+import Foundation
+import Glibc
+import SkannrCore
+import Testing
+import TestSupport
+
+@Suite("Reload and durability faults", .serialized, .enabled(if: TestStack.isAvailable))
+struct DurabilityFaultTests {
+    @Test("nginx reloaded three times under load loses no request")
+    func nginxReloadUnderLoad() throws {
+        let statuses = LockedCounter()
+        let total = 400
+        let load = Thread {
+            guard let client = try? APIClient(timeout: .seconds(10)) else { return }
+            for _ in 0..<total {
+                statuses.record((try? client.get("/health").status) ?? -1)
+                usleep(10_000)
+            }
+        }
+        load.start()
+        var reloads = 0
+        for _ in 0..<3 {
+            usleep(700_000)
+            try TestStack.control("nginx-reload")
+            reloads += 1
+        }
+        while !statuses.finished(total) { usleep(50_000) }
+        let failed = total - statuses.count(of: 200)
+        print("SKANNR-FIGURES fault-nginx-reload requests=\(total) faults=\(reloads) errors=\(failed) lost=\(failed) statuses=\(statuses.compact)")
+        #expect(failed == 0, "no request failed across the reloads: \(statuses.summary)")
+    }
+
+    @Test("a target acknowledged with 201 survives kill -9 of MariaDB right after")
+    func acknowledgedWriteSurvivesKill() throws {
+        let db = try TestStack.appDatabase()
+        let email = "durable\(UInt64.random(in: 0...UInt64.max))@example.test"
+        let now = Date()
+        let account = Int64(try db.execute(
+            "INSERT INTO users (name, email, password_hash, plan, created_at, updated_at) VALUES ('D', ?, 'x', 'business', ?, ?)",
+            [.text(email), .date(now), .date(now)]).lastInsertID)
+        let signer = JWTSigner(keys: try JWTKeySet.parse(try #require(TestStack.setting("SKANNR_JWT_KEYS"))), issuer: "skannr", audience: "skannr-api")
+        let client = try APIClient(token: signer.sign(userID: account, plan: "business", now: now))
+        var acknowledged: [Int64] = []
+        for index in 0..<5 {
+            let response = try client.post("/targets", ["address": "10.99.0.\(index + 1)", "label": "durable \(index)"])
+            try #require(response.status == 201, "\(response)")
+            acknowledged.append(try #require((response["id"] as? NSNumber)?.int64Value))
+        }
+        try TestStack.control("db-kill")
+        try TestStack.control("db-start")
+        let recovered = try PoolFaultTests.waitUntil(seconds: 30) { (try? client.get("/health").status) == 200 }
+        #expect(recovered, "the API answers again once MariaDB is back")
+        let after = try TestStack.appDatabase()
+        var lost = 0
+        for id in acknowledged {
+            let row = try after.queryOne("SELECT label FROM targets WHERE id = ? AND user_id = ?", [.int(id), .int(account)])
+            if row == nil { lost += 1 }
+        }
+        let listed = try client.get("/targets").items.count
+        print("SKANNR-FIGURES fault-db-kill requests=\(acknowledged.count) faults=1 errors=0 lost=\(lost)")
+        #expect(lost == 0, "every acknowledged write is on disk (innodb_flush_log_at_trx_commit=1)")
+        #expect(listed == acknowledged.count)
+    }
+}
+
+extension LockedCounter {
+    /// "200:398,502:2" — for a parseable figures line.
+    var compact: String {
+        summary.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).replacingOccurrences(of: " ", with: "")
+    }
+}
