@@ -55,9 +55,14 @@ public final class Responder {
         var params: [String: String] = [:]
         guard var cursor = request.pointee.envp else { return params }
         while let entry = cursor.pointee {
-            let pair = String(cString: entry)
-            if let equals = pair.firstIndex(of: "=") {
-                params[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+            // Split on the first '=' in the C string itself: one String per side, no substrings.
+            let length = strlen(entry)
+            entry.withMemoryRebound(to: UInt8.self, capacity: length) { bytes in
+                let buffer = UnsafeBufferPointer(start: bytes, count: length)
+                if let equals = buffer.firstIndex(of: UInt8(ascii: "=")) {
+                    params[String(decoding: buffer[..<equals], as: UTF8.self)] =
+                        String(decoding: buffer[(equals + 1)...], as: UTF8.self)
+                }
             }
             cursor += 1
         }

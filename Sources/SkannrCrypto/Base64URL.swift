@@ -3,11 +3,15 @@
 import Foundation
 
 public enum Base64URL {
+    // Alphabet swaps are done on bytes: Foundation's replacingOccurrences (NSString on Linux) cost
+    // ~9% of an authenticated request in the API benchmark.
     public static func encode(_ bytes: [UInt8]) -> String {
-        var text = Data(bytes).base64EncodedString()
-        text = text.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-        while text.hasSuffix("=") { text.removeLast() }
-        return text
+        var out = Array(Data(bytes).base64EncodedData())
+        while out.last == UInt8(ascii: "=") { out.removeLast() }
+        for i in out.indices {
+            if out[i] == UInt8(ascii: "+") { out[i] = UInt8(ascii: "-") } else if out[i] == UInt8(ascii: "/") { out[i] = UInt8(ascii: "_") }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     public static func encode(_ text: String) -> String { encode(Array(text.utf8)) }
@@ -22,9 +26,9 @@ public enum Base64URL {
             default: return nil
             }
         }
-        var standard = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        standard += String(repeating: "=", count: (4 - utf8.count % 4) % 4)
-        guard let data = Data(base64Encoded: standard) else { return nil }
+        var standard = utf8.map { $0 == UInt8(ascii: "-") ? UInt8(ascii: "+") : $0 == UInt8(ascii: "_") ? UInt8(ascii: "/") : $0 }
+        standard += repeatElement(UInt8(ascii: "="), count: (4 - utf8.count % 4) % 4)
+        guard let data = Data(base64Encoded: Data(standard)) else { return nil }
         return Array(data)
     }
 }

@@ -63,7 +63,9 @@ public struct ScanResultStore {
             """
         var params: [SQLValue] = [.int(accountID), .int(scanID)]
         if let after {
-            sql += " AND (p.host_key > ? OR (p.host_key = ? AND p.port > ?))"
+            // The leading `>=` gives the optimizer a range on (scan_id, state, host_key, port): the page
+            // starts at the cursor instead of walking the scan's rows from the beginning.
+            sql += " AND p.host_key >= ? AND (p.host_key > ? OR p.port > ?)"
             params += [.blob(after.hostKey), .blob(after.hostKey), .int(Int64(after.port))]
         }
         sql += " ORDER BY p.host_key, p.port LIMIT ?"

@@ -30,11 +30,12 @@ public final class Application {
         var response = respond(to: request, trace: &trace)
         for header in trace.rateLimit?.headers ?? [] { response.setHeader(header.name, header.value) }
         response.setHeader("Cache-Control", "no-store")
-        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
-        services.metrics?.recordRequest(route: trace.route, status: response.status, seconds: elapsed / 1000)
+        let nanoseconds = DispatchTime.now().uptimeNanoseconds - started
+        services.metrics?.recordRequest(route: trace.route, status: response.status, seconds: Double(nanoseconds) / 1e9)
+        let elapsed = Self.milliseconds(nanoseconds)
         services.logger.info("request", metadata: [
             "request_id": "\(request.requestID)", "method": "\(request.method)", "route": "\(trace.route)",
-            "status": "\(response.status)", "duration_ms": "\(String(format: "%.2f", elapsed))",
+            "status": "\(response.status)", "duration_ms": "\(elapsed)",
             "account_id": "\(trace.principal.map { String($0.accountID) } ?? "-")",
         ])
         return response
@@ -96,6 +97,13 @@ public final class Application {
         }
     }
 
+    /// "12.34" from nanoseconds, without String(format:) (Foundation's formatter showed in profiles).
+    static func milliseconds(_ nanoseconds: UInt64) -> String {
+        let hundredths = (nanoseconds + 5_000) / 10_000
+        let fraction = hundredths % 100
+        return "\(hundredths / 100)." + (fraction < 10 ? "0" : "") + "\(fraction)"
+    }
+
     /// The path below `/api/v1`, or nil for anything outside the API.
     static func apiPath(_ path: String) -> String? {
         guard path.hasPrefix(basePath) else { return nil }
@@ -105,11 +113,13 @@ public final class Application {
     }
 
     static func bearerToken(_ request: Request) -> String? {
+        // Plain Swift on the UTF-8 view: Foundation's trimmingCharacters (NSString on Linux) was 8%
+        // of an authenticated request in the benchmark.
         guard let value = request.header("authorization") else { return nil }
         let parts = value.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let token = parts[1].trimmingCharacters(in: .whitespaces)
-        return token.isEmpty ? nil : token
+        guard parts.count == 2, parts[0].count == 6, parts[0].lowercased() == "bearer" else { return nil }
+        let token = parts[1].drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()
+        return token.isEmpty ? nil : String(token)
     }
 
     /// Write methods that carry a body must send JSON (415 otherwise).

@@ -5,6 +5,10 @@ import FastCGI
 import Foundation
 
 public enum JSONCoding {
+    /// One configured encoder per process (JSONEncoder.encode is safe to share; making one per
+    /// response was measurable). Callers must not change its settings.
+    public static let shared = encoder()
+
     public static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -17,7 +21,7 @@ public enum JSONCoding {
 extension Response {
     /// A JSON response from any Encodable value; encoding failures surface as 500s.
     public static func json(_ status: Int, _ value: some Encodable) throws -> Response {
-        try .json(status, body: Array(JSONCoding.encoder().encode(value)))
+        try .json(status, body: Array(JSONCoding.shared.encode(value)))
     }
 }
 
