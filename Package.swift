@@ -45,7 +45,7 @@ let package = Package(
         .executableTarget(name: "skannr-scanner", dependencies: ["SkannrSettings", "ScanRunner", "Observability", argumentParser, logging]),
         .executableTarget(name: "scan-bench", dependencies: ["ScanEngine"]),   // scripts/bench-scan
 
-        .target(name: "TestSupport", dependencies: ["HTTPClient", "MariaDB"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["HTTPClient", "MariaDB", "SkannrCore"], path: "Tests/TestSupport"),
         .testTarget(name: "SkannrCoreTests", dependencies: ["SkannrCore"]),
         .testTarget(name: "SkannrCryptoTests", dependencies: ["SkannrCrypto", "HTTPClient"]),
         .testTarget(name: "FastCGITests", dependencies: ["SkannrSettings", "FastCGI", "SkannrAPI"]),

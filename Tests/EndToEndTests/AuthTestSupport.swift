@@ -29,10 +29,7 @@ enum AuthE2E {
     }
 
     /// The signer of the running stack (its SKANNR_JWT_KEYS).
-    static func stackSigner() throws -> JWTSigner {
-        let keys = try #require(TestStack.setting("SKANNR_JWT_KEYS"))
-        return JWTSigner(keys: try JWTKeySet.parse(keys), issuer: "skannr", audience: "skannr-api")
-    }
+    static func stackSigner() throws -> JWTSigner { try TestAccount.stackSigner() }
 }
 
 /// A client whose requests reach nginx from one chosen loopback address.

@@ -74,16 +74,8 @@ struct BillingAccount {
     /// Also makes sure the fake Stripe is running.
     static func make() throws -> BillingAccount {
         _ = try FakeStripe.baseURL()
-        let db = try TestStack.appDatabase()
-        let email = "billing-\(UInt64.random(in: 0...UInt64.max))@example.test"
-        let result = try db.execute("""
-            INSERT INTO users (name, email, password_hash, plan, created_at, updated_at)
-            VALUES ('Billing Test', ?, 'unused', 'free', UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))
-            """, [.text(email)])
-        let id = Int64(result.lastInsertID)
-        guard let keys = TestStack.setting("SKANNR_JWT_KEYS") else { throw FakeStripeError(description: "no SKANNR_JWT_KEYS") }
-        let signer = JWTSigner(keys: try JWTKeySet.parse(keys), issuer: "skannr", audience: "skannr-api")
-        return BillingAccount(id: id, client: try APIClient(token: signer.sign(userID: id, plan: "free", now: Date())))
+        let account = try TestAccount.make(plan: "free", name: "Billing Test")
+        return BillingAccount(id: account.id, client: try account.client())
     }
 
     /// Inserts `count` targets, oldest first (one second apart), each with `interval` minutes.

@@ -1,31 +1,11 @@
-// Test accounts for the targets/scans suites: a user row inserted with SQL and an access token
-// minted with the stack's JWT keys (independent of the auth endpoints). Also SQL seeding helpers.
+// Helpers of the targets/scans suites: creating a target through the API, SQL seeding.
 import Foundation
 import MariaDB
 import SkannrCore
 import Testing
 import TestSupport
 
-struct TestAccount {
-    let id: Int64
-    let plan: String
-    let token: String
-
-    /// A new user on `plan` (its users.plan decides plan limits; the token's claim the rate limit).
-    static func make(plan: String) throws -> TestAccount {
-        let db = try TestStack.appDatabase()
-        let email = "t\(UInt64.random(in: 0...UInt64.max))@example.test"
-        let now = Date()
-        let result = try db.execute(
-            "INSERT INTO users (name, email, password_hash, plan, created_at, updated_at) VALUES (?, ?, 'x', ?, ?, ?)",
-            [.text("Test"), .text(email), .text(plan), .date(now), .date(now)])
-        let keys = try #require(TestStack.setting("SKANNR_JWT_KEYS"))
-        let signer = JWTSigner(keys: try JWTKeySet.parse(keys), issuer: "skannr", audience: "skannr-api")
-        let id = Int64(result.lastInsertID)
-        return TestAccount(id: id, plan: plan, token: signer.sign(userID: id, plan: plan, now: now))
-    }
-
-    func client() throws -> APIClient { try APIClient(token: token) }
+extension TestAccount {
 
     /// Creates a target through the API and returns its id.
     func target(_ address: String, _ extra: [String: Any] = [:], using client: APIClient? = nil) throws -> Int64 {

@@ -36,14 +36,9 @@ struct DurabilityFaultTests {
 
     @Test("a target acknowledged with 201 survives kill -9 of MariaDB right after")
     func acknowledgedWriteSurvivesKill() throws {
-        let db = try TestStack.appDatabase()
-        let email = "durable\(UInt64.random(in: 0...UInt64.max))@example.test"
-        let now = Date()
-        let account = Int64(try db.execute(
-            "INSERT INTO users (name, email, password_hash, plan, created_at, updated_at) VALUES ('D', ?, 'x', 'business', ?, ?)",
-            [.text(email), .date(now), .date(now)]).lastInsertID)
-        let signer = JWTSigner(keys: try JWTKeySet.parse(try #require(TestStack.setting("SKANNR_JWT_KEYS"))), issuer: "skannr", audience: "skannr-api")
-        let client = try APIClient(token: signer.sign(userID: account, plan: "business", now: now))
+        let owner = try TestAccount.make(name: "D")
+        let account = owner.id
+        let client = try owner.client()
         var acknowledged: [Int64] = []
         for index in 0..<5 {
             let response = try client.post("/targets", ["address": "10.99.0.\(index + 1)", "label": "durable \(index)"])

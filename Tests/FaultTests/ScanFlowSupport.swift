@@ -144,22 +144,6 @@ func makeCertificate(in directory: String, name: String) throws -> (cert: String
     return (cert, key, hex.trimmingCharacters(in: .whitespacesAndNewlines).lowercased())
 }
 
-struct FlowAccount {
-    let id: Int64
-    let token: String
-
-    static func make(plan: String) throws -> FlowAccount {
-        let db = try TestStack.appDatabase()
-        let now = Date()
-        let id = Int64(try db.execute(
-            "INSERT INTO users (name, email, password_hash, plan, created_at, updated_at) VALUES ('Flow', ?, 'x', ?, ?, ?)",
-            [.text("flow\(UInt64.random(in: 0...UInt64.max))@example.test"), .text(plan), .date(now), .date(now)]).lastInsertID)
-        let keys = try #require(TestStack.setting("SKANNR_JWT_KEYS"))
-        let signer = JWTSigner(keys: try JWTKeySet.parse(keys), issuer: "skannr", audience: "skannr-api")
-        return FlowAccount(id: id, token: signer.sign(userID: id, plan: plan, now: now))
-    }
-}
-
 extension APIResponse {
     func number(_ key: String) -> Int64? { (json[key] as? NSNumber)?.int64Value }
 }

@@ -50,7 +50,7 @@ struct ScanFlowTests {
         var tls = try startTLSServer(port: tlsPort, cert: certA.cert, key: certA.key)
         defer { tls.kill() }
 
-        let account = try FlowAccount.make(plan: "business")
+        let account = try TestAccount.make(plan: "business")
         let client = try APIClient(token: account.token)
         let ports = [keep.port, dropLater.port, openLater, closed, tlsPort]
         let created = try client.post("/targets", ["address": "127.0.0.1", "scan_profile": "custom",
