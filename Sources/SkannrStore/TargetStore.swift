@@ -7,8 +7,13 @@ import SkannrCore
 
 public struct TargetStore {
     public let connection: Connection
+    /// Days a past-due subscription keeps its plan before free limits apply (SKANNR_BILLING_GRACE_DAYS).
+    public let billingGraceDays: Int
 
-    public init(connection: Connection) { self.connection = connection }
+    public init(connection: Connection, billingGraceDays: Int = 7) {
+        self.connection = connection
+        self.billingGraceDays = billingGraceDays
+    }
 
     /// next_scan_at for a target: now + interval when enabled and scheduled, else nil.
     public static func nextScanAt(enabled: Bool, intervalMinutes: Int?, now: Date) -> Date? {
@@ -35,12 +40,18 @@ public struct TargetStore {
             [.int(accountID), .int(id)]).map(TargetRecord.init(row:))
     }
 
-    /// The account's plan from the users table, locking the row for the rest of the transaction.
-    public func lockedPlan(accountID: Int64) throws -> Plan {
-        guard let row = try connection.queryOne("SELECT plan FROM users WHERE id = ? FOR UPDATE", [.int(accountID)]) else {
+    /// The plan whose limits apply now (users.plan, or free once a past-due subscription outlived its
+    /// grace period), locking the user row for the rest of the transaction.
+    public func lockedPlan(accountID: Int64, now: Date) throws -> Plan {
+        guard let row = try connection.queryOne("""
+            SELECT u.plan, s.status, s.past_due_since FROM users u LEFT JOIN subscriptions s ON s.user_id = u.id
+            WHERE u.id = ? FOR UPDATE
+            """, [.int(accountID)]) else {
             throw StoreError.accountNotFound
         }
-        return Plan(rawValue: try row.string("plan")) ?? .free
+        return BillingStore.effectivePlan(
+            plan: Plan(rawValue: try row.string("plan")) ?? .free, status: try row.optionalString("status") ?? "none",
+            pastDueSince: try row.optionalDate("past_due_since"), now: now, graceDays: billingGraceDays)
     }
 
     /// Inserts a target. `check(plan, existingTargets)` runs inside the transaction with the user
@@ -48,7 +59,7 @@ public struct TargetStore {
     public func create(accountID: Int64, _ target: NewTarget, now: Date,
                        check: (Plan, Int) throws -> Void) throws -> TargetRecord {
         try connection.transaction { db in
-            let plan = try lockedPlan(accountID: accountID)
+            let plan = try lockedPlan(accountID: accountID, now: now)
             let count = try db.queryOne("SELECT COUNT(*) AS n FROM targets WHERE user_id = ?", [.int(accountID)])?.int("n") ?? 0
             try check(plan, Int(count))
             let params: [SQLValue] = [
@@ -77,7 +88,7 @@ public struct TargetStore {
     public func update(accountID: Int64, id: Int64, now: Date,
                        change: (TargetRecord, Plan) throws -> TargetSettings) throws -> TargetRecord? {
         try connection.transaction { db in
-            let plan = try lockedPlan(accountID: accountID)
+            let plan = try lockedPlan(accountID: accountID, now: now)
             guard let current = try find(accountID: accountID, id: id, forUpdate: true) else { return nil }
             let new = try change(current, plan)
             try db.execute("""

@@ -20,7 +20,7 @@ enum TargetsController {
             let configuration = context.services.configuration
             let target = try TargetInput.create(&body, policy: AddressPolicy(allowPrivate: configuration.allowPrivateTargets))
             let db = try context.services.database()
-            let store = TargetStore(connection: db)
+            let store = TargetStore(connection: db, billingGraceDays: context.services.configuration.stripe.graceDays)
             // One transaction: the target and what it earns (first_target XP, achievements) together.
             let created = try StoreErrors.run { try db.transaction { _ in
                 let created = try store.create(accountID: context.accountID, target, now: context.now) { plan, existing in
@@ -52,7 +52,8 @@ enum TargetsController {
             let patch = try TargetInput.patch(&body)
             let plans = context.services.configuration.plans
             let now = context.now
-            let store = TargetStore(connection: try context.services.database())
+            let store = TargetStore(connection: try context.services.database(),
+                                    billingGraceDays: context.services.configuration.stripe.graceDays)
             let updated = try StoreErrors.run {
                 try store.update(accountID: context.accountID, id: id, now: now) { current, plan in
                     try patch.apply(to: current, limits: plans.limits(for: plan), plan: plan, now: now)
