@@ -20,7 +20,7 @@ struct ClaimingTests {
     @Test("two runners on two connections and twenty scans: each scan is done exactly once")
     func twoRunnersTwentyScans() throws {
         let fixture = try RunnerFixture()
-        let listener = try Listener()
+        let listener = try LoopbackListener()
         defer { listener.close() }
         var scans: [Int64] = []
         for index in 1...20 {
@@ -58,7 +58,7 @@ struct ClaimingTests {
     func takeoverAndFence() throws {
         let fixture = try RunnerFixture()
         let target = try fixture.addTarget("127.0.0.1")
-        let scanID = try fixture.addScan(target: target, ports: "\(try freePort())")
+        let scanID = try fixture.addScan(target: target, ports: "\(try LoopbackListener.freePort())")
         let configuration = try fixture.configuration()
         let claimerA = ScanClaimer(scannerID: "runner-a", leaseDuration: .seconds(30), maxAttempts: 3)
         let claimerB = ScanClaimer(scannerID: "runner-b", leaseDuration: .seconds(30), maxAttempts: 3)

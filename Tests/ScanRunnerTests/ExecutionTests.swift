@@ -74,7 +74,7 @@ struct ExecutionTests {
     @Test("a domain target localhost resolving to loopback is scanned when private targets are allowed")
     func localhostAllowed() throws {
         let fixture = try RunnerFixture()
-        let listener = try Listener()
+        let listener = try LoopbackListener()
         defer { listener.close() }
         let target = try fixture.addTarget("localhost", type: "domain")
         let scanID = try fixture.addScan(target: target, ports: "\(listener.port)")

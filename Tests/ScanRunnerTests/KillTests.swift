@@ -73,7 +73,7 @@ struct KillTests {
     @Test("the CLI: run --once exits 0, trigger-all exits 0 and enqueues, SIGTERM stops an idle runner with status 0")
     func commandLine() throws {
         let fixture = try RunnerFixture()
-        try fixture.addTarget("127.0.0.1", ports: "\(try freePort())")
+        try fixture.addTarget("127.0.0.1", ports: "\(try LoopbackListener.freePort())")
         let settings = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString).env")
         defer { try? FileManager.default.removeItem(at: settings) }
         try """

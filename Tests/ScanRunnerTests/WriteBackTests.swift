@@ -67,9 +67,9 @@ struct WriteBackTests {
     @Test("rescans raise new_port when a listener opens and closed_port when one closes")
     func alertsOnRescan() throws {
         let fixture = try RunnerFixture()
-        let first = try Listener()
-        let second = try Listener()
-        let thirdPort = try freePort()
+        let first = try LoopbackListener()
+        let second = try LoopbackListener()
+        let thirdPort = try LoopbackListener.freePort()
         let ports = [first.port, second.port, thirdPort].sorted().map(String.init).joined(separator: ",")
         let target = try fixture.addTarget("127.0.0.1", ports: ports)
         let configuration = try fixture.configuration()
@@ -80,7 +80,7 @@ struct WriteBackTests {
         #expect(baseline.openPorts == 2)
         #expect(try fixture.int("SELECT COUNT(*) AS n FROM alerts") == 0)
 
-        let third = try Listener(address: "127.0.0.1", port: thirdPort)
+        let third = try LoopbackListener(address: "127.0.0.1", port: thirdPort)
         defer { third.close() }
         let rescan = try fixture.addScan(target: target, ports: ports)
         guard case .completed(let opened) = try runner.step(fixture.db) else { Issue.record("rescan did not complete"); return }

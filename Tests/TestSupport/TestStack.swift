@@ -108,6 +108,19 @@ public enum Shell {
     public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> String {
         let outputPath = NSTemporaryDirectory() + "skannr-shell-\(UUID().uuidString)"
         defer { unlink(outputPath) }
+        let pid = try spawn(executable, arguments, outputPath: outputPath, environment: environment)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        let exited = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        guard exited == 0 else { throw ShellError(command: executable, status: exited, output: output) }
+        return output
+    }
+
+    /// Starts a program with stdin from /dev/null and stdout+stderr to `outputPath`, every signal
+    /// unblocked and at its default action; returns its pid (the caller reaps it).
+    public static func spawn(_ executable: String, _ arguments: [String], outputPath: String,
+                             environment: [String: String]? = nil) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -132,12 +145,25 @@ public enum Shell {
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         guard spawned == 0 else { throw ShellError(command: executable, status: -1, output: String(cString: strerror(spawned))) }
+        return pid
+    }
+}
+
+/// A program running in the background until `kill()` (SIGKILL and reap; idempotent enough).
+public final class BackgroundProcess {
+    public let pid: pid_t
+    public let logPath: String
+
+    public init(_ executable: String, _ arguments: [String]) throws {
+        logPath = NSTemporaryDirectory() + "skannr-bg-\(UUID().uuidString).log"
+        pid = try Shell.spawn(executable, arguments, outputPath: logPath)
+    }
+
+    public func kill() {
+        _ = Glibc.kill(pid, SIGKILL)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        let exited = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        guard exited == 0 else { throw ShellError(command: executable, status: exited, output: output) }
-        return output
+        unlink(logPath)
     }
 }
 
