@@ -49,6 +49,34 @@ struct ExecutionTests {
         #expect(try fixture.int("SELECT progress > 0 AS n FROM scans WHERE id = ?", [.int(scanID)]) == 1)
     }
 
+    @Test("deleting the target mid-sweep stops the runner within a few seconds and leaves no rows behind")
+    func targetDeleted() throws {
+        let fixture = try RunnerFixture()
+        let (scanID, configuration) = try slowScan(fixture)
+        let runner = ScanRunner(configuration: configuration)
+        let box = EndBox()
+        let database = fixture.database
+        let started = ContinuousClock.now
+        onThreads(2) { index in
+            if index == 0 {
+                guard let connection = try? Connection(config: database) else { return }
+                box.set(try? runner.step(connection))
+            } else {
+                Thread.sleep(forTimeInterval: 0.6)
+                _ = try? Connection(config: database).execute(
+                    "DELETE FROM targets WHERE id = (SELECT target_id FROM scans WHERE id = ?)", [.int(scanID)])
+            }
+        }
+        guard case .leaseLost = box.end else {
+            Issue.record("the runner should notice its scan is gone, got \(String(describing: box.end))")
+            return
+        }
+        #expect(ContinuousClock.now - started < .seconds(4))
+        for table in ["scans", "scan_hosts", "port_results", "tls_certificates", "alerts"] {
+            #expect(try fixture.int("SELECT COUNT(*) AS n FROM \(table)") == 0, "\(table) is empty")
+        }
+    }
+
     @Test("a stop request (SIGTERM) releases the in-flight scan: pending again, no lease, attempt refunded")
     func stopReleases() throws {
         let fixture = try RunnerFixture()
