@@ -34,6 +34,26 @@ public struct TargetRecord: Sendable, Equatable {
         NULL AS last_scan_id, NULL AS last_scan_at
         """
 
+    /// For tests and in-memory values; rows come through init(row:).
+    public init(id: Int64, address: String, type: String, addressCount: UInt64, label: String?, scanProfile: ScanProfile,
+                ports: String?, intervalMinutes: Int?, enabled: Bool, createdAt: Date, updatedAt: Date,
+                lastScanID: Int64?, lastScanAt: Date?, nextScanAt: Date?) {
+        self.id = id
+        self.address = address
+        self.type = type
+        self.addressCount = addressCount
+        self.label = label
+        self.scanProfile = scanProfile
+        self.ports = ports
+        self.intervalMinutes = intervalMinutes
+        self.enabled = enabled
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.lastScanID = lastScanID
+        self.lastScanAt = lastScanAt
+        self.nextScanAt = nextScanAt
+    }
+
     init(row: Row) throws {
         id = try row.int("id")
         address = try row.string("address")
