@@ -56,11 +56,13 @@ public struct ScanResultStore {
         var sql = """
             SELECT p.host, p.host_key, p.port, p.state, p.service, c.port_result_id AS tls_id, c.version, c.cipher,
                 c.subject, c.issuer, c.san, c.not_before, c.not_after, c.fingerprint_sha256, c.self_signed, c.expired
-            FROM port_results p
+            FROM port_results p FORCE INDEX (port_results_scan_state)
             JOIN scans s ON s.id = p.scan_id
             LEFT JOIN tls_certificates c ON c.port_result_id = p.id
             WHERE s.user_id = ? AND p.scan_id = ? AND p.state = 'open'
             """
+        // FORCE INDEX: with its row estimates MariaDB 10.11 preferred `ref` on scan_id alone (walking
+        // the scan from its first row: 17 ms at row 50,000) over the range that starts at the cursor (0.2 ms).
         var params: [SQLValue] = [.int(accountID), .int(scanID)]
         if let after {
             // The leading `>=` gives the optimizer a range on (scan_id, state, host_key, port): the page

@@ -113,13 +113,30 @@ public final class Application {
     }
 
     static func bearerToken(_ request: Request) -> String? {
-        // Plain Swift on the UTF-8 view: Foundation's trimmingCharacters (NSString on Linux) was 8%
-        // of an authenticated request in the benchmark.
+        // Index arithmetic on the UTF-8 view: Foundation's trimmingCharacters (NSString on Linux) was 8%
+        // of an authenticated request, and a reversed().drop().reversed() chain copied the token one
+        // Character at a time through generic code (28% in the next profile).
         guard let value = request.header("authorization") else { return nil }
-        let parts = value.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].count == 6, parts[0].lowercased() == "bearer" else { return nil }
-        let token = parts[1].drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()
-        return token.isEmpty ? nil : String(token)
+        let bytes = value.utf8
+        var index = bytes.startIndex
+        while index < bytes.endIndex, bytes[index] == UInt8(ascii: " ") { index = bytes.index(after: index) }
+        guard bytes.distance(from: index, to: bytes.endIndex) > 7 else { return nil }
+        for expected in "bearer".utf8 {
+            guard bytes[index] | 0x20 == expected else { return nil }
+            index = bytes.index(after: index)
+        }
+        guard bytes[index] == UInt8(ascii: " ") else { return nil }
+        var start = bytes.index(after: index)
+        var end = bytes.endIndex
+        while start < end, bytes[start] == UInt8(ascii: " ") || bytes[start] == UInt8(ascii: "\t") {
+            start = bytes.index(after: start)
+        }
+        while start < end {
+            let last = bytes.index(before: end)
+            guard bytes[last] == UInt8(ascii: " ") || bytes[last] == UInt8(ascii: "\t") else { break }
+            end = last
+        }
+        return start < end ? String(value[start..<end]) : nil
     }
 
     /// Write methods that carry a body must send JSON (415 otherwise).

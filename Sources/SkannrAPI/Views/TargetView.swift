@@ -3,7 +3,7 @@
 import Foundation
 import SkannrStore
 
-struct TargetView: Encodable {
+struct TargetView: JSONWritable {
     let record: TargetRecord
 
     enum Key: String, CodingKey {
@@ -28,6 +28,25 @@ struct TargetView: Encodable {
         try c.encode(record.lastScanAt, forKey: .lastScanAt)
         try c.encode(record.nextScanAt, forKey: .nextScanAt)
     }
+
+    /// The same members in the same order as encode(to:), through JSONWriter (the hot path).
+    func write(to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("id"); w.int(record.id)
+        w.key("address"); w.string(record.address)
+        w.key("type"); w.string(record.type)
+        w.key("label"); w.string(record.label)
+        w.key("scan_profile"); w.string(record.scanProfile.rawValue)
+        w.key("ports"); w.string(record.ports)
+        w.key("interval_minutes"); w.int(record.intervalMinutes)
+        w.key("enabled"); w.bool(record.enabled)
+        w.key("created_at"); w.date(record.createdAt)
+        w.key("updated_at"); w.date(record.updatedAt)
+        w.key("last_scan_id"); w.int(record.lastScanID)
+        w.key("last_scan_at"); w.date(record.lastScanAt)
+        w.key("next_scan_at"); w.date(record.nextScanAt)
+        w.endObject()
+    }
 }
 
 /// `{"items": [...], "next_cursor": "…" | null}`
@@ -41,5 +60,17 @@ struct ListView<Item: Encodable>: Encodable {
         var c = encoder.container(keyedBy: Key.self)
         try c.encode(items, forKey: .items)
         try c.encode(nextCursor, forKey: .nextCursor)
+    }
+}
+
+extension ListView: JSONWritable where Item: JSONWritable {
+    func write(to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("items")
+        w.beginArray()
+        for item in items { w.value(item) }
+        w.endArray()
+        w.key("next_cursor"); w.string(nextCursor)
+        w.endObject()
     }
 }

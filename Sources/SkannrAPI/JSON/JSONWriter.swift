@@ -1,0 +1,118 @@
+// A byte-level JSON writer for the hot response views (target reads and lists): the same bytes
+// JSONCoding.shared would produce (keys as given, already snake_case; RFC 3339 `Z` dates without
+// fractional seconds, rounded down like ISO8601FormatStyle; nil as null; `/` not escaped), at a
+// fraction of JSONEncoder's cost. JSONWriterTests compares both on many values: keep them in step.
+import FastCGI
+import Foundation
+
+/// A view that can write itself with JSONWriter. It stays Encodable (tests and JSONEncoder users).
+protocol JSONWritable: Encodable {
+    func write(to writer: inout JSONWriter)
+}
+
+struct JSONWriter {
+    private(set) var bytes: [UInt8] = []
+    /// Per nesting level: no comma is needed before the next member (the container is empty so far).
+    private var first: [Bool] = []
+
+    init(capacity: Int = 1024) { bytes.reserveCapacity(capacity) }
+
+    mutating func beginObject() { separate(); bytes.append(UInt8(ascii: "{")); first.append(true) }
+    mutating func endObject() { first.removeLast(); bytes.append(UInt8(ascii: "}")) }
+    mutating func beginArray() { separate(); bytes.append(UInt8(ascii: "[")); first.append(true) }
+    mutating func endArray() { first.removeLast(); bytes.append(UInt8(ascii: "]")) }
+
+    /// An object key (written as given: callers pass snake_case literals).
+    mutating func key(_ name: StaticString) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+        // The value that follows must not add a comma of its own.
+        if !first.isEmpty { first[first.count - 1] = true }
+    }
+
+    mutating func null() { separate(); append("null") }
+    mutating func bool(_ value: Bool) { separate(); append(value ? "true" : "false") }
+    mutating func int(_ value: some BinaryInteger) { separate(); append(String(value)) }
+
+    mutating func string(_ value: String) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): append("\\\"")
+            case UInt8(ascii: "\\"): append("\\\\")
+            case 0x0A: append("\\n")
+            case 0x0D: append("\\r")
+            case 0x09: append("\\t")
+            case 0x08: append("\\b")
+            case 0x0C: append("\\f")
+            case 0..<0x20:
+                append("\\u00")
+                bytes.append(Self.hex[Int(byte >> 4)])
+                bytes.append(Self.hex[Int(byte & 0x0F)])
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// `2026-11-29T06:00:00Z`: whole seconds, rounded down.
+    mutating func date(_ value: Date) {
+        separate()
+        var seconds = Int(value.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        bytes.append(UInt8(ascii: "\""))
+        digits(Int(parts.tm_year) + 1900, 4); bytes.append(UInt8(ascii: "-"))
+        digits(Int(parts.tm_mon) + 1, 2); bytes.append(UInt8(ascii: "-"))
+        digits(Int(parts.tm_mday), 2); bytes.append(UInt8(ascii: "T"))
+        digits(Int(parts.tm_hour), 2); bytes.append(UInt8(ascii: ":"))
+        digits(Int(parts.tm_min), 2); bytes.append(UInt8(ascii: ":"))
+        digits(Int(parts.tm_sec), 2)
+        append("Z\"")
+    }
+
+    mutating func string(_ value: String?) { if let value { string(value) } else { null() } }
+    mutating func int(_ value: (some BinaryInteger)?) { if let value { int(value) } else { null() } }
+    mutating func date(_ value: Date?) { if let value { date(value) } else { null() } }
+
+    /// A nested view (its beginObject places the comma).
+    mutating func value(_ value: some JSONWritable) { value.write(to: &self) }
+
+    // MARK: -
+
+    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// A comma before every member but the first of its container (keys reset the flag for their value).
+    private mutating func separate() {
+        guard !first.isEmpty else { return }
+        if first[first.count - 1] { first[first.count - 1] = false } else { bytes.append(UInt8(ascii: ",")) }
+    }
+
+    private mutating func append(_ text: StaticString) { text.withUTF8Buffer { bytes.append(contentsOf: $0) } }
+    private mutating func append(_ text: String) { bytes.append(contentsOf: text.utf8) }
+
+    private mutating func digits(_ value: Int, _ width: Int) {
+        var divisor = 1
+        for _ in 1..<width { divisor *= 10 }
+        if value >= divisor * 10 { append(String(value)); return }
+        var rest = value
+        while divisor > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
+    }
+}
+
+extension Response {
+    /// A JSON response written by JSONWriter (chosen over the Encodable overload for JSONWritable views).
+    static func json(_ status: Int, _ value: some JSONWritable) throws -> Response {
+        var writer = JSONWriter()
+        value.write(to: &writer)
+        return .json(status, body: writer.bytes)
+    }
+}
