@@ -27,6 +27,9 @@ struct ResultWriter {
 
     func write(_ outcome: ScanOutcome, scan: ClaimedScan, connection: Connection, now: Date) throws -> WriteSummary {
         try connection.transaction { db in
+            // The account row first: completions of one account's scans (XP and achievement rows,
+            // unique keys) run one after another instead of deadlocking on each other's gap locks.
+            _ = try db.queryOne("SELECT id FROM users WHERE id = ? FOR UPDATE", [.int(scan.userID)])
             let locked = try db.queryOne("SELECT status, lease_owner FROM scans WHERE id = ? FOR UPDATE", [.int(scan.id)])
             guard let locked, try locked.string("status") == "running", try locked.optionalString("lease_owner") == scan.leaseOwner else {
                 throw RunnerError(.leaseLost, "scan \(scan.id) is no longer held by \(scan.leaseOwner)")
