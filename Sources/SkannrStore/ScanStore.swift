@@ -52,7 +52,7 @@ public struct ScanStore {
     public func triggerAll(accountID: Int64, now: Date) throws -> (created: [ScanRecord], skipped: [(targetID: Int64, reason: String)]) {
         try connection.transaction { db in
             let rows = try db.query(
-                "SELECT \(TargetRecord.lockColumns) FROM targets t WHERE t.user_id = ? ORDER BY t.id FOR UPDATE", [.int(accountID)])
+                "SELECT \(TargetRecord.columns) FROM targets t WHERE t.user_id = ? ORDER BY t.id FOR UPDATE", [.int(accountID)])
             var created: [ScanRecord] = []
             var skipped: [(targetID: Int64, reason: String)] = []
             for row in rows {

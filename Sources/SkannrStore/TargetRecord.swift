@@ -1,5 +1,6 @@
-// A target row as the API shows it. last_scan_id/last_scan_at are DERIVED from the newest
-// completed scan (index scans_target_status), not read from the targets columns of the same name.
+// A target row as the API shows it. last_scan_id/last_scan_at are the targets columns that the
+// scan-runner sets in the same transaction that completes a scan, so a target read is one
+// primary-key lookup.
 import Foundation
 import MariaDB
 import SkannrCore
@@ -22,23 +23,7 @@ public struct TargetRecord: Sendable, Equatable {
 
     static let columns = """
         t.id, t.address, t.address_type, t.address_count, t.label, t.scan_profile, t.ports,
-        t.interval_minutes, t.enabled, t.created_at, t.updated_at, t.next_scan_at,
-        ls.id AS last_scan_id, ls.finished_at AS last_scan_at
-        """
-
-    /// The FROM clause that goes with `columns`: the newest completed scan joined by its primary key.
-    /// One MAX() subquery instead of two ORDER BY … LIMIT 1 subqueries (one per column): the target
-    /// read cost the server 3× a plain primary-key SELECT, this ~2× (mariadb-slap, docs/benchmarks.md).
-    static let source = """
-        targets t LEFT JOIN scans ls
-            ON ls.id = (SELECT MAX(s.id) FROM scans s WHERE s.target_id = t.id AND s.status = 'completed')
-        """
-
-    /// For locking reads: no subqueries on scans (they would lock scan rows the runner updates).
-    static let lockColumns = """
-        t.id, t.address, t.address_type, t.address_count, t.label, t.scan_profile, t.ports,
-        t.interval_minutes, t.enabled, t.created_at, t.updated_at, t.next_scan_at,
-        NULL AS last_scan_id, NULL AS last_scan_at
+        t.interval_minutes, t.enabled, t.created_at, t.updated_at, t.next_scan_at, t.last_scan_id, t.last_scan_at
         """
 
     /// For tests and in-memory values; rows come through init(row:).

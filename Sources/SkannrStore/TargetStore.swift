@@ -24,18 +24,18 @@ public struct TargetStore {
     /// Newest first; `after` is the last id of the previous page.
     public func list(accountID: Int64, limit: Int, after: Int64?) throws -> Page<TargetRecord> {
         let rows = try connection.query(
-            "SELECT \(TargetRecord.columns) FROM \(TargetRecord.source) WHERE t.user_id = ? AND t.id < ? ORDER BY t.id DESC LIMIT ?",
+            "SELECT \(TargetRecord.columns) FROM targets t WHERE t.user_id = ? AND t.id < ? ORDER BY t.id DESC LIMIT ?",
             [.int(accountID), .int(after ?? Int64.max), .int(Int64(limit + 1))])
         let records = try rows.prefix(limit).map(TargetRecord.init(row:))
         let next = rows.count > limit ? records.last.map { Cursor.encode(id: $0.id) } : nil
         return Page(items: records, nextCursor: next)
     }
 
-    /// `forUpdate` locks the row (inside a transaction) and leaves last_scan_id/last_scan_at nil.
+    /// `forUpdate` locks the row (inside a transaction).
     public func find(accountID: Int64, id: Int64, forUpdate: Bool = false) throws -> TargetRecord? {
         let sql = forUpdate
-            ? "SELECT \(TargetRecord.lockColumns) FROM targets t WHERE t.user_id = ? AND t.id = ? FOR UPDATE"
-            : "SELECT \(TargetRecord.columns) FROM \(TargetRecord.source) WHERE t.user_id = ? AND t.id = ?"
+            ? "SELECT \(TargetRecord.columns) FROM targets t WHERE t.user_id = ? AND t.id = ? FOR UPDATE"
+            : "SELECT \(TargetRecord.columns) FROM targets t WHERE t.user_id = ? AND t.id = ?"
         return try connection.queryOne(sql,
             [.int(accountID), .int(id)]).map(TargetRecord.init(row:))
     }

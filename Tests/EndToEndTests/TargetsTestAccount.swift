@@ -23,12 +23,18 @@ enum Seed {
     static func scan(_ db: Connection, account: Int64, target: Int64, status: String = "completed", created: Date = Date()) throws -> Int64 {
         let finished: SQLValue = ["completed", "failed", "cancelled"].contains(status) ? .date(created) : .null
         let started: SQLValue = status == "pending" ? .null : .date(created)
-        return Int64(try db.execute("""
+        let id = Int64(try db.execute("""
             INSERT INTO scans (user_id, target_id, status, trigger_kind, address, address_type, scan_profile, ports,
                 ports_per_host, hosts_total, hosts_done, progress, created_at, started_at, finished_at)
             SELECT user_id, id, ?, 'manual', address, address_type, scan_profile, '22,80,443', 3, 1, 1, 100, ?, ?, ?
             FROM targets WHERE id = ? AND user_id = ?
             """, [.text(status), .date(created), started, finished, .int(target), .int(account)]).lastInsertID)
+        if status == "completed" {  // as the runner's write-back does
+            try db.execute("""
+                UPDATE targets SET last_scan_id = ?, last_scan_at = ? WHERE id = ? AND (last_scan_id IS NULL OR last_scan_id <= ?)
+                """, [.int(id), .date(created), .int(target), .int(id)])
+        }
+        return id
     }
 
     static func host(_ db: Connection, scan: Int64, _ host: String, state: String = "up", open: Int, closed: Int, filtered: Int) throws {
