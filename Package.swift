@@ -20,6 +20,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.2.0"),
     ],
     targets: [
         systemLibrary("CFastCGI", pkg: "fcgi", apt: "libfcgi-dev"),
@@ -40,7 +41,7 @@ let package = Package(
         .target(name: "ScanEngine", dependencies: ["COpenSSL", "SkannrCore"]),
         .target(name: "ScanRunner", dependencies: ["SkannrSettings", "ScanEngine", "SkannrStore", "SkannrCore", "Observability", logging]),
         .target(name: "Billing", dependencies: ["HTTPClient", "SkannrCrypto", "SkannrCore"]),
-        .target(name: "SkannrAPI", dependencies: ["SkannrSettings", "FastCGI", "MariaDB", "SkannrStore", "SkannrCore", "SkannrCrypto", "Billing", "Observability", logging]),
+        .target(name: "SkannrAPI", dependencies: ["SkannrSettings", .product(name: "Atomics", package: "swift-atomics"), "FastCGI", "MariaDB", "SkannrStore", "SkannrCore", "SkannrCrypto", "Billing", "Observability", logging]),
         .executableTarget(name: "skannr-api", dependencies: ["SkannrSettings", "SkannrAPI", "FastCGI", "MariaDB", "SkannrStore", "Observability", argumentParser, logging]),
         .executableTarget(name: "skannr-scanner", dependencies: ["SkannrSettings", "ScanRunner", "Observability", argumentParser, logging]),
         .executableTarget(name: "scan-bench", dependencies: ["ScanEngine"]),   // scripts/bench-scan

@@ -89,6 +89,7 @@ SKANNR_JWT_KEYS=k1:$(random_b64 32)
 SKANNR_MFA_KEY=$(random_b64 32)
 SKANNR_STRIPE_WEBHOOK_SECRET=whsec_$(random_b64 24 | tr -d '+/=')
 SKANNR_METRICS_DIR=$RT/metrics
+SKANNR_RATE_LIMIT_FILE=$RT/rate-limits
 ENV
     umask 022
 }

@@ -13,6 +13,8 @@ public struct APIConfiguration: Sendable {
     public var allowPrivateTargets: Bool
     /// Requests per minute per client IP for unauthenticated calls.
     public var anonymousRequestsPerMinute: Int
+    /// Shared counter file of the host's responder pool (SKANNR_RATE_LIMIT_FILE); nil counts in MariaDB.
+    public var rateLimitFile: String?
     public var maxBodyBytes: Int
     /// Access-token signing: `SKANNR_JWT_KEYS` = `kid:base64secret,...` (first is current).
     public var jwt: JWTSigner
@@ -42,6 +44,7 @@ public struct APIConfiguration: Sendable {
         )
         allowPrivateTargets = try settings.bool("SKANNR_ALLOW_PRIVATE_TARGETS", default: false)
         anonymousRequestsPerMinute = try settings.int("SKANNR_RATE_LIMIT_ANONYMOUS", default: 120)
+        rateLimitFile = settings.optional("SKANNR_RATE_LIMIT_FILE").flatMap { $0.isEmpty ? nil : $0 }
         maxBodyBytes = 64 * 1024
         guard let keys = settings.optional("SKANNR_JWT_KEYS") else {
             throw SettingsError("SKANNR_JWT_KEYS (or SKANNR_JWT_KEYS_FILE) is required: kid:base64secret[,kid:secret...]")

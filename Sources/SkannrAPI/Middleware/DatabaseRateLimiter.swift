@@ -1,8 +1,10 @@
-// Per-plan and per-IP request budgets in fixed 60-second windows, counted in MariaDB so every
-// responder process shares one budget: one upsert per request (RateLimitStore.hit). Buckets:
-// `a:<account id>` with the plan's requests_per_minute when the bearer token checked out, else
-// `ip:<client address>` with SKANNR_RATE_LIMIT_ANONYMOUS. About 1 request in 1000 also deletes
-// windows older than 10 minutes. Over the limit the request still counts (the window is short).
+// Per-plan and per-IP request budgets in fixed 60-second windows, shared by every responder
+// process: in the host's shared counter file when SKANNR_RATE_LIMIT_FILE is set (no round trip;
+// one API host), else in MariaDB (one upsert per request, RateLimitStore.hit; any number of API
+// hosts). Buckets: `a:<account id>` with the plan's requests_per_minute when the bearer token
+// checked out, else `ip:<client address>` with SKANNR_RATE_LIMIT_ANONYMOUS. In MariaDB about 1
+// request in 1000 also deletes windows older than 10 minutes. Over the limit the request still
+// counts (the window is short).
 import Foundation
 import SkannrCore
 import SkannrStore
@@ -10,8 +12,13 @@ import SkannrStore
 public struct DatabaseRateLimiter: RateLimiting {
     public static let windowSeconds: Int64 = 60
     public let cleanupOneIn: UInt32
+    /// The host's shared counters; nil counts in MariaDB.
+    public let sharedCounters: SharedWindowCounters?
 
-    public init(cleanupOneIn: UInt32 = 1000) { self.cleanupOneIn = max(cleanupOneIn, 1) }
+    public init(sharedCounters: SharedWindowCounters? = nil, cleanupOneIn: UInt32 = 1000) {
+        self.sharedCounters = sharedCounters
+        self.cleanupOneIn = max(cleanupOneIn, 1)
+    }
 
     public func consume(principal: Principal?, clientAddress: String, now: Date, services: Services) throws -> RateLimitState {
         let configuration = services.configuration
@@ -26,13 +33,19 @@ public struct DatabaseRateLimiter: RateLimiting {
         }
         let seconds = Int64(now.timeIntervalSince1970.rounded(.down))
         let windowStart = seconds - seconds % Self.windowSeconds
+        let hits = try sharedCounters?.hit(key: bucket, windowStart: windowStart)
+            ?? databaseHit(bucket: bucket, windowStart: windowStart, services: services)
+        return RateLimitState(limit: limit, remaining: max(0, limit - hits), resetAt: windowStart + Self.windowSeconds,
+                              allowed: hits <= limit)
+    }
+
+    private func databaseHit(bucket: String, windowStart: Int64, services: Services) throws -> Int {
         let store = RateLimitStore(connection: try services.database())
         let hits = try store.hit(bucket: bucket, windowStart: windowStart)
         if UInt32.random(in: 0..<cleanupOneIn) == 0 {
             _ = try? store.purge(windowsBefore: windowStart - 10 * Self.windowSeconds)
         }
-        return RateLimitState(limit: limit, remaining: max(0, limit - hits), resetAt: windowStart + Self.windowSeconds,
-                              allowed: hits <= limit)
+        return hits
     }
 
     /// The bucket column is ASCII: anything else in an address (it never should be) becomes '?'.
