@@ -48,7 +48,7 @@ let package = Package(
 
         .target(name: "TestSupport", dependencies: ["HTTPClient", "MariaDB", "SkannrCore"], path: "Tests/TestSupport"),
         .testTarget(name: "SkannrCoreTests", dependencies: ["SkannrCore"]),
-        .testTarget(name: "SkannrCryptoTests", dependencies: ["SkannrCrypto", "HTTPClient"]),
+        .testTarget(name: "SkannrCryptoTests", dependencies: ["SkannrCrypto", "HTTPClient", "TestSupport"]),
         .testTarget(name: "FastCGITests", dependencies: ["SkannrSettings", "FastCGI", "SkannrAPI"]),
         .testTarget(name: "MariaDBTests", dependencies: ["MariaDB", "SkannrStore", "TestSupport"]),
         .testTarget(name: "ScanEngineTests", dependencies: ["ScanEngine", "TestSupport"]),

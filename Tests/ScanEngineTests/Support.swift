@@ -2,6 +2,7 @@
 // Traps: everything binds 127.0.0.x or ::1 only; every fixture is closed/killed/removed in a defer.
 import Foundation
 import Glibc
+import TestSupport
 
 /// A TCP listener on loopback (port chosen by the kernel). `behaviour` decides what an accepted peer sees.
 final class TestListener: @unchecked Sendable {
@@ -87,23 +88,7 @@ func closedPort(address: String = "127.0.0.1") throws -> UInt16 {
 /// Runs a command to completion (bounded by `timeout` seconds); returns status and stdout+stderr.
 @discardableResult
 func run(_ arguments: [String], input: String? = nil, timeout: Double = 20) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    let stdin = Pipe()
-    process.standardInput = stdin
-    try process.run()
-    if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-    try stdin.fileHandleForWriting.close()
-    let deadline = Date().addingTimeInterval(timeout)
-    while process.isRunning && Date() < deadline { usleep(10_000) }
-    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-    process.waitUntilExit()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    try Shell.execute(arguments[0], Array(arguments.dropFirst()), input: input, timeout: timeout)
 }
 
 /// Open file descriptors of this process.

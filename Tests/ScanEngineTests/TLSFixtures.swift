@@ -2,6 +2,7 @@
 // Traps: s_server is SIGKILLed in stop()/deinit (SIGTERM is blocked in children of the test runner); the port is free-then-bound, so startup is polled.
 import Foundation
 import Glibc
+import TestSupport
 
 struct TestCertificate {
     let certPath: String
@@ -52,18 +53,13 @@ enum CertificateFactory {
 /// `openssl s_server` on 127.0.0.1:port, killed on stop.
 final class TLSServer {
     let port: UInt16
-    private let process = Process()
+    private let process: BackgroundProcess
 
     init(certificate: TestCertificate, chainFile: String? = nil) throws {
         port = try closedPort()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl", "s_server", "-quiet", "-accept", "127.0.0.1:\(port)",
-                             "-cert", certificate.certPath, "-key", certificate.keyPath, "-www"]
-            + (chainFile.map { ["-cert_chain", $0] } ?? [])
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        process = try BackgroundProcess("openssl", ["s_server", "-quiet", "-accept", "127.0.0.1:\(port)",
+                                                    "-cert", certificate.certPath, "-key", certificate.keyPath, "-www"]
+                                        + (chainFile.map { ["-cert_chain", $0] } ?? []))
         // Bounded wait until it accepts connections.
         for _ in 0..<300 {
             if canConnect(port: port) { return }
@@ -73,13 +69,8 @@ final class TLSServer {
         throw TestFailure("s_server did not start on port \(port)")
     }
 
-    func stop() {
-        // SIGKILL: children of the test process inherit a mask that blocks SIGTERM.
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-    }
+    /// SIGKILL: children of the test process may inherit a mask that blocks SIGTERM.
+    func stop() { process.kill() }
 
     deinit { stop() }
 }

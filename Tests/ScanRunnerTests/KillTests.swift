@@ -38,13 +38,8 @@ struct KillTests {
             SKANNR_SCANNER_PROGRESS_MS=300
             SKANNR_SCANNER_MAX_IN_FLIGHT=1
             """.write(to: settings, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ScannerBinary.path ?? "/bin/false")
-        process.arguments = ["run", "--config", settings.path]
-        process.environment = ["PATH": "/usr/bin:/bin"]
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let process = try BackgroundProcess(ScannerBinary.path ?? "/bin/false", ["run", "--config", settings.path])
+        defer { process.kill() }
 
         // Wait until it has claimed the scan and written some progress.
         let deadline = ContinuousClock.now + .seconds(20)
@@ -53,9 +48,8 @@ struct KillTests {
             Thread.sleep(forTimeInterval: 0.1)
         }
         #expect(try fixture.string("SELECT lease_owner AS s FROM scans WHERE id = ?", [.int(scanID)])?.hasPrefix("doomed") == true)
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        #expect(process.terminationReason == .uncaughtSignal)
+        kill(process.pid, SIGKILL)
+        #expect(process.wait(timeout: 10) == 128 + SIGKILL)
 
         // Still held: nobody may take it before the lease runs out.
         var configuration = try fixture.configuration(scannerID: "survivor")
@@ -83,33 +77,19 @@ struct KillTests {
             SKANNR_DB_NAME=\(fixture.database.database)
             SKANNR_ALLOW_PRIVATE_TARGETS=true
             """.write(to: settings, atomically: true, encoding: .utf8)
-        func launch(_ arguments: [String]) throws -> Process {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: ScannerBinary.path ?? "/bin/false")
-            process.arguments = arguments + ["--config", settings.path]
-            process.environment = ["PATH": "/usr/bin:/bin"]
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            return process
-        }
-        let trigger = try launch(["trigger-all"])
-        trigger.waitUntilExit()
-        #expect(trigger.terminationStatus == 0)
+        let binary = ScannerBinary.path ?? "/bin/false"
+        let trigger = try Shell.execute(binary, ["trigger-all", "--config", settings.path], timeout: 30)
+        #expect(trigger.status == 0)
         #expect(try fixture.int("SELECT COUNT(*) AS n FROM scans WHERE trigger_kind = 'bulk'") == 1)
 
-        let once = try launch(["run", "--once"])
-        once.waitUntilExit()
-        #expect(once.terminationStatus == 0)
+        let once = try Shell.execute(binary, ["run", "--once", "--config", settings.path], timeout: 60)
+        #expect(once.status == 0)
         #expect(try fixture.int("SELECT COUNT(*) AS n FROM scans WHERE status = 'completed'") == 1)
 
-        let idle = try launch(["run"])
+        let idle = try BackgroundProcess(binary, ["run", "--config", settings.path])
+        defer { idle.kill() }
         Thread.sleep(forTimeInterval: 0.8)
-        kill(idle.processIdentifier, SIGTERM)
-        let deadline = ContinuousClock.now + .seconds(10)
-        while idle.isRunning && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        if idle.isRunning { kill(idle.processIdentifier, SIGKILL) }
-        idle.waitUntilExit()
-        #expect(idle.terminationReason == .exit)
-        #expect(idle.terminationStatus == 0)
+        kill(idle.pid, SIGTERM)
+        #expect(idle.wait(timeout: 10) == 0, "SIGTERM stops an idle runner with status 0")
     }
 }

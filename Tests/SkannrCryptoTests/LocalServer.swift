@@ -2,13 +2,14 @@
 // with a throwaway self-signed certificate), plus raw sockets that refuse or never answer.
 // Everything binds to loopback only; the server process is killed when the fixture is released.
 import Foundation
+import TestSupport
 import Glibc
 import HTTPClient
 
 final class EchoServer {
     let port: Int
     let directory: URL
-    private let process: Process
+    private let process: BackgroundProcess
 
     static let script = #"""
     import http.server, json, ssl, sys, time
@@ -65,19 +66,14 @@ final class EchoServer {
                                               "-out", directory.appendingPathComponent("cert.pem").path])
             arguments += [directory.appendingPathComponent("cert.pem").path, directory.appendingPathComponent("key.pem").path]
         }
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = arguments
-        try process.run()
+        process = try BackgroundProcess("/usr/bin/python3", arguments)
         try waitUntilListening()
     }
 
     var certificatePath: String { directory.appendingPathComponent("cert.pem").path }
 
     deinit {
-        // SIGKILL: the test process blocks SIGTERM and the child inherits that signal mask.
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        process.kill()
         try? FileManager.default.removeItem(at: directory)
     }
 
@@ -90,15 +86,9 @@ final class EchoServer {
     }
 
     static func run(_ executable: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw HTTPClientError(code: -1, message: "\(executable) exited with \(process.terminationStatus)")
+        let result = try Shell.execute(executable, arguments, timeout: 30)
+        guard result.status == 0 else {
+            throw HTTPClientError(code: -1, message: "\(executable) exited with \(result.status)")
         }
     }
 }

@@ -106,26 +106,44 @@ public enum Shell {
     /// child inside the test runner; the child gets an empty signal mask, so SIGTERM works on it.
     @discardableResult
     public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> String {
-        let outputPath = NSTemporaryDirectory() + "skannr-shell-\(UUID().uuidString)"
-        defer { unlink(outputPath) }
-        let pid = try spawn(executable, arguments, outputPath: outputPath, environment: environment)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        let exited = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        guard exited == 0 else { throw ShellError(command: executable, status: exited, output: output) }
-        return output
+        let result = try execute(executable, arguments, environment: environment)
+        guard result.status == 0 else { throw ShellError(command: executable, status: result.status, output: result.output) }
+        return result.output
     }
 
-    /// Starts a program with stdin from /dev/null and stdout+stderr to `outputPath`, every signal
-    /// unblocked and at its default action; returns its pid (the caller reaps it).
-    public static func spawn(_ executable: String, _ arguments: [String], outputPath: String,
+    /// Runs a program to completion (SIGKILL after `timeout` seconds) with optional standard input;
+    /// returns its exit status (128 + signal when killed) and its output.
+    public static func execute(_ executable: String, _ arguments: [String], input: String? = nil, timeout: Double = 120,
+                               environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
+        let outputPath = NSTemporaryDirectory() + "skannr-shell-\(UUID().uuidString)"
+        let inputPath = outputPath + ".in"
+        defer { unlink(outputPath); unlink(inputPath) }
+        if let input { try input.write(toFile: inputPath, atomically: false, encoding: .utf8) }
+        let pid = try spawn(executable, arguments, outputPath: outputPath, inputPath: input == nil ? nil : inputPath,
+                            environment: environment)
+        let deadline = Date().addingTimeInterval(timeout)
+        var status: Int32 = 0
+        while true {
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid || (reaped < 0 && errno != EINTR) { break }
+            if Date() >= deadline { kill(pid, SIGKILL) }
+            usleep(5_000)
+        }
+        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        let exited = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return (exited, output)
+    }
+
+    /// Starts a program with stdin from `inputPath` (or /dev/null) and stdout+stderr to `outputPath`
+    /// (or /dev/null), every signal unblocked and at its default action; returns its pid (the
+    /// caller reaps it). A bare program name is looked up on PATH.
+    public static func spawn(_ executable: String, _ arguments: [String], outputPath: String?, inputPath: String? = nil,
                              environment: [String: String]? = nil) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 0, inputPath ?? "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -143,7 +161,9 @@ public enum Shell {
         let envp = variables.map { strdup($0) } + [nil]
         defer { (argv + envp).forEach { free($0) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        let spawned = executable.contains("/")
+            ? posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+            : posix_spawnp(&pid, executable, &actions, &attributes, argv, envp)
         guard spawned == 0 else { throw ShellError(command: executable, status: -1, output: String(cString: strerror(spawned))) }
         return pid
     }
@@ -154,12 +174,42 @@ public final class BackgroundProcess {
     public let pid: pid_t
     public let logPath: String
 
-    public init(_ executable: String, _ arguments: [String]) throws {
+    public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws {
         logPath = NSTemporaryDirectory() + "skannr-bg-\(UUID().uuidString).log"
-        pid = try Shell.spawn(executable, arguments, outputPath: logPath)
+        pid = try Shell.spawn(executable, arguments, outputPath: logPath, environment: environment)
     }
 
+    /// Waits up to `timeout` seconds for the program to exit; its exit status (128 + signal when a
+    /// signal ended it), or nil if it is still running.
+    public func wait(timeout: Double) -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        var status: Int32 = 0
+        while !reaped {
+            let result = waitpid(pid, &status, WNOHANG)
+            if result == pid {
+                reaped = true
+                unlink(logPath)
+                return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+            }
+            if result < 0 && errno != EINTR || Date() >= deadline { return nil }
+            usleep(10_000)
+        }
+        return nil
+    }
+
+    /// True while the program has not exited (reaps it when it has).
+    public var isRunning: Bool {
+        guard !reaped else { return false }
+        var status: Int32 = 0
+        return waitpid(pid, &status, WNOHANG) == 0
+    }
+
+    private var reaped = false
+
+    /// SIGKILL and reap; later calls do nothing (the pid may belong to someone else by then).
     public func kill() {
+        guard !reaped else { return }
+        reaped = true
         _ = Glibc.kill(pid, SIGKILL)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
