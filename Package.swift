@@ -49,7 +49,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["HTTPClient", "MariaDB", "SkannrCore"], path: "Tests/TestSupport"),
         .testTarget(name: "SkannrCoreTests", dependencies: ["SkannrCore"]),
         .testTarget(name: "SkannrCryptoTests", dependencies: ["SkannrCrypto", "HTTPClient", "TestSupport"]),
-        .testTarget(name: "FastCGITests", dependencies: ["SkannrSettings", "FastCGI", "SkannrAPI"]),
+        .testTarget(name: "FastCGITests", dependencies: ["SkannrSettings", "FastCGI", "SkannrAPI", "TestSupport"]),
         .testTarget(name: "MariaDBTests", dependencies: ["MariaDB", "SkannrStore", "TestSupport"]),
         .testTarget(name: "ScanEngineTests", dependencies: ["ScanEngine", "TestSupport"]),
         .testTarget(name: "ScanRunnerTests", dependencies: ["SkannrSettings", "ScanRunner", "TestSupport"]),

@@ -4,74 +4,6 @@ import Foundation
 import Glibc
 import TestSupport
 
-/// A TCP listener on loopback (port chosen by the kernel). `behaviour` decides what an accepted peer sees.
-final class TestListener: @unchecked Sendable {
-    enum Behaviour { case listenOnly, sendGarbage }
-    let fd: Int32
-    let port: UInt16
-    private var thread: Thread?
-
-    init(address: String = "127.0.0.1", behaviour: Behaviour = .listenOnly) throws {
-        let v6 = address.contains(":")
-        let fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestFailure("socket failed") }
-        var storage = sockaddr_storage()
-        var len: socklen_t
-        if v6 {
-            var sin6 = sockaddr_in6()
-            sin6.sin6_family = sa_family_t(AF_INET6)
-            inet_pton(AF_INET6, address, &sin6.sin6_addr)
-            withUnsafeMutableBytes(of: &storage) { raw in withUnsafeBytes(of: sin6) { raw.copyMemory(from: $0) } }
-            len = socklen_t(MemoryLayout<sockaddr_in6>.size)
-        } else {
-            var sin = sockaddr_in()
-            sin.sin_family = sa_family_t(AF_INET)
-            inet_pton(AF_INET, address, &sin.sin_addr)
-            withUnsafeMutableBytes(of: &storage) { raw in withUnsafeBytes(of: sin) { raw.copyMemory(from: $0) } }
-            len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        }
-        let bound = withUnsafePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && listen(fd, 64) == 0 }
-        }
-        guard bound else {
-            Glibc.close(fd)
-            throw TestFailure("bind/listen on \(address) failed: \(String(cString: strerror(errno)))")
-        }
-        var out = sockaddr_storage()
-        var outLen = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        _ = withUnsafeMutablePointer(to: &out) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &outLen) }
-        }
-        self.fd = fd
-        self.port = withUnsafeBytes(of: out) { UInt16(bigEndian: $0.load(fromByteOffset: 2, as: UInt16.self)) }
-        if behaviour == .sendGarbage {
-            let thread = Thread { [fd] in
-                while true {
-                    let peer = accept(fd, nil, nil)
-                    guard peer >= 0 else { return }
-                    let reply = "HTTP/1.0 400 Bad Request\r\nContent-Length: 0\r\n\r\n"
-                    _ = reply.withCString { write(peer, $0, strlen($0)) }
-                    Glibc.close(peer)
-                }
-            }
-            thread.start()
-            self.thread = thread
-        }
-    }
-
-    private var closed = false
-
-    /// Idempotent: a second close must not hit an fd number someone else reused.
-    func close() {
-        guard !closed else { return }
-        closed = true
-        shutdown(fd, Int32(SHUT_RDWR))   // wakes a blocked accept()
-        Glibc.close(fd)
-    }
-
-    deinit { close() }
-}
-
 struct TestFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
@@ -79,7 +11,7 @@ struct TestFailure: Error, CustomStringConvertible {
 
 /// A port that was free a moment ago (bound, then closed): connecting to it is refused.
 func closedPort(address: String = "127.0.0.1") throws -> UInt16 {
-    let listener = try TestListener(address: address)
+    let listener = try LoopbackListener(address: address, behaviour: .listenOnly)
     let port = listener.port
     listener.close()
     return port

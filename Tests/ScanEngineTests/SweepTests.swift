@@ -3,6 +3,7 @@
 import Foundation
 import Glibc
 import Testing
+import TestSupport
 @testable import ScanEngine
 
 extension LoopbackTests {
@@ -14,7 +15,7 @@ extension LoopbackTests {
 
         @Test("listeners on 127.0.0.1 are open and a released port is closed")
         func openAndClosedIPv4() throws {
-            let a = try TestListener(), b = try TestListener()
+            let a = try LoopbackListener(behaviour: .listenOnly), b = try LoopbackListener(behaviour: .listenOnly)
             defer { a.close(); b.close() }
             let gone = try closedPort()
             let result = try Sweep().run(hosts: [host("127.0.0.1")], ports: [a.port, gone, b.port])
@@ -29,7 +30,7 @@ extension LoopbackTests {
 
         @Test("a listener on ::1 is open over IPv6")
         func openIPv6() throws {
-            let listener = try TestListener(address: "::1")
+            let listener = try LoopbackListener(address: "::1", behaviour: .listenOnly)
             defer { listener.close() }
             let gone = try closedPort(address: "::1")
             let result = try Sweep().run(hosts: [host("::1")], ports: [listener.port, gone])
@@ -54,7 +55,7 @@ extension LoopbackTests {
                 print("SKIPPED filtered test: \(reason)")
                 return
             }
-            let listener = try TestListener(address: "127.0.0.3")
+            let listener = try LoopbackListener(address: "127.0.0.3", behaviour: .listenOnly)
             defer { listener.close() }
             let dropped: [UInt16] = [9, 10, 11]
             let rule = try DropRule(address: "127.0.0.3", ports: dropped)
@@ -90,7 +91,7 @@ extension LoopbackTests {
 
         @Test("a sweep leaves the number of open fds unchanged")
         func noFDLeak() throws {
-            let listener = try TestListener()
+            let listener = try LoopbackListener(behaviour: .listenOnly)
             defer { listener.close() }
             let ports = Array(UInt16(1)...UInt16(3000)) + [listener.port]
             _ = try Sweep().run(hosts: [host("127.0.0.1")], ports: [listener.port])   // warm-up: lazy runtime fds
@@ -179,7 +180,7 @@ extension LoopbackTests {
         let connected = destination.withSockaddr { connect(fd, $0, $1) == 0 }   // connects to itself
         try #require(connected, "self-connect failed: \(String(cString: strerror(errno)))")
         #expect(isConnectedToItself(fd: fd, destination: destination))
-        let listener = try TestListener()
+        let listener = try LoopbackListener(behaviour: .listenOnly)
         defer { listener.close() }
         let other = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(other) }

@@ -1,6 +1,7 @@
 // The TLS probe against openssl s_server and hostile loopback peers: facts, fingerprints, fast failures.
 import Foundation
 import Testing
+import TestSupport
 @testable import ScanEngine
 
 extension LoopbackTests {
@@ -73,7 +74,7 @@ extension LoopbackTests {
 
         @Test("a plain TCP service that answers in clear text is not TLS, and fails fast")
         func plainText() throws {
-            let listener = try TestListener(behaviour: .sendGarbage)
+            let listener = try LoopbackListener(behaviour: .sendGarbage)
             defer { listener.close() }
             let started = Date()
             let outcome = TLSProbe.probe(host: "127.0.0.1", port: listener.port, serverName: nil, timeout: .seconds(5))
@@ -86,7 +87,7 @@ extension LoopbackTests {
 
         @Test("a peer that accepts and never answers times out within the deadline")
         func silentPeer() throws {
-            let listener = try TestListener()   // the kernel accepts; nobody ever reads or writes
+            let listener = try LoopbackListener(behaviour: .listenOnly)   // the kernel accepts; nobody ever reads or writes
             defer { listener.close() }
             let started = Date()
             let outcome = TLSProbe.probe(host: "127.0.0.1", port: listener.port, serverName: nil, timeout: .milliseconds(500))
@@ -109,7 +110,7 @@ extension LoopbackTests {
             let cert = try CertificateFactory.selfSigned(in: dir)
             let server = try TLSServer(certificate: cert)
             defer { server.stop() }
-            let plain = try TestListener(behaviour: .sendGarbage)
+            let plain = try LoopbackListener(behaviour: .sendGarbage)
             defer { plain.close() }
             let targets = [server.port, plain.port, server.port].map {
                 TLSProbe.Target(host: "127.0.0.1", port: $0, serverName: nil)

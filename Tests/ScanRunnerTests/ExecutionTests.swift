@@ -25,25 +25,36 @@ struct ExecutionTests {
         return (scanID, configuration)
     }
 
-    @Test("a cancel request is noticed mid-sweep within a few seconds and the scan ends cancelled")
-    func cancellation() throws {
-        let fixture = try RunnerFixture()
+    /// Runs one step of a slow scan while `interfere` acts on it from another thread after `delay`
+    /// seconds; returns how the step ended, how long it took, and the scan's id.
+    func interruptedScan(_ fixture: RunnerFixture, after delay: Double,
+                         _ interfere: @escaping @Sendable (_ scanID: Int64, _ runner: ScanRunner, _ db: Connection) -> Void)
+        throws -> (end: ScanEnd?, elapsed: Duration, scanID: Int64) {
         let (scanID, configuration) = try slowScan(fixture)
         let runner = ScanRunner(configuration: configuration)
         let box = EndBox()
         let database = fixture.database
         let started = ContinuousClock.now
         onThreads(2) { index in
+            guard let connection = try? Connection(config: database) else { return }
             if index == 0 {
-                guard let connection = try? Connection(config: database) else { return }
                 box.set(try? runner.step(connection))
             } else {
-                Thread.sleep(forTimeInterval: 0.6)
-                _ = try? Connection(config: database).execute("UPDATE scans SET cancel_requested = 1 WHERE id = ?", [.int(scanID)])
+                Thread.sleep(forTimeInterval: delay)
+                interfere(scanID, runner, connection)
             }
         }
-        #expect(box.end == .cancelled)
-        #expect(ContinuousClock.now - started < .seconds(4))
+        return (box.end, ContinuousClock.now - started, scanID)
+    }
+
+    @Test("a cancel request is noticed mid-sweep within a few seconds and the scan ends cancelled")
+    func cancellation() throws {
+        let fixture = try RunnerFixture()
+        let (end, elapsed, scanID) = try interruptedScan(fixture, after: 0.6) { scanID, _, db in
+            _ = try? db.execute("UPDATE scans SET cancel_requested = 1 WHERE id = ?", [.int(scanID)])
+        }
+        #expect(end == .cancelled)
+        #expect(elapsed < .seconds(4))
         #expect(try fixture.status(scanID) == "cancelled")
         #expect(try fixture.int("SELECT COUNT(*) AS n FROM scan_hosts") == 0)
         #expect(try fixture.int("SELECT progress > 0 AS n FROM scans WHERE id = ?", [.int(scanID)]) == 1)
@@ -52,26 +63,14 @@ struct ExecutionTests {
     @Test("deleting the target mid-sweep stops the runner within a few seconds and leaves no rows behind")
     func targetDeleted() throws {
         let fixture = try RunnerFixture()
-        let (scanID, configuration) = try slowScan(fixture)
-        let runner = ScanRunner(configuration: configuration)
-        let box = EndBox()
-        let database = fixture.database
-        let started = ContinuousClock.now
-        onThreads(2) { index in
-            if index == 0 {
-                guard let connection = try? Connection(config: database) else { return }
-                box.set(try? runner.step(connection))
-            } else {
-                Thread.sleep(forTimeInterval: 0.6)
-                _ = try? Connection(config: database).execute(
-                    "DELETE FROM targets WHERE id = (SELECT target_id FROM scans WHERE id = ?)", [.int(scanID)])
-            }
+        let (end, elapsed, _) = try interruptedScan(fixture, after: 0.6) { scanID, _, db in
+            _ = try? db.execute("DELETE FROM targets WHERE id = (SELECT target_id FROM scans WHERE id = ?)", [.int(scanID)])
         }
-        guard case .leaseLost = box.end else {
-            Issue.record("the runner should notice its scan is gone, got \(String(describing: box.end))")
+        guard case .leaseLost = end else {
+            Issue.record("the runner should notice its scan is gone, got \(String(describing: end))")
             return
         }
-        #expect(ContinuousClock.now - started < .seconds(4))
+        #expect(elapsed < .seconds(4))
         for table in ["scans", "scan_hosts", "port_results", "tls_certificates", "alerts"] {
             #expect(try fixture.int("SELECT COUNT(*) AS n FROM \(table)") == 0, "\(table) is empty")
         }
@@ -80,20 +79,8 @@ struct ExecutionTests {
     @Test("a stop request (SIGTERM) releases the in-flight scan: pending again, no lease, attempt refunded")
     func stopReleases() throws {
         let fixture = try RunnerFixture()
-        let (scanID, configuration) = try slowScan(fixture)
-        let runner = ScanRunner(configuration: configuration)
-        let box = EndBox()
-        let database = fixture.database
-        onThreads(2) { index in
-            if index == 0 {
-                guard let connection = try? Connection(config: database) else { return }
-                box.set(try? runner.step(connection))
-            } else {
-                Thread.sleep(forTimeInterval: 0.5)
-                runner.stop.request()
-            }
-        }
-        #expect(box.end == .released)
+        let (end, _, scanID) = try interruptedScan(fixture, after: 0.5) { _, runner, _ in runner.stop.request() }
+        #expect(end == .released)
         #expect(try fixture.status(scanID) == "pending")
         #expect(try fixture.int("SELECT attempts AS n FROM scans WHERE id = ?", [.int(scanID)]) == 0)
         #expect(try fixture.string("SELECT lease_owner AS s FROM scans WHERE id = ?", [.int(scanID)]) == nil)

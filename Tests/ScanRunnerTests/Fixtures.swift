@@ -67,7 +67,26 @@ final class RunnerFixture {
         try string("SELECT status AS s FROM scans WHERE id = ?", [.int(scan)])
     }
 
-    deinit { try? TestDatabase.drop(database) }
+    private var settingsFiles: [URL] = []
+
+    /// A settings file for a `skannr-scanner` process on this fixture's database, pinned to loopback
+    /// like the test stack's runner; `extra` lines (`KEY=value`) are appended. Removed with the fixture.
+    func settingsFile(_ extra: [String] = []) throws -> URL {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("runner-\(UUID().uuidString).env")
+        let lines = [
+            "SKANNR_DB_SOCKET=\(database.unixSocket ?? "")", "SKANNR_DB_USER=\(database.user)",
+            "SKANNR_DB_PASSWORD=\(database.password)", "SKANNR_DB_NAME=\(database.database)",
+            "SKANNR_ALLOW_PRIVATE_TARGETS=true", "SKANNR_SCANNER_ONLY_NETWORKS=127.0.0.0/8,::1/128",
+        ] + extra
+        try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+        settingsFiles.append(file)
+        return file
+    }
+
+    deinit {
+        settingsFiles.forEach { try? FileManager.default.removeItem(at: $0) }
+        try? TestDatabase.drop(database)
+    }
 }
 
 func portCount(_ text: String) -> Int {

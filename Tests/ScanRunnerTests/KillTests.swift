@@ -24,20 +24,13 @@ struct KillTests {
         let fixture = try RunnerFixture()
         let target = try fixture.addTarget("127.0.0.0/30", type: "cidr", count: 4)
         let scanID = try fixture.addScan(target: target, ports: "1-65535")
-        let settings = FileManager.default.temporaryDirectory.appendingPathComponent("kill-\(UUID().uuidString).env")
-        defer { try? FileManager.default.removeItem(at: settings) }
-        try """
-            SKANNR_DB_SOCKET=\(fixture.database.unixSocket ?? "")
-            SKANNR_DB_USER=\(fixture.database.user)
-            SKANNR_DB_PASSWORD=\(fixture.database.password)
-            SKANNR_DB_NAME=\(fixture.database.database)
-            SKANNR_ALLOW_PRIVATE_TARGETS=true
-            SKANNR_SCANNER_ID=doomed
-            SKANNR_SCANNER_LEASE_SECONDS=2
-            SKANNR_SCANNER_HEARTBEAT_SECONDS=1
-            SKANNR_SCANNER_PROGRESS_MS=300
-            SKANNR_SCANNER_MAX_IN_FLIGHT=1
-            """.write(to: settings, atomically: true, encoding: .utf8)
+        let settings = try fixture.settingsFile([
+            "SKANNR_SCANNER_ID=doomed",
+            "SKANNR_SCANNER_LEASE_SECONDS=2",
+            "SKANNR_SCANNER_HEARTBEAT_SECONDS=1",
+            "SKANNR_SCANNER_PROGRESS_MS=300",
+            "SKANNR_SCANNER_MAX_IN_FLIGHT=1",
+        ])
         let process = try BackgroundProcess(ScannerBinary.path ?? "/bin/false", ["run", "--config", settings.path])
         defer { process.kill() }
 
@@ -68,15 +61,7 @@ struct KillTests {
     func commandLine() throws {
         let fixture = try RunnerFixture()
         try fixture.addTarget("127.0.0.1", ports: "\(try LoopbackListener.freePort())")
-        let settings = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString).env")
-        defer { try? FileManager.default.removeItem(at: settings) }
-        try """
-            SKANNR_DB_SOCKET=\(fixture.database.unixSocket ?? "")
-            SKANNR_DB_USER=\(fixture.database.user)
-            SKANNR_DB_PASSWORD=\(fixture.database.password)
-            SKANNR_DB_NAME=\(fixture.database.database)
-            SKANNR_ALLOW_PRIVATE_TARGETS=true
-            """.write(to: settings, atomically: true, encoding: .utf8)
+        let settings = try fixture.settingsFile()
         let binary = ScannerBinary.path ?? "/bin/false"
         let trigger = try Shell.execute(binary, ["trigger-all", "--config", settings.path], timeout: 30)
         #expect(trigger.status == 0)

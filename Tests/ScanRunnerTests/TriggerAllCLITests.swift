@@ -13,15 +13,7 @@ struct TriggerAllCLITests {
         let fixture = try RunnerFixture()
         for index in 1...40 { try fixture.addTarget("127.0.\(index / 200).\(index % 200 + 1)", profile: "quick") }
         try fixture.addTarget("127.0.9.9", profile: "quick", enabled: false)
-        let settings = FileManager.default.temporaryDirectory.appendingPathComponent("trigger-\(UUID().uuidString).env")
-        defer { try? FileManager.default.removeItem(at: settings) }
-        try """
-            SKANNR_DB_SOCKET=\(fixture.database.unixSocket ?? "")
-            SKANNR_DB_USER=\(fixture.database.user)
-            SKANNR_DB_PASSWORD=\(fixture.database.password)
-            SKANNR_DB_NAME=\(fixture.database.database)
-            SKANNR_ALLOW_PRIVATE_TARGETS=true
-            """.write(to: settings, atomically: true, encoding: .utf8)
+        let settings = try fixture.settingsFile()
         let outputs = Outputs()
         let binary = ScannerBinary.path ?? "/bin/false"
         onThreads(2) { _ in

@@ -1,17 +1,19 @@
 // Loopback TCP listeners for tests that scan: bound to 127.0.0.1 or ::1 only, on a port the kernel
-// picks (or a given one); accepted peers are closed at once. Closing is idempotent.
+// picks (or a given one). What a peer sees is the behaviour: closed at once, never answered (the
+// handshake completes in the backlog), or a line of garbage. Closing is idempotent.
 
 import Foundation
 import Glibc
 
-/// A TCP listener on loopback (kernel-chosen port) whose accepted peers are closed at once.
 public final class LoopbackListener: @unchecked Sendable {
+    public enum Behaviour: Sendable { case acceptAndClose, listenOnly, sendGarbage }
+
     public let fd: Int32
     public let port: UInt16
     private let lock = NSLock()
     private var closed = false
 
-    public init(address: String = "127.0.0.1", port requested: UInt16 = 0) throws {
+    public init(address: String = "127.0.0.1", port requested: UInt16 = 0, behaviour: Behaviour = .acceptAndClose) throws {
         let v6 = address.contains(":")
         let fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw LoopbackError("socket failed") }
@@ -46,10 +48,15 @@ public final class LoopbackListener: @unchecked Sendable {
         _ = withUnsafeMutablePointer(to: &out) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &outLen) } }
         self.fd = fd
         port = withUnsafeBytes(of: out) { UInt16(bigEndian: $0.load(fromByteOffset: 2, as: UInt16.self)) }
+        guard behaviour != .listenOnly else { return }
         Thread { [fd] in
             while true {
                 let peer = accept(fd, nil, nil)
                 guard peer >= 0 else { return }
+                if behaviour == .sendGarbage {
+                    let reply = "HTTP/1.0 400 Bad Request\r\nContent-Length: 0\r\n\r\n"
+                    _ = reply.withCString { write(peer, $0, strlen($0)) }
+                }
                 Glibc.close(peer)
             }
         }.start()
