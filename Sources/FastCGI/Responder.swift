@@ -1,97 +1,111 @@
-// The worker side of the pool: a synchronous libfcgi accept loop on the inherited listening socket.
-// Traps: libfcgi's param pointers die at the next accept (we copy them); a SIGTERM that lands
-// while a request runs cannot interrupt the next accept(), so the loop checks a flag first and the
-// supervisor repeats SIGTERM until the worker is gone.
+// The worker side of the pool: one thread polls the inherited listening socket and every nginx
+// connection it holds, and serves whichever has a request waiting. libfcgi's own loop
+// (FCGX_Accept_r on one request) blocks on a kept-alive connection while nginx has it idle in its
+// cache, so new connections queued behind pinned workers (docs/benchmarks.md); here an idle kept
+// connection costs a descriptor, not the worker.
 
 internal import CFastCGI
 import Glibc
+import Synchronization
 
-/// Set from the SIGTERM handler; read by the accept loop.
+/// Set from the SIGTERM handler; read by the loop between requests.
 nonisolated(unsafe) private var shutdownRequested: sig_atomic_t = 0
 
-public final class Responder {
-    private let request: UnsafeMutablePointer<FCGX_Request>
+public final class Responder: Sendable {
+    private let listenFD: Int32
     private let maxBodyBytes: Int
+    private let maxConnections: Int
+    private let stopRequested = Atomic<Bool>(false)
 
-    /// `listenFD` is the listening socket (0 by the FastCGI convention).
-    public init(listenFD: Int32 = 0, maxBodyBytes: Int = 64 * 1024) throws(PoolError) {
+    /// How long one poll may sleep: bounds the wait for a SIGTERM that lands between the flag check
+    /// and poll(), and for `stop()`.
+    static let pollMilliseconds: Int32 = 500
+
+    /// `listenFD` is the listening socket (0 by the FastCGI convention). `maxConnections` caps the
+    /// nginx connections one worker holds (libfcgi closes them with select(), so they stay far below
+    /// FD_SETSIZE); at the cap it stops accepting and the rest of the pool takes new ones.
+    public init(listenFD: Int32 = 0, maxBodyBytes: Int = 64 * 1024, maxConnections: Int = 64) throws(PoolError) {
         guard FCGX_Init() == 0 else { throw PoolError("FCGX_Init failed") }
-        request = .allocate(capacity: 1)
-        guard FCGX_InitRequest(request, listenFD, 0) == 0 else {
-            request.deallocate()
-            throw PoolError("FCGX_InitRequest failed on fd \(listenFD)")
+        // Non-blocking: every worker wakes on a new connection and all but one find the queue empty.
+        let flags = fcntl(listenFD, F_GETFL)
+        guard flags >= 0, fcntl(listenFD, F_SETFL, flags | O_NONBLOCK) == 0 else {
+            throw PoolError("fd \(listenFD) is not a listening socket: \(errnoText())")
         }
+        self.listenFD = listenFD
         self.maxBodyBytes = maxBodyBytes
-    }
-
-    deinit {
-        FCGX_Free(request, 1)
-        request.deallocate()
+        self.maxConnections = max(1, maxConnections)
     }
 
     /// Installs the graceful-stop handler: finish the current request, accept no more.
     public static func installShutdownHandler() {
         var action = sigaction()
-        action.__sigaction_handler.sa_handler = { _ in
-            shutdownRequested = 1
-            FCGX_ShutdownPending()
-        }
+        action.__sigaction_handler.sa_handler = { _ in shutdownRequested = 1 }
         sigemptyset(&action.sa_mask)
-        action.sa_flags = 0  // no SA_RESTART: a blocked accept() returns EINTR
+        action.sa_flags = 0  // no SA_RESTART: a sleeping poll() returns EINTR
         sigaction(SIGTERM, &action, nil)
         signal(SIGPIPE, SIG_IGN)
     }
 
-    /// Serves requests until shutdown is requested or the socket fails.
-    public func run(_ handle: (Request) -> Response) {
-        while shutdownRequested == 0 && FCGX_Accept_r(request) >= 0 {
-            let incoming = Request(params: readParams(), body: readBody())
-            write(handle(incoming))
-            FCGX_Finish_r(request)
-        }
-    }
+    /// Makes `run` return after the request in hand (for embedding and tests; workers use SIGTERM).
+    public func stop() { stopRequested.store(true, ordering: .relaxed) }
 
-    private func readParams() -> [String: String] {
-        var params: [String: String] = [:]
-        guard var cursor = request.pointee.envp else { return params }
-        while let entry = cursor.pointee {
-            // Split on the first '=' in the C string itself: one String per side, no substrings.
-            let length = strlen(entry)
-            entry.withMemoryRebound(to: UInt8.self, capacity: length) { bytes in
-                let buffer = UnsafeBufferPointer(start: bytes, count: length)
-                if let equals = buffer.firstIndex(of: UInt8(ascii: "=")) {
-                    params[String(decoding: buffer[..<equals], as: UTF8.self)] =
-                        String(decoding: buffer[(equals + 1)...], as: UTF8.self)
+    private var stopping: Bool { shutdownRequested != 0 || stopRequested.load(ordering: .relaxed) }
+
+    /// Serves requests until shutdown is requested or the listening socket fails.
+    public func run(_ handle: (Request) -> Response) {
+        var connections: [UpstreamConnection] = []
+        var watched: [pollfd] = []
+        while !stopping {
+            let acceptsMore = connections.count < maxConnections
+            watched.removeAll(keepingCapacity: true)
+            for connection in connections { watched.append(pollfd(fd: connection.fd, events: Int16(POLLIN), revents: 0)) }
+            if acceptsMore { watched.append(pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0)) }
+            let ready = poll(&watched, nfds_t(watched.count), Self.pollMilliseconds)
+            if ready < 0 && errno != EINTR { break }
+            guard ready > 0 else { continue }
+            // One request per readable connection, then at most one new connection: a worker busy
+            // with its own kept connections must not leave new ones waiting in the listen queue.
+            if serveReady(connections, watched, handle) { connections.removeAll { !$0.isOpen } }
+            if acceptsMore && watched[watched.count - 1].revents != 0 {
+                switch acceptConnection() {
+                case .accepted(let fd): connections.append(UpstreamConnection(adopting: fd, maxBodyBytes: maxBodyBytes))
+                case .none: continue
+                case .failed: return
                 }
             }
-            cursor += 1
         }
-        return params
-    }
-
-    /// Reads at most `maxBodyBytes` (the app answers 413 from CONTENT_LENGTH) and drains the rest.
-    private func readBody() -> [UInt8] {
-        let declared = FCGX_GetParam("CONTENT_LENGTH", request.pointee.envp).flatMap { Int(String(cString: $0)) } ?? 0
-        guard declared > 0 else { return [] }
-        var body = [UInt8](repeating: 0, count: min(declared, maxBodyBytes))
-        let read = body.withUnsafeMutableBytes { buffer in
-            FCGX_GetStr(buffer.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(buffer.count), request.pointee.in)
+        // Requests nginx already sent on kept connections are answered before they close.
+        watched = connections.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+        if !watched.isEmpty && poll(&watched, nfds_t(watched.count), 0) > 0 {
+            _ = serveReady(connections, watched, handle)
         }
-        body.removeLast(body.count - max(0, Int(read)))
-        var scratch = [CChar](repeating: 0, count: 8192)
-        while FCGX_GetStr(&scratch, Int32(scratch.count), request.pointee.in) > 0 {}
-        return body
     }
 
-    private func write(_ response: Response) {
-        let header = response.headerBlock()
-        header.withUnsafeBytes { put($0) }
-        response.body.withUnsafeBytes { put($0) }
+    /// Serves one request on each connection that poll() found readable; true if any was.
+    private func serveReady(_ connections: [UpstreamConnection], _ watched: [pollfd],
+                            _ handle: (Request) -> Response) -> Bool {
+        var any = false
+        for (connection, entry) in zip(connections, watched) where entry.revents != 0 {
+            _ = connection.serveNext(handle)
+            any = true
+        }
+        return any
     }
 
-    private func put(_ bytes: UnsafeRawBufferPointer) {
-        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-        _ = FCGX_PutStr(base.assumingMemoryBound(to: CChar.self), Int32(bytes.count), request.pointee.out)
+    private enum Accepted { case accepted(Int32), none, failed }
+
+    private func acceptConnection() -> Accepted {
+        let fd = skannr_accept_cloexec(listenFD)
+        if fd >= 0 { return .accepted(fd) }
+        switch errno {
+        case EAGAIN, EINTR, ECONNABORTED, EPROTO:
+            return .none  // another worker took it, or the peer gave up
+        case EMFILE, ENFILE, ENOBUFS, ENOMEM:
+            usleep(10_000)  // out of descriptors or memory: back off instead of spinning on poll
+            return .none
+        default:
+            return .failed
+        }
     }
 }
 

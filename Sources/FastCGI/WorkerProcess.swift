@@ -1,5 +1,5 @@
 // Starting, reaping and stopping worker processes. A stopping worker gets SIGTERM once a second
-// (one sent while it handled a request cannot interrupt its next accept) and SIGKILL at the end.
+// (a worker notices it between requests, within one poll interval) and SIGKILL at the end.
 
 import Glibc
 import Logging

@@ -132,8 +132,7 @@ migrate() {
 # --- nginx ------------------------------------------------------------------------------------
 render_nginx() {
     local prefix="$RT/nginx" workers=${SKANNR_WORKERS:-$(( 2 * $(nproc) ))}
-    local nginx_workers=2 keepalive
-    keepalive=$(( (workers - 1) / nginx_workers )); [ "$keepalive" -lt 1 ] && keepalive=1
+    local nginx_workers=2 keepalive=$workers
     mkdir -p "$prefix/logs" "$prefix/tmp"
     cp "$PROJECT_DIR/nginx/skannr-fastcgi.conf" "$PROJECT_DIR/nginx/skannr-json-errors.conf" "$prefix/"
     # The loopback-only metrics port, kept for the life of the runtime folder (tests read metrics_port).
