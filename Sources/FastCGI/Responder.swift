@@ -29,7 +29,7 @@ public final class Responder: Sendable {
         // Non-blocking: every worker wakes on a new connection and all but one find the queue empty.
         let flags = fcntl(listenFD, F_GETFL)
         guard flags >= 0, fcntl(listenFD, F_SETFL, flags | O_NONBLOCK) == 0 else {
-            throw PoolError("fd \(listenFD) is not a listening socket: \(errnoText())")
+            throw PoolError("cannot make listening fd \(listenFD) non-blocking: \(errnoText())")
         }
         self.listenFD = listenFD
         self.maxBodyBytes = maxBodyBytes
