@@ -107,6 +107,8 @@ make_certificate() {
 # --- responder pool and scan-runner ----------------------------------------------------------
 start_pool() {
     local workers=${SKANNR_WORKERS:-$(( 2 * $(nproc) ))}
+    # A second pool would bind the socket path anew and leave the first one running unseen.
+    if [ -f "$RT/api.pid" ] && kill -0 "$(cat "$RT/api.pid")" 2>/dev/null; then return 0; fi
     "$BIN_DIR/skannr-api" serve --socket "$RT/api.sock" --workers "$workers" --config "$RT/skannr.env" \
         >>"$RT/logs/api.log" 2>&1 &
     echo $! >"$RT/api.pid"
