@@ -59,19 +59,20 @@ public final class Application {
         if let length = request.header("content-length").flatMap(Int.init), length > services.configuration.maxBodyBytes {
             throw APIError(.payloadTooLarge, "The body is larger than \(services.configuration.maxBodyBytes) bytes")
         }
+        let now = services.clock()
         let match = router.match(method: request.method, path: Self.apiPath(request.path) ?? "/\u{0}")
         var authError: APIError?
         if let token = Self.bearerToken(request), let authenticator {
-            do { trace.principal = try authenticator.principal(forAccessToken: token, now: services.clock()) }
+            do { trace.principal = try authenticator.principal(forAccessToken: token, now: now) }
             catch { authError = error }
         }
         if case .found(let route, _) = match { trace.route = route.pattern }
         if let rateLimiter, !unmeteredPatterns.contains(trace.route) {
-            let state = try rateLimiter.consume(principal: trace.principal, clientAddress: request.clientAddress, now: services.clock(), services: services)
+            let state = try rateLimiter.consume(principal: trace.principal, clientAddress: request.clientAddress, now: now, services: services)
             trace.rateLimit = state
             if !state.allowed {
                 var error = APIError(.rateLimited, "Too many requests; retry after the window resets")
-                error.headers = [("Retry-After", "\(max(1, state.resetAt - Int64(services.clock().timeIntervalSince1970)))")]
+                error.headers = [("Retry-After", "\(max(1, state.resetAt - Int64(now.timeIntervalSince1970)))")]
                 throw error
             }
         }
@@ -84,7 +85,7 @@ public final class Application {
             throw error
         case .found(let route, let parameters):
             try Self.checkContentType(request)
-            let context = RequestContext(request: request, parameters: parameters, services: services)
+            let context = RequestContext(request: request, parameters: parameters, services: services, now: now)
             switch route.handler {
             case .open(let handler):
                 return try handler(context)

@@ -9,8 +9,9 @@ public struct RequestContext {
     public let request: Request
     public let parameters: [String: String]
     public let services: Services
-
-    public var now: Date { services.clock() }
+    /// The request's one instant, read from the clock once by the application: every check and
+    /// write of a request (token expiry, rate-limit window, stored timestamps) sees the same time.
+    public let now: Date
 
     /// A positive integer path parameter; anything else is a 404 (the object cannot exist).
     public func id(_ name: String = "id", of what: String) throws(APIError) -> Int64 {
