@@ -39,7 +39,7 @@ struct ListQuery {
     /// An optional positive integer query parameter (e.g. `target_id`).
     static func positiveID(_ query: [String: String], _ name: String) throws(APIError) -> Int64? {
         guard let text = query[name] else { return nil }
-        guard let value = Int64(text), value > 0, text.first != "+" else {
+        guard let value = Int64(positiveID: text) else {
             throw APIError.validation([name: "must be a positive integer"])
         }
         return value

@@ -15,13 +15,20 @@ public struct RequestContext {
 
     /// A positive integer path parameter; anything else is a 404 (the object cannot exist).
     public func id(_ name: String = "id", of what: String) throws(APIError) -> Int64 {
-        guard let text = parameters[name], let value = Int64(text), value > 0, text.first != "+" else {
-            throw APIError.notFound(what)
-        }
+        guard let value = parameters[name].flatMap(Int64.init(positiveID:)) else { throw APIError.notFound(what) }
         return value
     }
 
     public func body() throws(APIError) -> BodyReader { try BodyReader(body: request.body) }
+}
+
+extension Int64 {
+    /// An id as it appears in a path or query: decimal digits of a value above 0 (no sign, no
+    /// overflow). Shared by path parameters (404 otherwise) and query filters (400 otherwise).
+    init?(positiveID text: String) {
+        guard text.first != "+", let value = Int64(text), value > 0 else { return nil }
+        self = value
+    }
 }
 
 /// The caller behind a valid access token.
