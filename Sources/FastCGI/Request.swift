@@ -39,8 +39,14 @@ public struct Request: Sendable {
 extension Request {
     /// Builds a request from FastCGI parameters (`REQUEST_METHOD`, `HTTP_*`, ...) as nginx sends them.
     public init(params: [String: String], body: [UInt8]) {
-        // The raw REQUEST_URI, decoded once here; nginx's DOCUMENT_URI is already decoded.
-        let uri = params["REQUEST_URI"].map { String($0.prefix { $0 != "?" }) } ?? params["DOCUMENT_URI"] ?? "/"
+        // The raw REQUEST_URI is decoded here (an undecodable one stays raw and matches no route);
+        // nginx's DOCUMENT_URI, the fallback, is decoded already and must not be decoded twice.
+        let path: String
+        if let uri = params["REQUEST_URI"].map({ String($0.prefix { $0 != "?" }) }) {
+            path = URLEncoding.decodePath(uri) ?? uri
+        } else {
+            path = params["DOCUMENT_URI"] ?? "/"
+        }
         var headers: [String: String] = [:]
         for (name, value) in params where name.hasPrefix("HTTP_") {
             headers[name.dropFirst(5).lowercased().replacingUnderscores()] = value
@@ -49,7 +55,7 @@ extension Request {
         if let length = params["CONTENT_LENGTH"], !length.isEmpty { headers["content-length"] = length }
         self.init(
             method: params["REQUEST_METHOD"] ?? "GET",
-            path: URLEncoding.decodePath(uri) ?? uri,
+            path: path,
             query: URLEncoding.parseQuery(params["QUERY_STRING"] ?? ""),
             headers: headers,
             body: body,

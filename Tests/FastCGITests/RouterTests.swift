@@ -155,6 +155,19 @@ struct RequestParameterTests {
         #expect(request.requestID == "abc123")
     }
 
+    @Test("without REQUEST_URI the already decoded DOCUMENT_URI is taken as is, not decoded again")
+    func documentURIFallback() {
+        let request = Request(params: ["REQUEST_METHOD": "GET", "DOCUMENT_URI": "/api/v1/targets/%41"], body: [])
+        #expect(request.path == "/api/v1/targets/%41")
+        #expect(Request(params: [:], body: []).path == "/")
+    }
+
+    @Test("a REQUEST_URI with a broken escape stays raw (and so matches no route)")
+    func undecodableRequestURI() {
+        let request = Request(params: ["REQUEST_URI": "/api/v1/targets/%zz?x=1", "DOCUMENT_URI": "/ignored"], body: [])
+        #expect(request.path == "/api/v1/targets/%zz")
+    }
+
     @Test("response headers cannot be split by CR or LF in a value")
     func headerInjection() {
         var response = Response(status: 200)
