@@ -28,20 +28,25 @@ public final class MetricsRecorder: @unchecked Sendable {
     public var path: String? { slot.path }
 
     public func increment(_ name: String, labels: [(String, String)] = [], by amount: UInt64 = 1) {
-        let key = Self.key(.counter, name, labels)
+        let key = Self.key(.counter, name, Self.labelText(labels))
         lock.withLock { slot.record(key: key, kind: .counter, value: 0, amount: amount) }
     }
 
     public func observe(_ name: String, labels: [(String, String)] = [], seconds: Double) {
-        let key = Self.key(.histogram, name, labels)
+        let key = Self.key(.histogram, name, Self.labelText(labels))
         lock.withLock { slot.record(key: key, kind: .histogram, value: seconds) }
     }
 
-    /// One API request (called by SkannrAPI.Application for every response it makes).
+    /// One API request (called by SkannrAPI.Application for every response it makes): the labels
+    /// are escaped once and both series are written under one lock.
     public func recordRequest(route: String, status: Int, seconds: Double) {
-        let labels = [("route", route), ("status", String(status))]
-        increment(MetricNames.httpRequests, labels: labels)
-        observe(MetricNames.httpDuration, labels: labels, seconds: seconds)
+        let labels = Self.labelText([("route", route), ("status", String(status))])
+        let counter = Self.key(.counter, MetricNames.httpRequests, labels)
+        let histogram = Self.key(.histogram, MetricNames.httpDuration, labels)
+        lock.withLock {
+            slot.record(key: counter, kind: .counter, value: 0)
+            slot.record(key: histogram, kind: .histogram, value: seconds)
+        }
     }
 
     /// Everything this recorder holds when it has no shared directory (the scrape then shows it alone).
@@ -54,7 +59,11 @@ public final class MetricsRecorder: @unchecked Sendable {
         directory.map(MetricsSnapshot.collect(directory:)) ?? ownSnapshot()
     }
 
-    static func key(_ kind: MetricKind, _ name: String, _ labels: [(String, String)]) -> String {
-        "\(kind.rawValue)|\(name)|" + labels.map { "\($0.0)=\"\(PrometheusText.escape($0.1))\"" }.joined(separator: ",")
+    static func key(_ kind: MetricKind, _ name: String, _ labelText: String) -> String {
+        "\(kind.rawValue)|\(name)|" + labelText
+    }
+
+    static func labelText(_ labels: [(String, String)]) -> String {
+        labels.map { "\($0.0)=\"\(PrometheusText.escape($0.1))\"" }.joined(separator: ",")
     }
 }

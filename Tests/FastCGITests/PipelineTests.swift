@@ -1,9 +1,10 @@
 // The application's checks around a handler, with fakes behind the two hooks: the request's one
-// instant, the rate limiter's refusal and headers, the unmetered health route, and a limiter whose
-// database is down. Traps: the clock here ticks one second per read, so a second read shows.
+// instant, the rate limiter's refusal and headers, the unmetered health route, a limiter whose
+// database is down, and the metrics every answer records. Traps: the clock here ticks one second per read, so a second read shows.
 
 import FastCGI
 import Foundation
+import Observability
 import SkannrAPI
 import SkannrSettings
 import Synchronization
@@ -115,5 +116,24 @@ struct PipelineTests {
         #expect(response.status == 503)
         #expect(RouterTests.json(response)["code"] as? String == "unavailable")
         #expect(response.header("Cache-Control") == "no-store")
+    }
+
+    @Test("every answer is counted and timed under its route pattern and status, with escaped labels")
+    func requestMetrics() throws {
+        let seen = Seen()
+        let services = try Self.services(seen: seen)
+        let recorder = try #require(MetricsRecorder(directory: nil, role: "api"))
+        services.metrics = recorder
+        let app = Application(router: Self.router(seen: seen), services: services, authenticator: nil, rateLimiter: nil)
+        for _ in 0..<2 { _ = app.handle(Request(method: "GET", path: "/api/v1/health")) }
+        _ = app.handle(Request(method: "GET", path: "/api/v1/when"))
+        recorder.increment("odd", labels: [("route", "a\"b\\c\nd")])
+
+        let series = recorder.collect().series
+        let health = "route=\"/health\",status=\"204\""
+        #expect(series["c|\(MetricNames.httpRequests)|\(health)"]?.first == 2)
+        #expect(series["h|\(MetricNames.httpDuration)|\(health)"] != nil)
+        #expect(series["c|\(MetricNames.httpRequests)|route=\"/when\",status=\"401\""]?.first == 1)
+        #expect(series["c|odd|route=\"a\\\"b\\\\c\\nd\""]?.first == 1)
     }
 }
