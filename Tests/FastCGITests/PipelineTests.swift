@@ -115,6 +115,7 @@ struct PipelineTests {
         let response = app.handle(Self.authorized)
         #expect(response.status == 503)
         #expect(RouterTests.json(response)["code"] as? String == "unavailable")
+        #expect(response.header("Retry-After") == "1")
         #expect(response.header("Cache-Control") == "no-store")
     }
 

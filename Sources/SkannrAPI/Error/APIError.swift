@@ -65,7 +65,12 @@ public struct APIError: Error, Sendable {
     }
 
     public static let internalError = APIError(.internal, "Internal server error")
-    public static let databaseUnavailable = APIError(.unavailable, "The database is unavailable; try again shortly")
+    /// Whether the connect failed or a live connection was lost, the client may retry in a second.
+    public static let databaseUnavailable: APIError = {
+        var error = APIError(.unavailable, "The database is unavailable; try again shortly")
+        error.headers = [("Retry-After", "1")]
+        return error
+    }()
 
     public func response() -> Response {
         var body: [String: JSONOutput] = ["message": .string(message), "code": .string(code.rawValue)]

@@ -7,7 +7,7 @@ import MariaDB
 enum DatabaseErrorMapping {
     static func apiError(for error: any Error) -> APIError {
         guard let database = error as? MariaDBError else { return .internalError }
-        if database.isConnectionLost { return retryable(.databaseUnavailable) }
+        if database.isConnectionLost { return .databaseUnavailable }
         if database.isDeadlockOrLockTimeout {
             return retryable(APIError(.unavailable, "The request conflicted with another; try again"))
         }
