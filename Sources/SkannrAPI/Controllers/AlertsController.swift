@@ -24,21 +24,24 @@ enum AlertsController {
         router.authenticated("POST", "/alerts/:id/acknowledge") { context in
             let id = try context.id(of: "Alert")
             let store = AlertStore(connection: try context.services.database())
-            switch try store.acknowledge(accountID: context.accountID, id: id, now: context.now) {
-            case .done(let alert, _): return try .json(200, AlertView(record: alert))
-            case .conflict: throw APIError(.conflict, "The alert is resolved and cannot be acknowledged")
-            case .notFound: throw APIError.notFound("Alert")
-            }
+            return try answer(store.acknowledge(accountID: context.accountID, id: id, now: context.now),
+                              conflict: "The alert is resolved and cannot be acknowledged")
         }
 
         router.authenticated("POST", "/alerts/:id/resolve") { context in
             let id = try context.id(of: "Alert")
             let store = AlertStore(connection: try context.services.database())
-            switch try store.resolve(accountID: context.accountID, id: id, now: context.now) {
-            case .done(let alert, _): return try .json(200, AlertView(record: alert))
-            case .conflict: throw APIError(.conflict, "The alert cannot be resolved")
-            case .notFound: throw APIError.notFound("Alert")
-            }
+            return try answer(store.resolve(accountID: context.accountID, id: id, now: context.now),
+                              conflict: "The alert cannot be resolved")
+        }
+    }
+
+    /// The outcome of acknowledge or resolve: the alert after it (200), 409 or 404.
+    private static func answer(_ outcome: AlertTransition, conflict: String) throws -> Response {
+        switch outcome {
+        case .done(let alert, _): return try .json(200, AlertView(record: alert))
+        case .conflict: throw APIError(.conflict, conflict)
+        case .notFound: throw APIError.notFound("Alert")
         }
     }
 }
