@@ -47,8 +47,14 @@ public indirect enum JSONOutput: Encodable, Sendable {
     }
 
     public func encoded() -> [UInt8] {
+        (try? Array(Self.encoder.encode(self))) ?? Array(#"{"message":"Internal server error","code":"internal"}"#.utf8)
+    }
+
+    /// One per process, like JSONCoding.shared: every error body (404s, 401s, 429s under a flood)
+    /// went through a JSONEncoder made for it alone.
+    private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
-        return (try? Array(encoder.encode(self))) ?? Array(#"{"message":"Internal server error","code":"internal"}"#.utf8)
-    }
+        return encoder
+    }()
 }
