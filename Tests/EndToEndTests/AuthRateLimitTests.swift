@@ -59,12 +59,15 @@ struct AuthRateLimitTests {
         #expect(other.header("x-ratelimit-remaining") == "59")
     }
 
-    @Test("unauthenticated calls carry the per-IP budget's headers; /health is unmetered")
+    @Test("unauthenticated calls, /health included, carry the per-IP budget's headers")
     func anonymousHeaders() throws {
         let reply = try APIClient().post("/auth/login", ["email": "x@example.com"])
         #expect(reply.status == 400)
         #expect(reply.header("x-ratelimit-limit") == TestStack.setting("SKANNR_RATE_LIMIT_ANONYMOUS"))
         #expect(Int(reply.header("x-ratelimit-remaining") ?? "") != nil)
-        #expect(try APIClient().get("/health").header("x-ratelimit-limit") == nil)
+        let health = try APIClient().get("/health")
+        #expect(health.status == 200)
+        #expect(health.header("x-ratelimit-limit") == TestStack.setting("SKANNR_RATE_LIMIT_ANONYMOUS"))
+        #expect(Int(health.header("x-ratelimit-reset") ?? "") != nil)
     }
 }

@@ -1,5 +1,5 @@
 // The application's checks around a handler, with fakes behind the two hooks: the request's one
-// instant, the rate limiter's refusal and headers, the unmetered health route, a limiter whose
+// instant, the rate limiter's refusal and headers, health counted like any open route, a limiter whose
 // database is down, and the metrics every answer records. Traps: the clock here ticks one second per read, so a second read shows.
 
 import FastCGI
@@ -95,16 +95,17 @@ struct PipelineTests {
         #expect(refused.header("X-RateLimit-Reset") == "\(Int64(Self.start.timeIntervalSince1970) + 60)")
     }
 
-    @Test("health checks are neither counted nor limited")
-    func healthUnmetered() throws {
+    @Test("health checks count against the caller's budget like any open route (the contract: every responder answer carries the headers)")
+    func healthMetered() throws {
         let seen = Seen()
-        let limiter = FakeLimiter(seen: seen, budget: 0)
+        let limiter = FakeLimiter(seen: seen, budget: 1)
         let app = Application(router: Self.router(seen: seen), services: try Self.services(seen: seen),
                               authenticator: nil, rateLimiter: limiter)
-        for _ in 0..<3 { #expect(app.handle(Request(method: "GET", path: "/api/v1/health")).status == 204) }
-        #expect(limiter.calls == 0)
-        #expect(app.handle(Request(method: "GET", path: "/api/v1/nothing")).status == 429)
-        #expect(limiter.calls == 1)
+        let first = app.handle(Request(method: "GET", path: "/api/v1/health"))
+        #expect(first.status == 204)
+        #expect(first.header("X-RateLimit-Remaining") == "0")
+        #expect(app.handle(Request(method: "GET", path: "/api/v1/health")).status == 429)
+        #expect(limiter.calls == 2)
     }
 
     @Test("a rate limiter whose database is down makes the request a retryable 503, not a crash")

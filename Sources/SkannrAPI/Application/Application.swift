@@ -13,8 +13,6 @@ public final class Application {
     private let services: Services
     private let authenticator: (any Authenticating)?
     private let rateLimiter: (any RateLimiting)?
-    /// Routes that are neither counted nor limited (health checks from monitors).
-    private let unmeteredPatterns: Set<String> = ["/health"]
 
     public init(router: Router, services: Services, authenticator: (any Authenticating)?, rateLimiter: (any RateLimiting)?) {
         self.router = router
@@ -67,7 +65,7 @@ public final class Application {
             catch { authError = error }
         }
         if case .found(let route, _) = match { trace.route = route.pattern }
-        if let rateLimiter, !unmeteredPatterns.contains(trace.route) {
+        if let rateLimiter {
             let state = try rateLimiter.consume(principal: trace.principal, clientAddress: request.clientAddress, now: now, services: services)
             trace.rateLimit = state
             if !state.allowed {
