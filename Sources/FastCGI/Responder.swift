@@ -54,42 +54,41 @@ public final class Responder: Sendable {
     /// Serves requests until shutdown is requested or the listening socket fails.
     public func run(_ handle: (Request) -> Response) {
         var connections: [UpstreamConnection] = []
-        var watched: [pollfd] = []
-        while !stopping {
+        serving: while !stopping {
             let acceptsMore = connections.count < maxConnections
-            watched.removeAll(keepingCapacity: true)
-            for connection in connections { watched.append(pollfd(fd: connection.fd, events: Int16(POLLIN), revents: 0)) }
+            var watched = Self.readable(connections)
             if acceptsMore { watched.append(pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0)) }
             let ready = poll(&watched, nfds_t(watched.count), Self.pollMilliseconds)
             if ready < 0 && errno != EINTR { break }
             guard ready > 0 else { continue }
             // One request per readable connection, then at most one new connection: a worker busy
             // with its own kept connections must not leave new ones waiting in the listen queue.
-            if serveReady(connections, watched, handle) { connections.removeAll { !$0.isOpen } }
+            serveReady(connections, watched, handle)
+            connections.removeAll { !$0.isOpen }
             if acceptsMore && watched[watched.count - 1].revents != 0 {
                 switch acceptConnection() {
                 case .accepted(let fd): connections.append(UpstreamConnection(adopting: fd, maxBodyBytes: maxBodyBytes))
-                case .none: continue
-                case .failed: return
+                case .none: break
+                case .failed: break serving
                 }
             }
         }
         // Requests nginx already sent on kept connections are answered before they close.
-        watched = connections.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+        var watched = Self.readable(connections)
         if !watched.isEmpty && poll(&watched, nfds_t(watched.count), 0) > 0 {
-            _ = serveReady(connections, watched, handle)
+            serveReady(connections, watched, handle)
         }
     }
 
-    /// Serves one request on each connection that poll() found readable; true if any was.
-    private func serveReady(_ connections: [UpstreamConnection], _ watched: [pollfd],
-                            _ handle: (Request) -> Response) -> Bool {
-        var any = false
+    private static func readable(_ connections: [UpstreamConnection]) -> [pollfd] {
+        connections.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+    }
+
+    /// Serves one request on each connection that poll() found readable.
+    private func serveReady(_ connections: [UpstreamConnection], _ watched: [pollfd], _ handle: (Request) -> Response) {
         for (connection, entry) in zip(connections, watched) where entry.revents != 0 {
-            _ = connection.serveNext(handle)
-            any = true
+            connection.serveNext(handle)
         }
-        return any
     }
 
     private enum Accepted { case accepted(Int32), none, failed }

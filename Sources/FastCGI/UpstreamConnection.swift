@@ -30,13 +30,12 @@ final class UpstreamConnection {
     var isOpen: Bool { fd >= 0 }
 
     /// Reads the next request (the caller saw the descriptor readable), answers it and finishes it.
-    /// Returns false when there was no request: nginx closed its side.
-    func serveNext(_ handle: (Request) -> Response) -> Bool {
-        guard FCGX_Accept_r(request) >= 0 else { return false }
+    /// When nginx has closed its side there is no request and libfcgi closes the descriptor.
+    func serveNext(_ handle: (Request) -> Response) {
+        guard FCGX_Accept_r(request) >= 0 else { return }
         let incoming = Request(params: readParams(), body: readBody())
         write(handle(incoming))
         FCGX_Finish_r(request)
-        return true
     }
 
     private func readParams() -> [String: String] {
