@@ -7,9 +7,10 @@ struct PlanTests {
     let catalog = PlanCatalog.defaults
 
     func check(_ plan: Plan, existing: Int? = 0, _ address: String = "8.8.8.8", profile: ScanProfile = .standard,
-               ports: String? = nil, interval: Int? = nil) throws(PlanLimitError) {
-        let parsed = (try? TargetAddress.parse(address)) ?? .domain("example.com")
-        let list = ports.flatMap { try? PortList.parse($0) }
+               ports: String? = nil, interval: Int? = nil) throws {
+        // A fixture that does not parse throws its own error, so no case passes on other input.
+        let parsed = try TargetAddress.parse(address)
+        let list = try ports.map { try PortList.parse($0) }
         try catalog.checkTarget(plan: plan, existingTargets: existing, address: parsed, profile: profile,
                                 customPorts: list, intervalMinutes: interval)
     }
