@@ -133,6 +133,16 @@ struct AuthJWTTests {
         #expect(throws: TokenError.invalid(.audience)) { try signer.verify(otherAudience.sign(userID: 1, plan: "pro", now: now), now: now) }
     }
 
+    @Test("a correctly signed token whose claims are missing, not JSON or end before they start is refused")
+    func badClaims() throws {
+        let header = #"{"alg":"HS256","kid":"k1","typ":"JWT"}"#
+        for payload in [#"{"sub":42}"#, "not json", #"{"sub":"42","plan":"pro","iat":1,"exp":2,"iss":"https://skannr.test","aud":"skannr-api","typ":"access","jti":"j"}"#] {
+            #expect(throws: TokenError.invalid(.claims)) { try signer.verify(forge(header: header, payload: payload, key: Self.secretA), now: now) }
+        }
+        let t = Int64(now.timeIntervalSince1970)
+        #expect(throws: TokenError.invalid(.claims)) { try signer.verify(signer.sign(claims(iat: t, exp: t), kid: "k1"), now: now) }
+    }
+
     @Test("after rotation, tokens of the old kid verify while it stays in the set, and not after")
     func rotation() throws {
         let a = Base64URL.encode(Self.secretA), b = Base64URL.encode(Self.secretB)
