@@ -54,6 +54,22 @@ struct PlanTests {
         }
     }
 
+    @Test("an update re-checks the profile or the interval alone, with the same refusals as a create")
+    func updateChecks() throws {
+        try catalog.checkProfile(plan: .free, profile: .custom, customPorts: try PortList.parse("1-1000"))
+        #expect(throws: PlanLimitError(limit: "scan_profiles", message: "The free plan allows the scan profiles quick, standard, custom, not full")) {
+            try catalog.checkProfile(plan: .free, profile: .full, customPorts: nil)
+        }
+        #expect { try catalog.checkProfile(plan: .free, profile: .custom, customPorts: try PortList.parse("1-1001")) } throws: {
+            ($0 as? PlanLimitError)?.limit == "max_custom_ports"
+        }
+        try catalog.checkInterval(plan: .business, minutes: 15)
+        try catalog.checkInterval(plan: .free, minutes: nil)
+        #expect(throws: PlanLimitError(limit: "min_interval_minutes", message: "The pro plan allows scans at most every 60 minutes")) {
+            try catalog.checkInterval(plan: .pro, minutes: 59)
+        }
+    }
+
     @Test("configuration overrides replace one plan's limits")
     func overrides() {
         var free = PlanLimits.freeDefaults
