@@ -19,32 +19,12 @@ public struct SecretBox: Sendable {
 
     public func seal(_ plaintext: [UInt8], associatedData: [UInt8] = []) -> [UInt8] {
         let nonce = SecureRandom.bytes(Self.nonceSize)
-        let context = CipherContext()
-        var ciphertext = [UInt8](repeating: 0, count: plaintext.count + 16)
         var tag = [UInt8](repeating: 0, count: Self.tagSize)
-        var length: Int32 = 0
-        var total = 0
-        var ok = EVP_EncryptInit_ex(context.pointer, EVP_aes_256_gcm(), nil, key, nonce) == 1
-        if ok, !associatedData.isEmpty {
-            ok = EVP_EncryptUpdate(context.pointer, nil, &length, associatedData, Int32(associatedData.count)) == 1
-        }
-        if ok, !plaintext.isEmpty {
-            ok = EVP_EncryptUpdate(context.pointer, &ciphertext, &length, plaintext, Int32(plaintext.count)) == 1
-            total = Int(length)
-        }
-        if ok {
-            ok = ciphertext.withUnsafeMutableBufferPointer { buffer -> Bool in
-                guard let base = buffer.baseAddress else { return false }
-                return EVP_EncryptFinal_ex(context.pointer, base + total, &length) == 1
-            }
-            total += Int(length)
-        }
-        if ok {
-            ok = EVP_CIPHER_CTX_ctrl(context.pointer, EVP_CTRL_GCM_GET_TAG, Int32(Self.tagSize), &tag) == 1
-        }
         // AES-GCM encryption only fails on allocation failure inside OpenSSL.
-        guard ok else { fatalError("AES-256-GCM seal failed") }
-        return nonce + ciphertext.prefix(total) + tag
+        guard let ciphertext = crypt(encrypt: true, plaintext, nonce: nonce, associatedData: associatedData, tag: &tag) else {
+            fatalError("AES-256-GCM seal failed")
+        }
+        return nonce + ciphertext + tag
     }
 
     public func open(_ box: [UInt8], associatedData: [UInt8] = []) throws(CryptoError) -> [UInt8] {
@@ -54,30 +34,42 @@ public struct SecretBox: Sendable {
         let nonce = Array(box.prefix(Self.nonceSize))
         let ciphertext = Array(box[Self.nonceSize..<(box.count - Self.tagSize)])
         var tag = Array(box.suffix(Self.tagSize))
+        guard let plaintext = crypt(encrypt: false, ciphertext, nonce: nonce, associatedData: associatedData, tag: &tag) else {
+            throw CryptoError(.authenticationFailed, "sealed box failed authentication")
+        }
+        return plaintext
+    }
+
+    /// One AES-256-GCM pass in either direction; nil when any step fails. Encrypting reads the tag
+    /// out after the final block; decrypting sets the expected tag before it, and the final block
+    /// then fails unless the tag matches.
+    private func crypt(encrypt: Bool, _ input: [UInt8], nonce: [UInt8], associatedData: [UInt8],
+                       tag: inout [UInt8]) -> [UInt8]? {
         let context = CipherContext()
-        var plaintext = [UInt8](repeating: 0, count: ciphertext.count + 16)
+        var output = [UInt8](repeating: 0, count: input.count + 16)
         var length: Int32 = 0
         var total = 0
-        var ok = EVP_DecryptInit_ex(context.pointer, EVP_aes_256_gcm(), nil, key, nonce) == 1
-        if ok, !associatedData.isEmpty {
-            ok = EVP_DecryptUpdate(context.pointer, nil, &length, associatedData, Int32(associatedData.count)) == 1
+        guard EVP_CipherInit_ex(context.pointer, EVP_aes_256_gcm(), nil, key, nonce, encrypt ? 1 : 0) == 1 else { return nil }
+        if !associatedData.isEmpty {
+            guard EVP_CipherUpdate(context.pointer, nil, &length, associatedData, Int32(associatedData.count)) == 1 else { return nil }
         }
-        if ok, !ciphertext.isEmpty {
-            ok = EVP_DecryptUpdate(context.pointer, &plaintext, &length, ciphertext, Int32(ciphertext.count)) == 1
+        if !input.isEmpty {
+            guard EVP_CipherUpdate(context.pointer, &output, &length, input, Int32(input.count)) == 1 else { return nil }
             total = Int(length)
         }
-        if ok {
-            ok = EVP_CIPHER_CTX_ctrl(context.pointer, EVP_CTRL_GCM_SET_TAG, Int32(Self.tagSize), &tag) == 1
+        if !encrypt {
+            guard EVP_CIPHER_CTX_ctrl(context.pointer, EVP_CTRL_GCM_SET_TAG, Int32(Self.tagSize), &tag) == 1 else { return nil }
         }
-        if ok {
-            ok = plaintext.withUnsafeMutableBufferPointer { buffer -> Bool in
-                guard let base = buffer.baseAddress else { return false }
-                return EVP_DecryptFinal_ex(context.pointer, base + total, &length) == 1
-            }
-            total += Int(length)
+        let finished = output.withUnsafeMutableBufferPointer { buffer -> Bool in
+            guard let base = buffer.baseAddress else { return false }
+            return EVP_CipherFinal_ex(context.pointer, base + total, &length) == 1
         }
-        guard ok else { throw CryptoError(.authenticationFailed, "sealed box failed authentication") }
-        return Array(plaintext.prefix(total))
+        guard finished else { return nil }
+        total += Int(length)
+        if encrypt {
+            guard EVP_CIPHER_CTX_ctrl(context.pointer, EVP_CTRL_GCM_GET_TAG, Int32(Self.tagSize), &tag) == 1 else { return nil }
+        }
+        return Array(output.prefix(total))
     }
 }
 

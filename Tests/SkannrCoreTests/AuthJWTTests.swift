@@ -12,9 +12,12 @@ struct AuthJWTTests {
     let now = Date(timeIntervalSince1970: 1_800_000_000)
     let signer: JWTSigner
 
-    init() throws {
-        let keys = try JWTKeySet(keys: ["k1": Self.secretA], currentKid: "k1")
-        signer = JWTSigner(keys: keys, issuer: "https://skannr.test", audience: "skannr-api")
+    init() throws { signer = try Self.signer(["k1": Self.secretA], current: "k1") }
+
+    /// A signer over the given keys, with the suite's issuer and audience unless told otherwise.
+    static func signer(_ keys: [String: [UInt8]], current: String, issuer: String = "https://skannr.test",
+                       audience: String = "skannr-api") throws -> JWTSigner {
+        JWTSigner(keys: try JWTKeySet(keys: keys, currentKid: current), issuer: issuer, audience: audience)
     }
 
     func claims(iat: Int64? = nil, exp: Int64? = nil, typ: String = "access") -> AccessClaims {
@@ -69,8 +72,7 @@ struct AuthJWTTests {
 
     @Test("a kid missing from the key set is refused")
     func unknownKid() throws {
-        let other = JWTSigner(keys: try JWTKeySet(keys: ["k9": Self.secretA], currentKid: "k9"),
-                              issuer: "https://skannr.test", audience: "skannr-api")
+        let other = try Self.signer(["k9": Self.secretA], current: "k9")
         #expect(throws: TokenError.invalid(.unknownKey)) { try signer.verify(other.sign(userID: 1, plan: "free", now: now), now: now) }
     }
 
@@ -110,8 +112,7 @@ struct AuthJWTTests {
 
     @Test("a token signed with another key under the same kid is refused")
     func anotherKey() throws {
-        let impostor = JWTSigner(keys: try JWTKeySet(keys: ["k1": Self.secretB], currentKid: "k1"),
-                                 issuer: "https://skannr.test", audience: "skannr-api")
+        let impostor = try Self.signer(["k1": Self.secretB], current: "k1")
         #expect(throws: TokenError.invalid(.signature)) { try signer.verify(impostor.sign(userID: 42, plan: "pro", now: now), now: now) }
     }
 
@@ -126,10 +127,20 @@ struct AuthJWTTests {
     @Test("wrong token type, issuer or audience is refused")
     func claimChecks() throws {
         #expect(throws: TokenError.invalid(.type)) { try signer.verify(signer.sign(claims(typ: "refresh"), kid: "k1"), now: now) }
-        let otherIssuer = JWTSigner(keys: signer.keys, issuer: "https://evil.test", audience: "skannr-api")
+        let otherIssuer = try Self.signer(["k1": Self.secretA], current: "k1", issuer: "https://evil.test")
         #expect(throws: TokenError.invalid(.issuer)) { try signer.verify(otherIssuer.sign(userID: 1, plan: "pro", now: now), now: now) }
-        let otherAudience = JWTSigner(keys: signer.keys, issuer: "https://skannr.test", audience: "admin")
+        let otherAudience = try Self.signer(["k1": Self.secretA], current: "k1", audience: "admin")
         #expect(throws: TokenError.invalid(.audience)) { try signer.verify(otherAudience.sign(userID: 1, plan: "pro", now: now), now: now) }
+    }
+
+    @Test("a correctly signed token whose claims are missing, not JSON or end before they start is refused")
+    func badClaims() throws {
+        let header = #"{"alg":"HS256","kid":"k1","typ":"JWT"}"#
+        for payload in [#"{"sub":42}"#, "not json", #"{"sub":"42","plan":"pro","iat":1,"exp":2,"iss":"https://skannr.test","aud":"skannr-api","typ":"access","jti":"j"}"#] {
+            #expect(throws: TokenError.invalid(.claims)) { try signer.verify(forge(header: header, payload: payload, key: Self.secretA), now: now) }
+        }
+        let t = Int64(now.timeIntervalSince1970)
+        #expect(throws: TokenError.invalid(.claims)) { try signer.verify(signer.sign(claims(iat: t, exp: t), kid: "k1"), now: now) }
     }
 
     @Test("after rotation, tokens of the old kid verify while it stays in the set, and not after")

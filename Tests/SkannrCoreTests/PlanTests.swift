@@ -7,9 +7,10 @@ struct PlanTests {
     let catalog = PlanCatalog.defaults
 
     func check(_ plan: Plan, existing: Int? = 0, _ address: String = "8.8.8.8", profile: ScanProfile = .standard,
-               ports: String? = nil, interval: Int? = nil) throws(PlanLimitError) {
-        let parsed = (try? TargetAddress.parse(address)) ?? .domain("example.com")
-        let list = ports.flatMap { try? PortList.parse($0) }
+               ports: String? = nil, interval: Int? = nil) throws {
+        // A fixture that does not parse throws its own error, so no case passes on other input.
+        let parsed = try TargetAddress.parse(address)
+        let list = try ports.map { try PortList.parse($0) }
         try catalog.checkTarget(plan: plan, existingTargets: existing, address: parsed, profile: profile,
                                 customPorts: list, intervalMinutes: interval)
     }
@@ -50,6 +51,22 @@ struct PlanTests {
         try check(.free, interval: nil)
         #expect { try check(.free, interval: 60) } throws: {
             ($0 as? PlanLimitError)?.message == "The free plan allows scans at most every 1440 minutes"
+        }
+    }
+
+    @Test("an update re-checks the profile or the interval alone, with the same refusals as a create")
+    func updateChecks() throws {
+        try catalog.checkProfile(plan: .free, profile: .custom, customPorts: try PortList.parse("1-1000"))
+        #expect(throws: PlanLimitError(limit: "scan_profiles", message: "The free plan allows the scan profiles quick, standard, custom, not full")) {
+            try catalog.checkProfile(plan: .free, profile: .full, customPorts: nil)
+        }
+        #expect { try catalog.checkProfile(plan: .free, profile: .custom, customPorts: try PortList.parse("1-1001")) } throws: {
+            ($0 as? PlanLimitError)?.limit == "max_custom_ports"
+        }
+        try catalog.checkInterval(plan: .business, minutes: 15)
+        try catalog.checkInterval(plan: .free, minutes: nil)
+        #expect(throws: PlanLimitError(limit: "min_interval_minutes", message: "The pro plan allows scans at most every 60 minutes")) {
+            try catalog.checkInterval(plan: .pro, minutes: 59)
         }
     }
 

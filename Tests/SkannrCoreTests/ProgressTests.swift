@@ -27,13 +27,19 @@ struct LevelTests {
         }
     }
 
-    @Test("the same scan completion applied twice awards once")
-    func idempotence() {
-        let first = XPRules.scanCompleted(scanID: 31)
-        let again = XPRules.scanCompleted(scanID: 31)
-        #expect(first.key == "scan_completed:31")
-        #expect(XPLedger.merge([again], existingKeys: [first.key]).isEmpty)
-        #expect(XPLedger.total([first, again, XPRules.scanCompleted(scanID: 32)]) == 20)
+    @Test("an award's key names its event only, so the same event applied twice is one row")
+    func idempotenceKeys() {
+        let created = Date(timeIntervalSince1970: 1_800_000_000)
+        #expect(XPRules.scanCompleted(scanID: 31) == XPRules.scanCompleted(scanID: 31))
+        #expect(XPRules.scanCompleted(scanID: 31).key == "scan_completed:31")
+        #expect(XPRules.scanCompleted(scanID: 32).key != XPRules.scanCompleted(scanID: 31).key)
+        // The speed bonus changes the amount, never the key.
+        let quick = XPRules.alertResolved(alertID: 5, severity: .critical, createdAt: created, resolvedAt: created)
+        let late = XPRules.alertResolved(alertID: 5, severity: .critical, createdAt: created, resolvedAt: created.addingTimeInterval(90_000))
+        #expect(quick.key == "alert_resolved:5" && late.key == quick.key && quick.amount != late.amount)
+        #expect(XPRules.firstTarget().key == "first_target" && XPRules.mfaEnabled().key == "mfa_enabled")
+        let award = XPRules.achievement(Achievements.catalogue[0])
+        #expect(award.key == "achievement:\(Achievements.catalogue[0].key)" && award.amount == Achievements.catalogue[0].xp)
     }
 
     @Test("resolving a critical alert quickly earns a bonus")
@@ -48,8 +54,10 @@ struct LevelTests {
     func milestones() {
         let seven = XPRules.streakMilestones(reached: 7)
         #expect(seven.map(\.key) == ["streak_milestone:3", "streak_milestone:7"])
-        let later = XPLedger.merge(XPRules.streakMilestones(reached: 14), existingKeys: Set(seven.map(\.key)))
-        #expect(later.map(\.key) == ["streak_milestone:14"])
+        #expect(seven.map(\.amount) == [20, 50])
+        // A longer streak repeats the earlier milestones with the same keys (stored once each).
+        #expect(XPRules.streakMilestones(reached: 14).map(\.key) == seven.map(\.key) + ["streak_milestone:14"])
+        #expect(XPRules.streakMilestones(reached: 2).isEmpty)
     }
 }
 

@@ -94,6 +94,18 @@ struct ScanDiffTests {
         #expect(alerts.allSatisfy { $0.details["reason"] == .string("host_not_in_scan") })
     }
 
+    @Test("a closed port says whether its host was not scanned, had nothing open, or kept other ports")
+    func closedReasons() {
+        let before = snap(["192.0.2.1": [OpenPort(port: 22)], "192.0.2.2": [OpenPort(port: 22)],
+                           "192.0.2.3": [OpenPort(port: 22), OpenPort(port: 80)]])
+        let after = snap(["192.0.2.3": [OpenPort(port: 80)]], scanned: ["192.0.2.2", "192.0.2.3"])
+        let alerts = run(before, after)
+        #expect(alerts.map(\.type) == [.closedPort, .closedPort, .closedPort])
+        #expect(alerts.map { "\($0.host):\($0.port)" } == ["192.0.2.1:22", "192.0.2.2:22", "192.0.2.3:22"])
+        #expect(alerts.map { $0.details["reason"] } == [.string("host_not_in_scan"), .string("host_down_or_all_closed"),
+                                                        .string("port_closed")])
+    }
+
     @Test("a CIDR scan with many hosts yields one alert per changed (host, port), in order")
     func manyHosts() throws {
         let block = try CIDRBlock.parse("198.51.100.0/24")

@@ -17,6 +17,16 @@ struct SecretBoxTests {
         #expect(try box.open(box.seal([])) == [])
     }
 
+    @Test("boxes sealed by another AES-256-GCM implementation open (Python cryptography's AESGCM)")
+    func knownAnswer() throws {
+        let fixed = try SecretBox(key: Array(0...31))
+        let box = try #require(Hex.decode("6465666768696a6b6c6d6e6f02598d3120da12ce7b2a0fa3e93532ad85e0c8e14c6e14f0d9f9be4f4190f4f3"))
+        #expect(try fixed.open(box, associatedData: Array("account:7".utf8)) == Array("JBSWY3DPEHPK3PXP".utf8))
+        #expect(throws: CryptoError.self) { try fixed.open(box) }
+        let empty = try #require(Hex.decode("6465666768696a6b6c6d6e6f609bd50f6ad76df665f048ba8c5fd706"))
+        #expect(try fixed.open(empty) == [])
+    }
+
     @Test("sealing the same plaintext twice gives different boxes")
     func freshNonce() {
         #expect(box.seal([1, 2, 3]) != box.seal([1, 2, 3]))

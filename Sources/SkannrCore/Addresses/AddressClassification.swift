@@ -1,23 +1,10 @@
 // Classifies numeric addresses and CIDR blocks against the special-purpose ranges. IPv6 forms
 // that embed an IPv4 address (mapped, NAT64, 6to4) are judged by the embedded IPv4 address.
 extension IPAddress {
-    /// Why this address may not be scanned, or nil for a public unicast address.
+    /// Why this address may not be scanned, or nil for a public unicast address: the rule of the
+    /// one-address block (/32 or /128), so addresses and ranges are judged by the same code.
     public func restriction() -> AddressRestriction? {
-        switch self {
-        case .v4:
-            return SpecialRanges.ipv4.first { $0.0.contains(self) }?.1
-        case .v6(let a):
-            if let v4 = embeddedIPv4(a) { return IPAddress.v4(v4).restriction() }
-            return SpecialRanges.ipv6.first { $0.0.contains(self) }?.1
-        }
-    }
-
-    private func embeddedIPv4(_ a: IPv6Address) -> IPv4Address? {
-        for (range, offset) in SpecialRanges.embedding where range.contains(self) {
-            let shifted = Self.shiftLeft(a, by: offset)
-            return IPv4Address(UInt32(truncatingIfNeeded: shifted.high >> 32))
-        }
-        return nil
+        CIDRBlock(unchecked: self, prefixLength: bitWidth).restriction()
     }
 
     static func shiftLeft(_ a: IPv6Address, by n: Int) -> IPv6Address {
@@ -40,10 +27,7 @@ extension CIDRBlock {
                 let v4 = IPAddress.shiftLeft(a, by: offset)
                 let v4Prefix = min(32, prefixLength - offset)
                 let embedded = IPAddress.v4(IPv4Address(UInt32(truncatingIfNeeded: v4.high >> 32)))
-                guard let block = try? CIDRBlock(network: embedded.masked(to: v4Prefix), prefixLength: v4Prefix) else {
-                    return .reserved
-                }
-                return block.restriction()
+                return CIDRBlock(unchecked: embedded, prefixLength: v4Prefix).restriction()
             }
             return SpecialRanges.ipv6.first { $0.0.overlaps(self) }?.1
         }

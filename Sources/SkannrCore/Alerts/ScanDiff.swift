@@ -3,7 +3,8 @@
 // - new_port / closed_port per (host, port); a port that closed and opens again is a new new_port.
 // - A host of the previous scan that is missing from the current one (it left the domain's DNS
 //   answer, or the CIDR scan found it down) has ALL its previously open ports closed: one
-//   closed_port each, with details.reason "host_not_in_scan" or "host_down".
+//   closed_port each. details.reason: "host_not_in_scan" (not scanned this time),
+//   "host_down_or_all_closed" (scanned, nothing open) or "port_closed" (other ports still open).
 // - tls_change when both scans saw a certificate on the same (host, port) and the fingerprint differs.
 // - tls_expiring when a certificate expires within `expiryWindow` (14 days) or already expired,
 //   once per certificate fingerprint: skipped when already alerted, one alert per scan even when

@@ -37,18 +37,31 @@ public struct PlanCatalog: Sendable, Equatable {
             throw PlanLimitError(limit: "max_cidr_addresses",
                 message: "The \(name) plan allows CIDR ranges of up to \(limits.maxCIDRAddresses) addresses; \(block) has \(block.addressCount == .max ? "more than \(UInt64.max)" : "\(block.addressCount)")")
         }
+        try checkProfile(plan: plan, profile: profile, customPorts: customPorts)
+        try checkInterval(plan: plan, minutes: intervalMinutes)
+    }
+
+    /// The scan-profile and custom-port limits alone, for an update that changes the profile or
+    /// the ports (an update re-checks only what it changes).
+    public func checkProfile(plan: Plan, profile: ScanProfile, customPorts: PortList?) throws(PlanLimitError) {
+        let limits = limits(for: plan)
         guard limits.scanProfiles.contains(profile) else {
             let allowed = limits.orderedScanProfiles.map(\.rawValue).joined(separator: ", ")
             throw PlanLimitError(limit: "scan_profiles",
-                message: "The \(name) plan allows the scan profiles \(allowed), not \(profile.rawValue)")
+                message: "The \(plan.displayName) plan allows the scan profiles \(allowed), not \(profile.rawValue)")
         }
         if profile == .custom, let maxPorts = limits.maxCustomPorts, let ports = customPorts, ports.count > maxPorts {
             throw PlanLimitError(limit: "max_custom_ports",
-                message: "The \(name) plan allows custom port lists of up to \(maxPorts) ports; this one has \(ports.count)")
+                message: "The \(plan.displayName) plan allows custom port lists of up to \(maxPorts) ports; this one has \(ports.count)")
         }
-        if let interval = intervalMinutes, interval < limits.minIntervalMinutes {
+    }
+
+    /// The interval limit alone, for an update that changes the interval; nil (on demand) always passes.
+    public func checkInterval(plan: Plan, minutes: Int?) throws(PlanLimitError) {
+        let limits = limits(for: plan)
+        if let interval = minutes, interval < limits.minIntervalMinutes {
             throw PlanLimitError(limit: "min_interval_minutes",
-                message: "The \(name) plan allows scans at most every \(limits.minIntervalMinutes) minutes")
+                message: "The \(plan.displayName) plan allows scans at most every \(limits.minIntervalMinutes) minutes")
         }
     }
 }

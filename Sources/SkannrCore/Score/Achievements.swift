@@ -52,8 +52,6 @@ public enum Achievements {
         Achievement(key: "level_5", name: "Seasoned", description: "Reach level 5.", xp: 100),
     ]
 
-    public static func achievement(forKey key: String) -> Achievement? { catalogue.first { $0.key == key } }
-
     /// Every catalogue key the facts satisfy (earned before or not; the caller inserts the new ones).
     public static func earned(from f: AchievementFacts) -> Set<String> {
         var keys: Set<String> = []

@@ -1,6 +1,6 @@
-// XP events and their amounts. Every award carries an idempotency key; persistence stores awards
-// as rows with UNIQUE(account, key), so a re-delivered event or a retried scan write awards nothing
-// the second time. `XPLedger.merge` applies the same rule in memory.
+// XP events and their amounts. Every award carries an idempotency key that depends only on the
+// event; persistence stores awards as rows with UNIQUE(account, key), so a re-delivered event or a
+// retried scan write awards nothing the second time.
 import Foundation
 
 public struct XPAward: Hashable, Sendable {
@@ -59,18 +59,5 @@ public enum XPRules {
     public static func achievement(_ achievement: Achievement) -> XPAward {
         XPAward(kind: .achievement, amount: achievement.xp, key: "achievement:\(achievement.key)",
                 reason: "Achievement: \(achievement.name)")
-    }
-}
-
-public enum XPLedger {
-    /// The awards of `new` whose keys are not yet in `existingKeys` (nor repeated within `new`).
-    public static func merge(_ new: [XPAward], existingKeys: Set<String>) -> [XPAward] {
-        var seen = existingKeys
-        return new.filter { seen.insert($0.key).inserted }
-    }
-
-    /// Total XP, counting each key once.
-    public static func total(_ awards: [XPAward]) -> Int {
-        merge(awards, existingKeys: []).reduce(0) { $0 + $1.amount }
     }
 }
