@@ -171,13 +171,6 @@ public struct BillingStore {
 
     /// The plan whose limits apply now: users.plan, except free once a `past_due` subscription
     /// has been past due for longer than `graceDays`.
-    public func effectivePlan(accountID: Int64, now: Date, graceDays: Int) throws(MariaDBError) -> Plan {
-        let plan = try accountPlan(accountID: accountID) ?? .free
-        let record = try record(accountID: accountID)
-        return Self.effectivePlan(plan: plan, status: record?.status ?? "none", pastDueSince: record?.pastDueSince,
-                                  now: now, graceDays: graceDays)
-    }
-
     public static func effectivePlan(plan: Plan, status: String, pastDueSince: Date?, now: Date, graceDays: Int) -> Plan {
         guard status == "past_due", let since = pastDueSince else { return plan }
         return now.timeIntervalSince(since) > TimeInterval(graceDays) * 86_400 ? .free : plan
