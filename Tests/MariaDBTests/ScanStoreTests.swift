@@ -16,20 +16,21 @@ struct ScanStoreTests {
         store = ScanStore(connection: f.db)
     }
 
-    @Test("trigger-all scans each enabled idle target and skips a disabled one and one with a scan in progress")
+    @Test("trigger-all scans each enabled idle target, also after skipping a disabled one and one with a scan in progress")
     func triggerAll() throws {
         let account = try f.account()
         let idle = try f.target(account, "203.0.113.1")
         let busy = try f.target(account, "203.0.113.2")
         let disabled = try f.target(account, "203.0.113.3")
+        let idleAfterBusy = try f.target(account, "203.0.113.4")
         try f.db.execute("UPDATE targets SET enabled = FALSE WHERE id = ?", [.int(disabled)])
         let manual = try #require(try store.createManual(accountID: account, targetID: busy, now: Date()))
         #expect(manual.trigger == .manual && manual.status == .pending)
 
         let (created, skipped) = try store.triggerAll(accountID: account, now: Date())
-        #expect(created.map(\.targetID) == [idle] && created.first?.trigger == .bulk)
+        #expect(created.map(\.targetID) == [idle, idleAfterBusy] && created.allSatisfy { $0.trigger == .bulk })
         #expect(skipped.map(\.targetID) == [busy, disabled] && skipped.map(\.reason) == ["scan_in_progress", "disabled"])
-        #expect(try f.db.queryOne("SELECT COUNT(*) AS n FROM scans WHERE user_id = ?", [.int(account)])?.int("n") == 2)
+        #expect(try f.db.queryOne("SELECT COUNT(*) AS n FROM scans WHERE user_id = ?", [.int(account)])?.int("n") == 3)
         #expect(throws: StoreError.scanInProgress) { try store.createManual(accountID: account, targetID: busy, now: Date()) }
     }
 
