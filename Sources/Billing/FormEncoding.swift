@@ -24,9 +24,7 @@ extension FormValue: ExpressibleByStringLiteral {
 public enum FormEncoding {
     /// Flattens ordered fields into `key=value` pairs joined by `&`, keeping the given order.
     public static func encode(_ fields: [(String, FormValue)]) -> String {
-        var pairs: [(String, String)] = []
-        for (key, value) in fields { flatten(key, value, into: &pairs) }
-        return pairs.map { escape($0.0, keepBrackets: true) + "=" + escape($0.1, keepBrackets: false) }
+        pairs(fields).map { escape($0.0, keepBrackets: true) + "=" + escape($0.1, keepBrackets: false) }
             .joined(separator: "&")
     }
 

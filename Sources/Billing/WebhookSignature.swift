@@ -35,8 +35,9 @@ public struct WebhookVerifier: Sendable {
             if key == "v1", let bytes = Hex.decode(value), bytes.count == 32 { candidates.append(bytes) }
         }
         guard let timestamp, !candidates.isEmpty else { throw .malformedHeader }
-        let age = Int64(now.timeIntervalSince1970.rounded(.down)) - timestamp
-        guard abs(age) <= toleranceSeconds else { throw .timestampOutsideTolerance }
+        // The header is the sender's: t=-9223372036854775808 must be refused, not overflow the subtraction.
+        let (age, overflow) = Int64(now.timeIntervalSince1970.rounded(.down)).subtractingReportingOverflow(timestamp)
+        guard !overflow, age.magnitude <= toleranceSeconds.magnitude else { throw .timestampOutsideTolerance }
         let expected = signature(payload: payload, timestamp: timestamp)
         var matched = false
         for candidate in candidates where ConstantTime.equals(candidate, expected) { matched = true }

@@ -141,15 +141,22 @@ public struct BillingStore {
     /// `limits.minIntervalMinutes`, moving next_scan_at accordingly. Idempotent; deletes nothing.
     public func enforceLimits(accountID: Int64, limits: PlanLimits, now: Date) throws(MariaDBError) -> LimitEnforcement {
         var result = LimitEnforcement()
+        let kept = SQLValue.int(Int64(max(0, limits.maxTargets)))
+        // The rows stay locked until the caller commits, so the one UPDATE below disables exactly these.
         let rows = try db.query("SELECT id, enabled FROM targets WHERE user_id = ? ORDER BY created_at, id FOR UPDATE",
                                 [.int(accountID)])
-        for row in rows.dropFirst(max(0, limits.maxTargets)) where try row.bool("enabled") {
-            let id = try row.int("id")
-            try db.execute("UPDATE targets SET enabled = FALSE, updated_at = ? WHERE user_id = ? AND id = ?",
-                           [.date(now), .int(accountID), .int(id)])
-            result.disabledTargetIDs.append(id)
+        for row in rows.dropFirst(max(0, limits.maxTargets)).reversed() where try row.bool("enabled") {
+            result.disabledTargetIDs.append(try row.int("id"))
         }
-        result.disabledTargetIDs.reverse()
+        if !result.disabledTargetIDs.isEmpty {
+            // The derived table is materialised first: MariaDB allows neither LIMIT in IN (...) nor
+            // reading the updated table in its own subquery otherwise.
+            try db.execute("""
+                UPDATE targets SET enabled = FALSE, updated_at = ?
+                WHERE user_id = ? AND enabled = TRUE AND id NOT IN (
+                    SELECT id FROM (SELECT id FROM targets WHERE user_id = ? ORDER BY created_at, id LIMIT ?) AS kept)
+                """, [.date(now), .int(accountID), .int(accountID), kept])
+        }
         let minimum = SQLValue.int(Int64(limits.minIntervalMinutes))
         let raised = try db.execute("""
             UPDATE targets SET interval_minutes = ?,
@@ -164,13 +171,6 @@ public struct BillingStore {
 
     /// The plan whose limits apply now: users.plan, except free once a `past_due` subscription
     /// has been past due for longer than `graceDays`.
-    public func effectivePlan(accountID: Int64, now: Date, graceDays: Int) throws(MariaDBError) -> Plan {
-        let plan = try accountPlan(accountID: accountID) ?? .free
-        let record = try record(accountID: accountID)
-        return Self.effectivePlan(plan: plan, status: record?.status ?? "none", pastDueSince: record?.pastDueSince,
-                                  now: now, graceDays: graceDays)
-    }
-
     public static func effectivePlan(plan: Plan, status: String, pastDueSince: Date?, now: Date, graceDays: Int) -> Plan {
         guard status == "past_due", let since = pastDueSince else { return plan }
         return now.timeIntervalSince(since) > TimeInterval(graceDays) * 86_400 ? .free : plan

@@ -49,11 +49,8 @@ public struct LoginThrottleStore {
                 failures = IF(window_started_at < ?, 1, failures + 1),
                 window_started_at = IF(failures = 1, VALUES(window_started_at), window_started_at)
             """, [.text(key.scope), .text(key.subject), .date(now), .date(cutoff)])
-        guard let row = try connection.queryOne(
-            "SELECT failures, window_started_at, locked_until FROM login_throttle WHERE scope = ? AND subject = ?",
-            [.text(key.scope), .text(key.subject)]) else { throw .client("login_throttle row vanished") }
-        return ThrottleCounter(failures: Int(try row.int("failures")), windowStartedAt: try row.date("window_started_at"),
-                               lockedUntil: try row.optionalDate("locked_until"))
+        guard let counter = try counter(key) else { throw .client("login_throttle row vanished") }
+        return counter
     }
 
     public func lock(_ key: ThrottleKey, until: Date) throws(MariaDBError) {

@@ -2,7 +2,8 @@
 // the threshold they feed (LIMIT inside a derived table), the response category reads at most
 // `overdueLimit` overdue alerts per severity (index alerts_user_overdue; the category is 0 long
 // before that), resolutions are read for the last 24 hours only (index alerts_user_resolved).
-// Trap: "latest completed scan per target" is by scan id (scans_target_status), as TargetRecord does.
+// "Latest completed scan per target" is targets.last_scan_id/last_scan_at, which the runner sets in
+// the transaction that completes the scan (before ProgressStore runs), as TargetRecord reads them.
 import Foundation
 import MariaDB
 import SkannrCore
@@ -21,39 +22,35 @@ enum ProgressFacts {
     struct TargetLatest {
         var facts: ScoreInput.TargetFacts
         var type: String
-        var latestScanID: Int64?
     }
 
     static func targets(accountID: Int64, _ db: Connection) throws -> [TargetLatest] {
         try db.query("""
-            SELECT t.address, t.address_type, t.enabled, t.interval_minutes,
-                (SELECT s.id FROM scans s WHERE s.target_id = t.id AND s.status = 'completed' ORDER BY s.id DESC LIMIT 1) AS scan_id,
-                (SELECT s.finished_at FROM scans s WHERE s.target_id = t.id AND s.status = 'completed' ORDER BY s.id DESC LIMIT 1) AS finished_at
-            FROM targets t WHERE t.user_id = ? ORDER BY t.id
+            SELECT address, address_type, enabled, interval_minutes, last_scan_at FROM targets WHERE user_id = ? ORDER BY id
             """, [.int(accountID)]).map { row in
             TargetLatest(
                 facts: ScoreInput.TargetFacts(address: try row.string("address"), enabled: try row.bool("enabled"),
                                               intervalMinutes: try row.optionalInt("interval_minutes").map { Int($0) },
-                                              lastScanAt: try row.optionalDate("finished_at")),
-                type: try row.string("address_type"), latestScanID: try row.optionalInt("scan_id"))
+                                              lastScanAt: try row.optionalDate("last_scan_at")),
+                type: try row.string("address_type"))
         }
     }
 
-    static func placeholders(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ", ") }
-
-    static func openPorts(scanIDs: [Int64], _ db: Connection) throws -> [ScoreInput.ExposedPort] {
-        guard !scanIDs.isEmpty else { return [] }
-        return try db.query(
-            "SELECT host, port FROM port_results WHERE scan_id IN (\(placeholders(scanIDs.count))) AND state = 'open'",
-            scanIDs.map { .int($0) }).map { ScoreInput.ExposedPort(host: try $0.string("host"), port: UInt16(clamping: try $0.int("port"))) }
+    /// Open ports of each target's latest completed scan (port_results_scan_state per target).
+    static func openPorts(accountID: Int64, _ db: Connection) throws -> [ScoreInput.ExposedPort] {
+        try db.query("""
+            SELECT p.host, p.port FROM targets t JOIN port_results p ON p.scan_id = t.last_scan_id
+            WHERE t.user_id = ? AND p.state = 'open'
+            """, [.int(accountID)]).map { ScoreInput.ExposedPort(host: try $0.string("host"), port: UInt16(clamping: try $0.int("port"))) }
     }
 
-    static func certificates(scanIDs: [Int64], _ db: Connection) throws -> [ScoreInput.Certificate] {
-        guard !scanIDs.isEmpty else { return [] }
-        return try db.query("""
-            SELECT p.host, p.port, c.not_after, c.self_signed, c.version FROM tls_certificates c
-            JOIN port_results p ON p.id = c.port_result_id WHERE c.scan_id IN (\(placeholders(scanIDs.count)))
-            """, scanIDs.map { .int($0) }).map { row in
+    /// Certificates of each target's latest completed scan (tls_certificates_scan per target).
+    static func certificates(accountID: Int64, _ db: Connection) throws -> [ScoreInput.Certificate] {
+        try db.query("""
+            SELECT p.host, p.port, c.not_after, c.self_signed, c.version FROM targets t
+            JOIN tls_certificates c ON c.scan_id = t.last_scan_id JOIN port_results p ON p.id = c.port_result_id
+            WHERE t.user_id = ?
+            """, [.int(accountID)]).map { row in
             ScoreInput.Certificate(host: try row.string("host"), port: UInt16(clamping: try row.int("port")),
                                    notAfter: try row.date("not_after"), selfSigned: try row.bool("self_signed"),
                                    version: try row.string("version"))
@@ -84,15 +81,15 @@ enum ProgressFacts {
         return (try row.bool("mfa_enabled"), Plan(rawValue: try row.string("plan")) ?? .free)
     }
 
-    /// The score's input and the targets it was built from.
-    static func scoreInput(accountID: Int64, _ db: Connection, now: Date) throws -> (ScoreInput, [TargetLatest]) {
+    /// The score's input, the targets it was built from and the account's plan (read with MFA).
+    static func scoreInput(accountID: Int64, _ db: Connection, now: Date) throws -> (ScoreInput, [TargetLatest], Plan) {
         let targets = try targets(accountID: accountID, db)
-        let scanIDs = targets.compactMap(\.latestScanID)
+        let user = try user(accountID: accountID, db)
         let input = ScoreInput(
-            openPorts: try openPorts(scanIDs: scanIDs, db), certificates: try certificates(scanIDs: scanIDs, db),
+            openPorts: try openPorts(accountID: accountID, db), certificates: try certificates(accountID: accountID, db),
             alerts: try overdueAlerts(accountID: accountID, db, now: now), targets: targets.map(\.facts),
-            mfaEnabled: try user(accountID: accountID, db).mfa, now: now)
-        return (input, targets)
+            mfaEnabled: user.mfa, now: now)
+        return (input, targets, user.plan)
     }
 
     /// min(COUNT, cap) without counting past the cap.
@@ -100,9 +97,10 @@ enum ProgressFacts {
         Int(try db.queryOne("SELECT COUNT(*) AS n FROM (\(sql) LIMIT \(cap)) AS capped", params)?.int("n") ?? 0)
     }
 
-    static func achievementFacts(accountID: Int64, _ db: Connection, now: Date) throws -> AchievementFacts {
+    /// `scanDays`: the days the caller already read (scanCompleted), else they are read here.
+    static func achievementFacts(accountID: Int64, _ db: Connection, now: Date, scanDays days: [UTCDay]? = nil) throws -> AchievementFacts {
         let account = [SQLValue.int(accountID)]
-        let (input, targets) = try scoreInput(accountID: accountID, db, now: now)
+        let (input, targets, plan) = try scoreInput(accountID: accountID, db, now: now)
         var f = AchievementFacts()
         f.targetCount = targets.count
         f.hasCIDRTarget = targets.contains { $0.type == "cidr" }
@@ -126,10 +124,9 @@ enum ProgressFacts {
             }
         }
         f.maxResolvedWithinADay = Achievements.maxResolvedWithinADay(resolvedTimes)
-        let user = try user(accountID: accountID, db)
-        f.mfaEnabled = user.mfa
-        f.plan = user.plan
-        f.bestStreak = Streaks.compute(days: try scanDays(accountID: accountID, db), today: UTCDay(now)).best
+        f.mfaEnabled = input.mfaEnabled
+        f.plan = plan
+        f.bestStreak = Streaks.compute(days: try days ?? scanDays(accountID: accountID, db), today: UTCDay(now)).best
         f.criticalOpenPorts = input.openPorts.filter { ServiceRisk.of(port: $0.port).severity == .critical }.count
         // Grade A counts only once something was scanned: an unscanned target has nothing to deduct.
         f.grade = f.completedScans >= 1 ? ScoreRules.score(input).grade : nil

@@ -21,7 +21,7 @@ public struct ProgressReads {
     public init(connection: Connection) { self.connection = connection }
 
     public func score(accountID: Int64, now: Date) throws -> ScoreReport {
-        let (input, _) = try ProgressFacts.scoreInput(accountID: accountID, connection, now: now)
+        let (input, _, _) = try ProgressFacts.scoreInput(accountID: accountID, connection, now: now)
         return ScoreReport(score: ScoreRules.score(input),
                            level: Levels.levelFor(xp: try ProgressStore.totalXP(accountID: accountID, connection)), updatedAt: now)
     }

@@ -13,11 +13,12 @@ public enum ProgressStore {
     public static func scanCompleted(connection: Connection, accountID: Int64, scanID: Int64, now: Date) throws {
         try connection.transaction { db in
             try award(XPRules.scanCompleted(scanID: scanID), accountID: accountID, db, now: now)
-            let streak = Streaks.compute(days: try ProgressFacts.scanDays(accountID: accountID, db), today: UTCDay(now))
+            let days = try ProgressFacts.scanDays(accountID: accountID, db)
+            let streak = Streaks.compute(days: days, today: UTCDay(now))
             for milestone in XPRules.streakMilestones(reached: streak.best) {
                 try award(milestone, accountID: accountID, db, now: now)
             }
-            try evaluateAchievements(accountID: accountID, db, now: now)
+            try evaluateAchievements(accountID: accountID, db, now: now, scanDays: days)
         }
     }
 
@@ -66,13 +67,14 @@ public enum ProgressStore {
     /// Awards every achievement the facts satisfy and the account does not have yet; a second pass
     /// picks up `level_5` reached by the XP of the first. Returns the keys earned by this call.
     @discardableResult
-    static func evaluateAchievements(accountID: Int64, _ db: Connection, now: Date) throws -> [String] {
-        var facts = try ProgressFacts.achievementFacts(accountID: accountID, db, now: now)
+    static func evaluateAchievements(accountID: Int64, _ db: Connection, now: Date, scanDays: [UTCDay]? = nil) throws -> [String] {
+        var facts = try ProgressFacts.achievementFacts(accountID: accountID, db, now: now, scanDays: scanDays)
+        var have = try earnedKeys(accountID: accountID, db)
         var earnedNow: [String] = []
         for _ in 0..<2 {
-            let have = try earnedKeys(accountID: accountID, db)
             let new = Achievements.earned(from: facts).subtracting(have)
             guard !new.isEmpty else { break }
+            have.formUnion(new)  // inserted now, or by a concurrent transaction (INSERT IGNORE found it)
             for achievement in Achievements.catalogue where new.contains(achievement.key) {
                 let inserted = try db.execute(
                     "INSERT IGNORE INTO achievements (user_id, achievement_key, earned_at) VALUES (?, ?, ?)",

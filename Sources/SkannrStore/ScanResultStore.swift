@@ -78,7 +78,7 @@ public struct ScanResultStore {
         return Page(items: records, nextCursor: next)
     }
 
-    /// Every host of the scan with its counts and open ports, and the totals (SUM over scan_hosts).
+    /// Every host of the scan with its counts and open ports, and the totals over those hosts.
     public func summary(accountID: Int64, scanID: Int64) throws -> (hosts: [HostSummaryRecord], totals: SummaryTotals) {
         let params: [SQLValue] = [.int(accountID), .int(scanID)]
         var portsByHost: [[UInt8]: [Int]] = [:]
@@ -99,15 +99,12 @@ public struct ScanResultStore {
                 open: try row.int("open_count"), filtered: try row.int("filtered_count"), closed: try row.int("closed_count"),
                 openPorts: portsByHost[try row.blob("host_key")] ?? []))
         }
-        let totalsRow = try connection.queryOne("""
-            SELECT COUNT(*) AS hosts, COALESCE(SUM(h.state = 'up'), 0) AS hosts_up, COALESCE(SUM(h.open_count), 0) AS open,
-                COALESCE(SUM(h.filtered_count), 0) AS filtered, COALESCE(SUM(h.closed_count), 0) AS closed
-            FROM scan_hosts h JOIN scans s ON s.id = h.scan_id WHERE s.user_id = ? AND h.scan_id = ?
-            """, params)
+        // The totals are the sums of the rows just read: no second pass over scan_hosts, and they
+        // always agree with the hosts listed.
         let totals = SummaryTotals(
-            hosts: try totalsRow?.int("hosts") ?? 0, hostsUp: try totalsRow?.int("hosts_up") ?? 0,
-            open: try totalsRow?.int("open") ?? 0, filtered: try totalsRow?.int("filtered") ?? 0,
-            closed: try totalsRow?.int("closed") ?? 0)
+            hosts: Int64(hosts.count), hostsUp: Int64(hosts.count { $0.state == "up" }),
+            open: hosts.reduce(0) { $0 + $1.open }, filtered: hosts.reduce(0) { $0 + $1.filtered },
+            closed: hosts.reduce(0) { $0 + $1.closed })
         return (hosts, totals)
     }
 

@@ -61,11 +61,10 @@ public struct ScanStore {
                     skipped.append((target.id, "disabled"))
                     continue
                 }
-                try db.execute("SAVEPOINT bulk_scan")
+                // A duplicate key rolls back only its own statement (InnoDB): no savepoint needed.
                 if let scan = try insertUnlessActive(accountID: accountID, target: target, trigger: .bulk, now: now) {
                     created.append(scan)
                 } else {
-                    try db.execute("ROLLBACK TO SAVEPOINT bulk_scan")
                     skipped.append((target.id, "scan_in_progress"))
                 }
             }

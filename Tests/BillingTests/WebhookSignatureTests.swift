@@ -59,6 +59,15 @@ struct WebhookSignatureTests {
         }
     }
 
+    @Test("a timestamp at the ends of Int64 is refused as out of tolerance, without overflowing")
+    func extremeTimestamps() {
+        for t in [Int64.min, Int64.min + 1, Int64.max] {
+            #expect(throws: WebhookSignatureError.timestampOutsideTolerance) {
+                try verifier.verify(payload: Self.body, header: "t=\(t),v1=\(Self.valid)", now: now)
+            }
+        }
+    }
+
     @Test("missing or malformed headers are refused")
     func malformed() {
         #expect(throws: WebhookSignatureError.missingHeader) { try verifier.verify(payload: Self.body, header: nil, now: now) }

@@ -31,7 +31,8 @@ final class ProgressFixture {
             """, [.int(account), .text(address), .text(type), SQLValue(interval)]).lastInsertID)
     }
 
-    /// A completed scan finished at `finished` with these open ports on `host`.
+    /// A completed scan finished at `finished` with these open ports on `host`; the target's
+    /// last_scan_id/last_scan_at follow as the runner sets them.
     @discardableResult
     func scan(_ account: Int64, target: Int64, finished: Date, open: [Int] = [], host: String = "203.0.113.10",
               portsPerHost: Int = 1000) throws -> Int64 {
@@ -41,11 +42,25 @@ final class ProgressFixture {
             VALUES (?, ?, 'completed', 'manual', ?, 'ip', 'standard', '1-1000', ?, 1, 1, 100, ?, ?, ?, ?)
             """, [.int(account), .int(target), .text(host), .int(Int64(portsPerHost)), .int(Int64(open.count)),
                   .date(finished), .date(finished), .date(finished)]).lastInsertID)
+        try db.execute("""
+            UPDATE targets SET last_scan_id = ?, last_scan_at = ? WHERE id = ? AND (last_scan_id IS NULL OR last_scan_id <= ?)
+            """, [.int(id), .date(finished), .int(target), .int(id)])
         for port in open {
             try db.execute("INSERT INTO port_results (scan_id, host, host_key, port, state) VALUES (?, ?, ?, ?, 'open')",
                            [.int(id), .text(host), .blob(HostKey.bytes(for: host)), .int(Int64(port))])
         }
         return id
+    }
+
+    /// A certificate on the open port `port` of `scan`.
+    func certificate(scan: Int64, port: Int, notAfter: Date, selfSigned: Bool = false) throws {
+        try db.execute("""
+            INSERT INTO tls_certificates (port_result_id, scan_id, version, cipher, subject, issuer, san, not_before, not_after,
+                fingerprint_sha256, self_signed, expired)
+            SELECT id, scan_id, 'TLSv1.3', 'TLS_AES_128_GCM_SHA256', 'CN=t', 'CN=t', '[]', ?, ?, REPEAT('a', 64), ?, ?
+            FROM port_results WHERE scan_id = ? AND port = ?
+            """, [.date(notAfter.addingTimeInterval(-90 * 86_400)), .date(notAfter), SQLValue(selfSigned),
+                  SQLValue(notAfter < Date()), .int(scan), .int(Int64(port))])
     }
 
     @discardableResult

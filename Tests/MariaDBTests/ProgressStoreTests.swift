@@ -173,4 +173,24 @@ struct ProgressStoreTests {
         // (40·82 + 20·100 + 20·90 + 20·100) / 100 = 90.8 -> 91
         #expect(report.score.score == 91 && report.score.grade == "A")
     }
+
+    @Test("the TLS category reads the certificates of each target's latest completed scan, not older scans or other accounts")
+    func tlsLatestScanOnly() throws {
+        let account = try f.account()
+        let target = try f.target(account)
+        let now = Date()
+        let older = try f.scan(account, target: target, finished: now.addingTimeInterval(-7200), open: [443])
+        try f.certificate(scan: older, port: 443, notAfter: now.addingTimeInterval(-86_400))
+        let latest = try f.scan(account, target: target, finished: now.addingTimeInterval(-3600), open: [443])
+        try f.certificate(scan: latest, port: 443, notAfter: now.addingTimeInterval(10 * 86_400), selfSigned: true)
+        let other = try f.account()
+        let otherTarget = try f.target(other)
+        try f.certificate(scan: try f.scan(other, target: otherTarget, finished: now, open: [443]), port: 443,
+                          notAfter: now.addingTimeInterval(-86_400))
+
+        let report = try ProgressReads(connection: f.db).score(accountID: account, now: now)
+        let tls = try #require(report.score.categories.first { $0.key == "tls" })
+        #expect(tls.details == ["-15: certificate on 203.0.113.10:443 expires within 14 days",
+                                "-10: certificate on 203.0.113.10:443 is self-signed"])
+    }
 }

@@ -1,0 +1,61 @@
+// ScanStore on a real database: one active scan per target (the unique key), trigger-all's skips,
+// cancel, and every call scoped to the account.
+import Foundation
+import MariaDB
+import SkannrStore
+import Testing
+import TestSupport
+
+@Suite("Scan store", .enabled(if: TestDatabase.isAvailable))
+struct ScanStoreTests {
+    let f: ProgressFixture
+    let store: ScanStore
+
+    init() throws {
+        f = try ProgressFixture()
+        store = ScanStore(connection: f.db)
+    }
+
+    @Test("trigger-all scans each enabled idle target, also after skipping a disabled one and one with a scan in progress")
+    func triggerAll() throws {
+        let account = try f.account()
+        let idle = try f.target(account, "203.0.113.1")
+        let busy = try f.target(account, "203.0.113.2")
+        let disabled = try f.target(account, "203.0.113.3")
+        let idleAfterBusy = try f.target(account, "203.0.113.4")
+        try f.db.execute("UPDATE targets SET enabled = FALSE WHERE id = ?", [.int(disabled)])
+        let manual = try #require(try store.createManual(accountID: account, targetID: busy, now: Date()))
+        #expect(manual.trigger == .manual && manual.status == .pending)
+
+        let (created, skipped) = try store.triggerAll(accountID: account, now: Date())
+        #expect(created.map(\.targetID) == [idle, idleAfterBusy] && created.allSatisfy { $0.trigger == .bulk })
+        #expect(skipped.map(\.targetID) == [busy, disabled] && skipped.map(\.reason) == ["scan_in_progress", "disabled"])
+        #expect(try f.db.queryOne("SELECT COUNT(*) AS n FROM scans WHERE user_id = ?", [.int(account)])?.int("n") == 3)
+        #expect(throws: StoreError.scanInProgress) { try store.createManual(accountID: account, targetID: busy, now: Date()) }
+    }
+
+    @Test("cancelling a pending scan frees its target; a second cancel finds it finished")
+    func cancel() throws {
+        let account = try f.account()
+        let target = try f.target(account)
+        let scan = try #require(try store.createManual(accountID: account, targetID: target, now: Date()))
+        guard case .cancelled(let cancelled) = try store.cancel(accountID: account, id: scan.id, now: Date()) else {
+            Issue.record("a pending scan must cancel"); return
+        }
+        #expect(cancelled.status == .cancelled && cancelled.finishedAt != nil)
+        #expect(try store.cancel(accountID: account, id: scan.id, now: Date()) == .alreadyFinished(cancelled))
+        #expect(try store.createManual(accountID: account, targetID: target, now: Date()) != nil)
+    }
+
+    @Test("another account can neither scan the target nor see or cancel its scans")
+    func scopedToAccount() throws {
+        let owner = try f.account(), stranger = try f.account()
+        let target = try f.target(owner)
+        let scan = try #require(try store.createManual(accountID: owner, targetID: target, now: Date()))
+        #expect(try store.createManual(accountID: stranger, targetID: target, now: Date()) == nil)
+        #expect(try store.find(accountID: stranger, id: scan.id) == nil)
+        #expect(try store.cancel(accountID: stranger, id: scan.id, now: Date()) == .notFound)
+        #expect(try store.list(accountID: stranger, targetID: nil, status: nil, limit: 10, after: nil).items.isEmpty)
+        #expect(try store.find(accountID: owner, id: scan.id)?.status == .pending)
+    }
+}
