@@ -113,8 +113,12 @@ struct TargetsTests {
 
         let patch = try client.patch("/targets/\(third)", ["scan_profile": "full"])
         #expect(patch.status == 403, "plan limits apply to updates too")
+        #expect(patch.code == "plan_limit")
+        #expect((patch.json["message"] as? String)?.contains("scan profiles") == true)
         let patchInterval = try client.patch("/targets/\(third)", ["interval_minutes": 60])
         #expect(patchInterval.status == 403)
+        #expect(patchInterval.code == "plan_limit")
+        #expect((patchInterval.json["message"] as? String)?.contains("at most every") == true)
 
         // The plan comes from the users row, not the token: an upgrade applies at once.
         let db = try TestStack.appDatabase()

@@ -49,7 +49,7 @@ enum TargetInput {
         var enabled: Bool?
 
         /// The target's new settings; throws 400 for an inconsistent profile/ports pair, 403 for plan limits.
-        func apply(to current: TargetRecord, limits: PlanLimits, plan: Plan, now: Date) throws(APIError) -> TargetSettings {
+        func apply(to current: TargetRecord, plans: PlanCatalog, plan: Plan, now: Date) throws(APIError) -> TargetSettings {
             var new = TargetSettings(current)
             if let label { new.label = label }
             let profile = scanProfile ?? current.scanProfile
@@ -68,13 +68,14 @@ enum TargetInput {
             }
             new.scanProfile = profile
             if scanProfile != nil || ports.value != nil {
-                try TargetInput.checkProfile(profile, ports: new.ports.flatMap { try? PortList.parse($0) }, limits: limits, plan: plan)
+                let customPorts = new.ports.flatMap { try? PortList.parse($0) }
+                do { try plans.checkProfile(plan: plan, profile: profile, customPorts: customPorts) }
+                catch { throw APIError(.planLimit, error.message) }
             }
             if case .absent = interval {} else {
                 new.intervalMinutes = interval.value.map(Int.init)
-                if let minutes = new.intervalMinutes, minutes < limits.minIntervalMinutes {
-                    throw APIError(.planLimit, "The \(plan.displayName) plan allows scans at most every \(limits.minIntervalMinutes) minutes")
-                }
+                do { try plans.checkInterval(plan: plan, minutes: new.intervalMinutes) }
+                catch { throw APIError(.planLimit, error.message) }
             }
             if let enabled { new.enabled = enabled }
             if new.enabled != current.enabled || new.intervalMinutes != current.intervalMinutes {
@@ -109,17 +110,6 @@ enum TargetInput {
         }
         try body.finish()
         return Patch(label: label, scanProfile: profile, ports: ports, interval: interval, enabled: enabled)
-    }
-
-    /// Profile and custom-port limits of the plan (403 `plan_limit` naming the limit).
-    static func checkProfile(_ profile: ScanProfile, ports: PortList?, limits: PlanLimits, plan: Plan) throws(APIError) {
-        guard limits.scanProfiles.contains(profile) else {
-            let allowed = limits.orderedScanProfiles.map(\.rawValue).joined(separator: ", ")
-            throw APIError(.planLimit, "The \(plan.displayName) plan allows the scan profiles \(allowed), not \(profile.rawValue)")
-        }
-        if profile == .custom, let max = limits.maxCustomPorts, let ports, ports.count > max {
-            throw APIError(.planLimit, "The \(plan.displayName) plan allows custom port lists of up to \(max) ports; this one has \(ports.count)")
-        }
     }
 
     /// nil = absent; .some(nil) = clear the label.

@@ -56,7 +56,7 @@ enum TargetsController {
                                     billingGraceDays: context.services.configuration.stripe.graceDays)
             let updated = try StoreErrors.run {
                 try store.update(accountID: context.accountID, id: id, now: now) { current, plan in
-                    try patch.apply(to: current, limits: plans.limits(for: plan), plan: plan, now: now)
+                    try patch.apply(to: current, plans: plans, plan: plan, now: now)
                 }
             }
             guard let updated else { throw APIError.notFound("Target") }
