@@ -53,7 +53,7 @@ public struct RunnerConfiguration: Sendable {
             port: UInt32(try settings.int("SKANNR_DB_PORT", default: 3306, min: 1)),
             unixSocket: settings.optional("SKANNR_DB_SOCKET"),
             user: settings.string("SKANNR_DB_USER", default: "skannr"),
-            password: settings.string("SKANNR_DB_PASSWORD", default: ""),
+            password: try settings.secret("SKANNR_DB_PASSWORD") ?? "",
             database: settings.string("SKANNR_DB_NAME", default: "skannr"),
             connectTimeoutSeconds: UInt32(try settings.int("SKANNR_DB_CONNECT_TIMEOUT", default: 2, min: 1)),
             readTimeoutSeconds: UInt32(try settings.int("SKANNR_DB_READ_TIMEOUT", default: 30, min: 1)),

@@ -1,6 +1,7 @@
 // Configuration source shared by skannr-api and skannr-scanner: `KEY=value` lines from an optional
-// file, overridden by SKANNR_* environment variables. Read once at start-up. `<KEY>_FILE` points at a file holding a secret, so secrets need not sit
-// in the environment. Values are never logged.
+// file, overridden by SKANNR_* environment variables. Read once at start-up. A secret may come from
+// the file named by `<KEY>_FILE` instead, so secrets need not sit in the environment; a secret file
+// that cannot be read is an error, never an empty secret. Values are never logged.
 
 import Foundation
 
@@ -28,9 +29,17 @@ public struct Settings: Sendable {
         return Settings(values: values)
     }
 
-    public func string(_ key: String, default fallback: String) -> String { secret(key) ?? fallback }
+    public func string(_ key: String, default fallback: String) -> String { values[key] ?? fallback }
 
-    public func optional(_ key: String) -> String? { secret(key) }
+    public func optional(_ key: String) -> String? { values[key] }
+
+    /// A secret: the value of KEY, else the trimmed contents of the file named by KEY_FILE.
+    public func secret(_ key: String) throws -> String? {
+        if let value = values[key] { return value }
+        guard let path = values[key + "_FILE"] else { return nil }
+        do { return try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) }
+        catch { throw SettingsError("\(key)_FILE names a file that cannot be read: \(path)") }
+    }
 
     public func int(_ key: String, default fallback: Int, min: Int = Int.min) throws -> Int {
         guard let text = values[key], !text.isEmpty else { return fallback }
@@ -48,13 +57,6 @@ public struct Settings: Sendable {
         case "0", "false", "no", "off": return false
         default: throw SettingsError("\(key) must be true or false, got \(text.debugDescription)")
         }
-    }
-
-    /// The value of KEY, or the trimmed contents of the file named by KEY_FILE.
-    private func secret(_ key: String) -> String? {
-        if let value = values[key] { return value }
-        guard let path = values[key + "_FILE"], let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
 

@@ -36,7 +36,7 @@ public struct APIConfiguration: Sendable {
             port: UInt32(try settings.int("SKANNR_DB_PORT", default: 3306)),
             unixSocket: settings.optional("SKANNR_DB_SOCKET"),
             user: settings.string("SKANNR_DB_USER", default: "skannr"),
-            password: settings.string("SKANNR_DB_PASSWORD", default: ""),
+            password: try settings.secret("SKANNR_DB_PASSWORD") ?? "",
             database: settings.string("SKANNR_DB_NAME", default: "skannr"),
             connectTimeoutSeconds: UInt32(try settings.int("SKANNR_DB_CONNECT_TIMEOUT", default: 2)),
             readTimeoutSeconds: UInt32(try settings.int("SKANNR_DB_READ_TIMEOUT", default: 10)),
@@ -46,7 +46,7 @@ public struct APIConfiguration: Sendable {
         anonymousRequestsPerMinute = try settings.int("SKANNR_RATE_LIMIT_ANONYMOUS", default: 120)
         rateLimitFile = settings.optional("SKANNR_RATE_LIMIT_FILE").flatMap { $0.isEmpty ? nil : $0 }
         maxBodyBytes = 64 * 1024
-        guard let keys = settings.optional("SKANNR_JWT_KEYS") else {
+        guard let keys = try settings.secret("SKANNR_JWT_KEYS") else {
             throw SettingsError("SKANNR_JWT_KEYS (or SKANNR_JWT_KEYS_FILE) is required: kid:base64secret[,kid:secret...]")
         }
         jwt = JWTSigner(
@@ -58,8 +58,8 @@ public struct APIConfiguration: Sendable {
         auth = try AuthSettings(settings: settings)
         stripe = StripeConfiguration(
             apiBase: settings.string("SKANNR_STRIPE_API_BASE", default: "https://api.stripe.com"),
-            secretKey: settings.optional("SKANNR_STRIPE_SECRET_KEY"),
-            webhookSecret: settings.optional("SKANNR_STRIPE_WEBHOOK_SECRET"),
+            secretKey: try settings.secret("SKANNR_STRIPE_SECRET_KEY"),
+            webhookSecret: try settings.secret("SKANNR_STRIPE_WEBHOOK_SECRET"),
             pricePro: settings.optional("SKANNR_STRIPE_PRICE_PRO"),
             priceBusiness: settings.optional("SKANNR_STRIPE_PRICE_BUSINESS"),
             successURL: settings.string("SKANNR_STRIPE_SUCCESS_URL", default: "http://localhost/billing/success?session_id={CHECKOUT_SESSION_ID}"),

@@ -22,7 +22,7 @@ public struct AuthSettings: Sendable {
             throw SettingsError("SKANNR_ARGON2_*: memory 8–1048576 KiB, iterations 1–64, parallelism 1–64")
         }
         passwordHasher = PasswordHasher(memoryKiB: UInt32(memory), iterations: UInt32(iterations), parallelism: UInt32(parallelism))
-        if let text = settings.optional("SKANNR_MFA_KEY") {
+        if let text = try settings.secret("SKANNR_MFA_KEY") {
             guard let key = Data(base64Encoded: text), key.count == SecretBox.keySize, let box = try? SecretBox(key: Array(key)) else {
                 throw SettingsError("SKANNR_MFA_KEY must be the base64 of exactly 32 random bytes")
             }
