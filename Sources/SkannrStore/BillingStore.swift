@@ -88,10 +88,12 @@ public struct BillingStore {
     /// Writes a confirmed subscription state and the plan it grants, then enforces that plan's
     /// limits. Skips (`.stale`) a state older than the last applied one (`eventAt` < last_event_at)
     /// and a non-granting state of a subscription other than the account's current one.
+    /// `grant` turns the account's plan, read under lock, into the plan the subscription grants.
     /// Run inside a transaction.
-    public func applySubscription(accountID: Int64, snapshot: SubscriptionSnapshot, grantedPlan: Plan,
-                                  eventAt: Date, now: Date, limits: PlanLimits) throws(MariaDBError) -> ApplyOutcome {
+    public func applySubscription(accountID: Int64, snapshot: SubscriptionSnapshot, eventAt: Date, now: Date,
+                                  plans: PlanCatalog, grant: (_ currentPlan: Plan) -> Plan) throws(MariaDBError) -> ApplyOutcome {
         guard let oldPlan = try accountPlan(accountID: accountID, forUpdate: true) else { return .unknownAccount }
+        let grantedPlan = grant(oldPlan)
         let existing = try record(accountID: accountID, forUpdate: true)
         if let existing {
             if let last = existing.lastEventAt, eventAt < last { return .stale }
@@ -122,7 +124,7 @@ public struct BillingStore {
                            [.text(grantedPlan.rawValue), .date(now), .int(accountID)])
             if grantedPlan > oldPlan { try awardUpgrade(accountID: accountID, now: now) }
         }
-        let enforcement = try enforceLimits(accountID: accountID, limits: limits, now: now)
+        let enforcement = try enforceLimits(accountID: accountID, limits: plans.limits(for: grantedPlan), now: now)
         return .applied(from: oldPlan, to: grantedPlan, enforcement: enforcement)
     }
 

@@ -47,8 +47,8 @@ struct BillingStoreTests {
         let t0 = Date(timeIntervalSince1970: 1_800_000_000)
         func apply(_ snapshot: SubscriptionSnapshot, granted: Plan, at: Date, account: Int64 = account) throws -> ApplyOutcome {
             try f.db.transaction { _ in
-                try store.applySubscription(accountID: account, snapshot: snapshot, grantedPlan: granted, eventAt: at,
-                                            now: t0, limits: .proDefaults)
+                try store.applySubscription(accountID: account, snapshot: snapshot, eventAt: at, now: t0,
+                                            plans: .defaults) { _ in granted }
             }
         }
 

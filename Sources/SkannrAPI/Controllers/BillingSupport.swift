@@ -58,13 +58,13 @@ enum BillingSupport {
                       services: Services, now: Date) throws -> ApplyOutcome {
         let configuration = services.configuration
         let snapshot = snapshot(subscription, configuration: configuration.stripe)
-        let current = try store.accountPlan(accountID: accountID) ?? .free
-        let granted = SubscriptionRules.grantedPlan(status: snapshot.status, pricePlan: snapshot.pricePlan, currentPlan: current)
         if snapshot.pricePlan == nil {
             services.logger.warning("subscription with an unknown price", metadata: ["subscription": "\(subscription.id)"])
         }
-        let outcome = try store.applySubscription(accountID: accountID, snapshot: snapshot, grantedPlan: granted,
-                                                  eventAt: eventAt, now: now, limits: configuration.plans.limits(for: granted))
+        let outcome = try store.applySubscription(accountID: accountID, snapshot: snapshot, eventAt: eventAt, now: now,
+                                                  plans: configuration.plans) { current in
+            SubscriptionRules.grantedPlan(status: snapshot.status, pricePlan: snapshot.pricePlan, currentPlan: current)
+        }
         if case .applied(let from, let to, let enforcement) = outcome, from != to || !enforcement.disabledTargetIDs.isEmpty {
             services.logger.info("plan changed", metadata: [
                 "account_id": "\(accountID)", "from": "\(from.rawValue)", "to": "\(to.rawValue)",
