@@ -54,6 +54,26 @@ struct PoolFaultTests {
         #expect(try TestStack.control("pool-pid") == poolBefore, "the pool was not restarted")
     }
 
+    @Test("with MariaDB stopped an authenticated write is a JSON 503 to retry and stores nothing; restarted, it succeeds")
+    func writeDuringOutage() throws {
+        let account = try TestAccount.make(name: "Outage")
+        let client = try account.client()
+        try TestStack.control("db-stop")
+        defer { _ = try? TestStack.control("db-start") }
+        let refused = try client.post("/targets", ["address": "10.98.7.1", "label": "during the outage"])
+        #expect(refused.status == 503, "\(refused)")
+        #expect(refused.code == "unavailable", "\(refused)")
+        #expect(refused.header("retry-after") != nil, "the client is told to retry")
+        #expect(!refused.text.contains("MariaDB") && !refused.text.contains("mysql.sock"), "no internals: \(refused)")
+
+        try TestStack.control("db-start")
+        #expect(waitUntil(seconds: 15) { (try? client.get("/health").status) == 200 })
+        let stored = try TestStack.appDatabase().queryOne("SELECT COUNT(*) AS n FROM targets WHERE user_id = ?", [.int(account.id)])
+        #expect(try stored?.int("n") == 0, "the refused write left nothing behind")
+        let retried = try client.post("/targets", ["address": "10.98.7.1", "label": "after the outage"])
+        #expect(retried.status == 201, "the same write succeeds once MariaDB is back: \(retried)")
+    }
+
     @Test("with the pool stopped nginx answers 502 in JSON; started again, requests succeed")
     func poolStopped() throws {
         try TestStack.control("pool-stop")
