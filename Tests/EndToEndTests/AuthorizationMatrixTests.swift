@@ -1,7 +1,7 @@
 // The authorization matrix, table-driven over the contract's endpoints: account B using account
 // A's ids gets 404 and A's rows are byte-for-byte unchanged (checked with SQL); every
 // authenticated endpoint refuses a missing, expired, foreign-key, alg-none and refresh token
-// with 401. Endpoints not merged yet ("No such endpoint") are skipped with a printed note.
+// with 401. Every contract endpoint is routed: one answering "No such endpoint" fails the test.
 import Foundation
 import MariaDB
 import SkannrCore
@@ -85,9 +85,9 @@ struct AuthorizationMatrixTests {
         let own = try a.account.client()
         #expect(try own.get("/targets/\(a.target)").status == 200)
         #expect(try own.get("/scans/\(a.completedScan)").status == 200)
-        if !skipped.isEmpty { print("NOTE authorization matrix: not merged yet, skipped: \(skipped.joined(separator: ", "))") }
         Figures.report("authz-ids", ["endpoints": checked.count, "skipped": skipped.count])
-        #expect(checked.count >= 8, "targets and scans endpoints with ids are all on main")
+        #expect(skipped.isEmpty, "every contract endpoint with an id is routed: \(skipped)")
+        #expect(checked.count == ContractEndpoint.all.filter { $0.idKind != nil }.count)
     }
 
     @Test("B's lists never contain A's objects")
@@ -96,7 +96,6 @@ struct AuthorizationMatrixTests {
         let client = try TestAccount.make(plan: "business").client()
         for path in ["/targets", "/scans", "/scans?target_id=\(a.target)", "/alerts", "/alerts?target_id=\(a.target)"] {
             let response = try client.send("GET", path)
-            if response.isUnroutedEndpoint { continue }
             #expect(response.status == 200, "\(path): \(response)")
             #expect(response.items.isEmpty, "\(path) lists nothing of A's: \(response)")
         }
@@ -118,12 +117,12 @@ struct AuthorizationMatrixTests {
                 ("garbage", "not.a.jwt"), ("tampered payload", "\(valid[0]).\(Base64URL.encode(Array(#"{"sub":1}"#.utf8))).\(valid[2])")]
     }
 
-    /// A real refresh token when the auth endpoints are merged, else one of the same form.
+    /// A real, unused refresh token of a new account.
     static func refreshToken() throws -> String {
         let email = "matrix-\(UInt32.random(in: 0...UInt32.max))@example.test"
         let response = try APIClient().send("POST", "/auth/register", json: ["name": "Matrix", "email": email, "password": "matrix-password-1"])
-        if response.status == 201, let token = response["refresh_token"] as? String { return token }
-        return "rt_" + Base64URL.encode(SecureRandom.bytes(32))
+        try #require(response.status == 201, "\(response)")
+        return try #require(response["refresh_token"] as? String, "\(response)")
     }
 
     @Test("every authenticated endpoint answers 401 to a missing, expired, foreign, alg-none or refresh token")
@@ -147,8 +146,8 @@ struct AuthorizationMatrixTests {
                 refused += 1
             }
         }
-        if !skipped.isEmpty { print("NOTE authorization matrix: not merged yet, skipped: \(skipped.sorted().joined(separator: ", "))") }
         Figures.report("authz-tokens", ["requests": refused, "skipped_endpoints": skipped.count])
+        #expect(skipped.isEmpty, "every authenticated contract endpoint is routed: \(skipped.sorted())")
         // The valid token works (the refusals above are about the tokens, not the endpoints).
         #expect(try account.client().get("/targets").status == 200)
     }

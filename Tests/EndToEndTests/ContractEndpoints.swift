@@ -1,6 +1,6 @@
 // The contract's endpoint list for the end-to-end hardening suites (authorization matrix, hostile
-// input), with what each needs: the kind of id in its path and a small valid body. Endpoints of
-// areas not merged yet answer 404 "No such endpoint"; suites skip those with a note.
+// input), with what each needs: the kind of id in its path and a small valid body. All are routed:
+// an answer of 404 "No such endpoint" from one of them is a failure (isUnroutedEndpoint).
 import Foundation
 import Testing
 import TestSupport
@@ -80,7 +80,7 @@ extension APIClient {
 }
 
 extension APIResponse {
-    /// The router's answer for a path it does not know: the endpoint's area is not merged yet.
+    /// The router's answer for a path it does not know.
     var isUnroutedEndpoint: Bool { status == 404 && json["message"] as? String == "No such endpoint" }
 }
 

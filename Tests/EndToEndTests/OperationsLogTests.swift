@@ -1,7 +1,8 @@
 // Secrets never reach a log: after requests that carry passwords, bearer tokens, refresh tokens and
-// MFA codes (register/login/refresh/MFA when those endpoints exist, the same bodies otherwise), no
-// log of the stack (responders, runner, MariaDB, nginx access and error logs) contains any of them,
-// nor the JWT keys, MFA key, webhook secret or DB password of the stack's settings.
+// MFA codes (register, login, refresh, MFA setup/enable, a recovery-code login), no log of the stack
+// (responders, runner, MariaDB, nginx access and error logs) contains any of them, nor the JWT
+// keys, MFA key, webhook secret or DB password of the stack's settings. Each flow must succeed, so
+// the secrets looked for really went through the stack.
 // Trap: nginx's access log records the request line, so secrets must never travel in URLs.
 import Foundation
 import SkannrCore
@@ -33,35 +34,35 @@ struct OperationsLogTests {
         let client = try APIClient()
 
         let registered = try client.post("/auth/register", ["email": email, "password": password, "name": "Log Test"])
+        try #require(registered.status == 201, "\(registered)")
         let login = try client.post("/auth/login", ["email": email, "password": password])
+        try #require(login.status == 200, "\(login)")
         for response in [registered, login] {
-            for key in ["access_token", "refresh_token"] {
-                if let token = response[key] as? String { secrets.append(token) }
-            }
+            secrets.append(try #require(response["access_token"] as? String))
+            secrets.append(try #require(response["refresh_token"] as? String))
         }
-        let refresh = (login["refresh_token"] as? String) ?? Self.random("rt-")
-        secrets.append(refresh)
+        let refresh = try #require(login["refresh_token"] as? String)
         let refreshed = try client.post("/auth/token/refresh", ["refresh_token": refresh])
-        if let token = refreshed["refresh_token"] as? String { secrets.append(token) }
-        if let token = refreshed["access_token"] as? String { secrets.append(token) }
+        try #require(refreshed.status == 200, "\(refreshed)")
+        secrets.append(try #require(refreshed["refresh_token"] as? String))
+        secrets.append(try #require(refreshed["access_token"] as? String))
 
-        // A valid bearer token of our own (independent of the auth endpoints) on several routes.
+        let bearer = try APIClient(token: try #require(login["access_token"] as? String))
+        let setup = try bearer.post("/auth/mfa/setup")
+        let secret = try #require(setup["secret"] as? String, "\(setup)")
+        secrets.append(secret)
+        let code = TOTP(secret: try #require(Base32.decode(secret))).code(at: Date())
+        let enabled = try bearer.post("/auth/mfa/enable", ["code": code])
+        let recovery = try #require(enabled["recovery_codes"] as? [String], "\(enabled)")
+        secrets += recovery
+        let recoveryLogin = try client.post("/auth/login", ["email": email, "password": password, "mfa_code": try #require(recovery.first)])
+        #expect(recoveryLogin.status == 200, "\(recoveryLogin)")
+        #expect(try bearer.delete("/auth/mfa", ["password": password]).status == 200)
+        _ = try client.post("/auth/logout", ["refresh_token": try #require(refreshed["refresh_token"] as? String)])
+
+        // A token minted for another account, on an ordinary route.
         let account = try TestAccount.make(plan: "pro")
         secrets.append(account.token)
-        let bearer = try APIClient(token: (login["access_token"] as? String) ?? account.token)
-        let setup = try bearer.post("/auth/mfa/setup")
-        var code = "493817"
-        if let secret = setup["secret"] as? String {
-            secrets.append(secret)
-            if let key = Base32.decode(secret) { code = TOTP(secret: key).code(at: Date()) }
-        }
-        let enabled = try bearer.post("/auth/mfa/enable", ["code": code])
-        let recovery = (enabled["recovery_codes"] as? [String]) ?? []
-        secrets += recovery
-        // A login with a recovery code (or a made-up code when MFA is not there yet).
-        _ = try client.post("/auth/login", ["email": email, "password": password, "mfa_code": recovery.first ?? code])
-        _ = try bearer.delete("/auth/mfa", ["password": password])
-        _ = try client.post("/auth/logout", ["refresh_token": refresh])
         #expect(try account.client().get("/targets").status == 200)
         let forged = Self.random("eyJhbGciOiJIUzI1NiJ9.forged")
         secrets.append(forged)

@@ -17,29 +17,22 @@ struct TargetsPastDueTests {
         return account
     }
 
+    /// Creates five targets on 10.<subnet>.0.1-5 and returns the answers, in order.
+    static func createFive(_ account: TestAccount, subnet: Int) throws -> [APIResponse] {
+        let client = try account.client()
+        return try (1...5).map { try client.post("/targets", ["address": "10.\(subnet).0.\($0)"]) }
+    }
+
     @Test("within the grace period the paid plan's target count still applies")
     func withinGrace() throws {
-        let account = try Self.proAccount(pastDueDays: 1)
-        let client = try account.client()
-        for index in 1...3 {
-            let created = try client.post("/targets", ["address": "10.77.0.\(index)"])
-            #expect(created.status == 201, "\(created)")
-        }
-        let fourth = try client.post("/targets", ["address": "10.77.0.4"])
-        let fifth = try client.post("/targets", ["address": "10.77.0.5"])
-        #expect([fourth.status, fifth.status].allSatisfy { $0 == 201 }, "\(fourth) \(fifth)")
+        let answers = try Self.createFive(try Self.proAccount(pastDueDays: 1), subnet: 77)
+        #expect(answers.allSatisfy { $0.status == 201 }, "pro allows more than the free plan's 3: \(answers)")
     }
 
     @Test("after the grace period the free plan's limits apply to new targets")
     func afterGrace() throws {
-        let account = try Self.proAccount(pastDueDays: 30)
-        let client = try account.client()
-        for index in 1...3 {
-            let created = try client.post("/targets", ["address": "10.78.0.\(index)"])
-            #expect(created.status == 201, "\(created)")
-        }
-        let fourth = try client.post("/targets", ["address": "10.78.0.4"])
-        #expect(fourth.status == 403)
-        #expect(fourth.code == "plan_limit")
+        let answers = try Self.createFive(try Self.proAccount(pastDueDays: 30), subnet: 78)
+        #expect(answers.prefix(3).allSatisfy { $0.status == 201 }, "\(answers)")
+        #expect(answers.dropFirst(3).allSatisfy { $0.status == 403 && $0.code == "plan_limit" }, "\(answers)")
     }
 }

@@ -12,26 +12,17 @@ import TestSupport
 struct DurabilityFaultTests {
     @Test("nginx reloaded three times under load loses no request")
     func nginxReloadUnderLoad() throws {
-        let statuses = LockedCounter()
         let total = 400
-        let load = Thread {
-            guard let client = try? APIClient(timeout: .seconds(10)) else { return }
-            for _ in 0..<total {
-                statuses.record((try? client.get("/health").status) ?? -1)
-                usleep(10_000)
+        var reloads = 0
+        let statuses = try HealthLoad.run(requests: total, pause: 10_000) {
+            for _ in 0..<3 {
+                usleep(700_000)
+                try TestStack.control("nginx-reload")
+                reloads += 1
             }
         }
-        load.start()
-        var reloads = 0
-        for _ in 0..<3 {
-            usleep(700_000)
-            try TestStack.control("nginx-reload")
-            reloads += 1
-        }
-        while !statuses.finished(total) { usleep(50_000) }
-        let failed = total - statuses.count(of: 200)
-        print("SKANNR-FIGURES fault-nginx-reload requests=\(total) faults=\(reloads) errors=\(failed) lost=\(failed) statuses=\(statuses.compact)")
-        #expect(failed == 0, "no request failed across the reloads: \(statuses.summary)")
+        print("SKANNR-FIGURES fault-nginx-reload requests=\(total) faults=\(reloads) errors=\(statuses.failed) lost=\(statuses.failed) statuses=\(statuses.compact)")
+        #expect(statuses.failed == 0, "no request failed across the reloads: \(statuses.summary)")
     }
 
     @Test("a target acknowledged with 201 survives kill -9 of MariaDB right after")
@@ -47,7 +38,7 @@ struct DurabilityFaultTests {
         }
         try TestStack.control("db-kill")
         try TestStack.control("db-start")
-        let recovered = try PoolFaultTests.waitUntil(seconds: 30) { (try? client.get("/health").status) == 200 }
+        let recovered = waitUntil(seconds: 30) { (try? client.get("/health").status) == 200 }
         #expect(recovered, "the API answers again once MariaDB is back")
         let after = try TestStack.appDatabase()
         var lost = 0
@@ -59,12 +50,5 @@ struct DurabilityFaultTests {
         print("SKANNR-FIGURES fault-db-kill requests=\(acknowledged.count) faults=1 errors=0 lost=\(lost)")
         #expect(lost == 0, "every acknowledged write is on disk (innodb_flush_log_at_trx_commit=1)")
         #expect(listed == acknowledged.count)
-    }
-}
-
-extension LockedCounter {
-    /// "200:398,502:2" — for a parseable figures line.
-    var compact: String {
-        summary.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).replacingOccurrences(of: " ", with: "")
     }
 }

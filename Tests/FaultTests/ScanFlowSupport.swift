@@ -18,24 +18,11 @@ func startTLSServer(port: UInt16, cert: String, key: String) throws -> Backgroun
                                                             "-www", "-quiet"])
     let deadline = Date().addingTimeInterval(10)
     while Date() < deadline {
-        if connects(port: port) { return server }
+        if LoopbackListener.accepts(port: port) { return server }
         usleep(50_000)
     }
     server.kill()
     throw FlowFailure("openssl s_server did not listen on \(port)")
-}
-
-func connects(port: UInt16) -> Bool {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { return false }
-    defer { close(fd) }
-    var sin = sockaddr_in()
-    sin.sin_family = sa_family_t(AF_INET)
-    sin.sin_port = port.bigEndian
-    inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr)
-    return withUnsafePointer(to: &sin) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-    }
 }
 
 /// A self-signed certificate and key made with the openssl CLI; returns (cert, key, sha256 hex lowercase).

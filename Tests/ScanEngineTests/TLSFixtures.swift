@@ -62,7 +62,7 @@ final class TLSServer {
                                         + (chainFile.map { ["-cert_chain", $0] } ?? []))
         // Bounded wait until it accepts connections.
         for _ in 0..<300 {
-            if canConnect(port: port) { return }
+            if LoopbackListener.accepts(port: port) { return }
             usleep(10_000)
         }
         stop()
@@ -73,19 +73,4 @@ final class TLSServer {
     func stop() { process.kill() }
 
     deinit { stop() }
-}
-
-func canConnect(port: UInt16) -> Bool {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { return false }
-    defer { close(fd) }
-    var sin = sockaddr_in()
-    sin.sin_family = sa_family_t(AF_INET)
-    sin.sin_port = port.bigEndian
-    inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr)
-    return withUnsafePointer(to: &sin) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-        }
-    }
 }

@@ -14,35 +14,18 @@ public final class LoopbackListener: @unchecked Sendable {
     private var closed = false
 
     public init(address: String = "127.0.0.1", port requested: UInt16 = 0, behaviour: Behaviour = .acceptAndClose) throws {
-        let v6 = address.contains(":")
-        let fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw LoopbackError("socket failed") }
-        var storage = sockaddr_storage()
-        let len: socklen_t
-        if v6 {
-            var sin6 = sockaddr_in6()
-            sin6.sin6_family = sa_family_t(AF_INET6)
-            sin6.sin6_port = requested.bigEndian
-            inet_pton(AF_INET6, address, &sin6.sin6_addr)
-            withUnsafeMutableBytes(of: &storage) { raw in withUnsafeBytes(of: sin6) { raw.copyMemory(from: $0) } }
-            len = socklen_t(MemoryLayout<sockaddr_in6>.size)
-        } else {
-            var sin = sockaddr_in()
-            sin.sin_family = sa_family_t(AF_INET)
-            sin.sin_port = requested.bigEndian
-            inet_pton(AF_INET, address, &sin.sin_addr)
-            withUnsafeMutableBytes(of: &storage) { raw in withUnsafeBytes(of: sin) { raw.copyMemory(from: $0) } }
-            len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = try Self.withSocketAddress(address, port: requested) { family, socketAddress, length -> Int32? in
+            let fd = socket(family, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { return nil }
+            var one: Int32 = 1
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+            guard bind(fd, socketAddress, length) == 0, listen(fd, 128) == 0 else {
+                Glibc.close(fd)
+                return nil
+            }
+            return fd
         }
-        var one: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        let ok = withUnsafePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && listen(fd, 128) == 0 }
-        }
-        guard ok else {
-            Glibc.close(fd)
-            throw LoopbackError("bind/listen on \(address) failed")
-        }
+        guard let fd = bound else { throw LoopbackError("socket/bind/listen on \(address) failed") }
         var out = sockaddr_storage()
         var outLen = socklen_t(MemoryLayout<sockaddr_storage>.size)
         _ = withUnsafeMutablePointer(to: &out) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &outLen) } }
@@ -75,6 +58,31 @@ public final class LoopbackListener: @unchecked Sendable {
 }
 
 extension LoopbackListener {
+    /// True when a TCP connect to address:port succeeds right now (a server is up there).
+    public static func accepts(port: UInt16, address: String = "127.0.0.1") -> Bool {
+        let connected = try? withSocketAddress(address, port: port) { family, socketAddress, length in
+            let fd = socket(family, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { return false }
+            defer { Glibc.close(fd) }
+            return connect(fd, socketAddress, length) == 0
+        }
+        return connected ?? false
+    }
+
+    /// A numeric IPv4 or IPv6 address and a port as a sockaddr, for bind or connect.
+    static func withSocketAddress<Result>(_ address: String, port: UInt16,
+                                          _ body: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Result) throws -> Result {
+        var hints = addrinfo()
+        hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var found: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(address, String(port), &hints, &found) == 0, let info = found, let socketAddress = info.pointee.ai_addr else {
+            throw LoopbackError("\(address) is not a numeric IP address")
+        }
+        defer { freeaddrinfo(found) }
+        return body(info.pointee.ai_family, socketAddress, info.pointee.ai_addrlen)
+    }
+
     /// A port that was free a moment ago (bound, then closed): connecting to it is refused.
     public static func freePort(address: String = "127.0.0.1") throws -> UInt16 {
         let listener = try LoopbackListener(address: address)
