@@ -117,6 +117,38 @@ extension LoopbackTests {
             #expect(openFDCount() == before)
         }
 
+        @Test("a worker thread that cannot start stops the ones already running before the error is thrown")
+        func failedThreadStart() throws {
+            _ = try Sweep().run(hosts: [host("127.0.0.1")], ports: [1])   // warm-up: lazy runtime fds
+            let before = openFDCount()
+            let started = ContinuousClock.now
+            let ports = Array(UInt16(1)...UInt16(65535))
+            let source = WorkSource(hosts: repeatElement(try host("127.0.0.1"), count: 300), portCount: ports.count, chunkSize: 256)
+            let counters = SweepCounters()
+            let politeness = Politeness(perHost: nil, perScan: nil, now: MonotonicClock.now())
+            let policy = RetryPolicy(retries: 1, timeout: 1_000_000_000, minTimeout: 250_000_000)
+            let injected = ScanEngineError("thread_failed", "injected")
+            var thrown: Error?
+            do {
+                let workers = try (0..<2).map { _ in
+                    try SweepWorker(capacity: 64, ports: ports, source: source, politeness: politeness, counters: counters, policy: policy)
+                }
+                var starts = 0
+                _ = try Sweep.startThreads(workers, counters: counters) { worker in
+                    starts += 1
+                    guard starts == 1 else { throw injected }
+                    return try WorkerThread(worker: worker, counters: counters)
+                }
+            } catch {
+                thrown = error
+            }
+            #expect(thrown as? ScanEngineError == injected)
+            #expect(counters.workersFinished.load(ordering: .acquiring) == 1, "the started worker was stopped and joined")
+            #expect(counters.portsDone.load(ordering: .relaxed) < 300 * ports.count)
+            #expect(ContinuousClock.now - started < .seconds(2))
+            #expect(openFDCount() == before)
+        }
+
         @Test("progress is reported while sweeping and ends at 100 %")
         func progress() throws {
             var config = SweepConfig()
