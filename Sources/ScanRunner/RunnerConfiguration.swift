@@ -112,8 +112,6 @@ public struct RunnerConfiguration: Sendable {
             ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "scanner"
         return "\(host):\(getpid())"
     }
-
-    var leaseMicroseconds: Int64 { leaseDuration.microseconds }
 }
 
 extension Duration {
