@@ -73,6 +73,22 @@ extension LoopbackTests {
             #expect(result.elapsed < .milliseconds(1500))
         }
 
+        @Test("a host's first answer shortens the wait of its probes already in flight, a refusal as much as an open port")
+        func firstAnswerTightensInFlight() throws {
+            let silent = try SilentPort()
+            var config = SweepConfig()
+            config.workers = 1
+            config.probeTimeout = .milliseconds(1500)
+            config.minProbeTimeout = .milliseconds(100)
+            // The silent port goes out first and waits; the refusal comes back inside connect() itself.
+            let result = try Sweep(config: config).run(hosts: [host("127.0.0.1")], ports: [silent.port, try closedPort()])
+            let h = try #require(result.hosts.first)
+            #expect(h.filteredPorts == [silent.port])
+            #expect(h.closedCount == 1)
+            #expect(result.retriesSent == 1)
+            #expect(result.elapsed < .milliseconds(1000), "waited the untaught timeout: \(result.elapsed)")
+        }
+
         @Test("a host that drops everything is down, every port filtered, within 2 s for 1000 ports")
         func silentHost() throws {
             if let reason = DropRule.unavailableReason {
