@@ -57,21 +57,21 @@ final class DropRule {
     deinit { remove() }
 }
 
-/// A port on 127.0.0.1 that never answers, without nft: a listener with backlog 0 whose accept queue
+/// A loopback port that never answers, without nft: a listener with backlog 0 whose accept queue
 /// one connection fills, so the kernel drops every later SYN to it (Linux: listen queue overflow).
 final class SilentPort {
     let port: UInt16
     private let listener: Int32
     private let filler: Int32
 
-    init() throws {
+    init(address text: String = "127.0.0.1") throws {
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         let filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         (self.listener, self.filler) = (listener, filler)
-        guard var address = SocketAddress(numeric: "127.0.0.1", port: 0), listener >= 0, filler >= 0,
+        guard var address = SocketAddress(numeric: text, port: 0), listener >= 0, filler >= 0,
               address.withSockaddr({ bind(listener, $0, $1) }) == 0, listen(listener, 0) == 0 else {
             port = 0
-            throw TestFailure("could not listen on 127.0.0.1: \(String(cString: strerror(errno)))")
+            throw TestFailure("could not listen on \(text): \(String(cString: strerror(errno)))")
         }
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
