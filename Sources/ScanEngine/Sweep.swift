@@ -22,8 +22,8 @@
 //   half of `probeTimeout`. A silent host (top 1000 ports) is therefore done in ~1.5 × probeTimeout.
 // - Politeness: token buckets per host and per sweep (probes/second, burst = one second's worth).
 //   Unlimited by default: the caller (ScanRunner) sets them for targets that are not its own.
-// - Progress and cancellation run on the caller's thread, which waits for the workers in steps of
-//   at most 100 ms: `isCancelled` is polled every step, `progress` every `progressInterval`.
+// - Progress and cancellation run on the caller's thread, which waits for the workers in steps
+//   of 10 ms: `isCancelled` is polled every step, `progress` every `progressInterval`.
 //   Workers notice the cancel flag within 50 ms (their epoll_wait cap) and close every socket.
 //
 // TRAPS
@@ -72,7 +72,7 @@ public final class Sweep: Sendable {
             workers.append(try SweepWorker(capacity: share, ports: ports, source: source,
                                            politeness: politeness, counters: counters, policy: policy))
         }
-        let threads = try workers.map { try WorkerThread(worker: $0, counters: counters) }
+        let threads = try Self.startThreads(workers, counters: counters) { try WorkerThread(worker: $0, counters: counters) }
 
         var cancelled = false
         var lastProgress = started
@@ -101,6 +101,21 @@ public final class Sweep: Sendable {
                            retriesSent: workers.reduce(0) { $0 + $1.retriesSent },
                            cancelled: cancelled,
                            elapsed: .nanoseconds(Int64(MonotonicClock.now() - started)))
+    }
+
+    /// One thread per worker. When one cannot start, those already running are cancelled and joined
+    /// before the error is rethrown: no worker may keep probing for a sweep that failed to start.
+    static func startThreads(_ workers: [SweepWorker], counters: SweepCounters,
+                             start: (SweepWorker) throws -> WorkerThread) throws -> [WorkerThread] {
+        var threads: [WorkerThread] = []
+        do {
+            for worker in workers { threads.append(try start(worker)) }
+        } catch {
+            counters.cancelled.store(true, ordering: .relaxed)
+            threads.forEach { $0.join() }
+            throw error
+        }
+        return threads
     }
 
     private func snapshot(_ counters: SweepCounters, hostCount: Int, ports: Int, final: Bool) -> SweepProgress {

@@ -22,7 +22,6 @@ public struct ScanHost: Sendable, Hashable, CustomStringConvertible {
         self.address = parsed.host
     }
 
-    public var isIPv6: Bool { address.contains(":") }
     public var description: String { address }
 }
 

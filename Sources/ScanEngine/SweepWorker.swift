@@ -209,7 +209,7 @@ final class SweepWorker: @unchecked Sendable {
             // Refused before epoll ever saw it: Linux lets a socket whose connect failed connect again,
             // which saves a socket()/close() pair per closed port (most of a sweep).
             spares[spareIndex(address.family)] = fd
-            tallies[probe.hostIndex]?.rtt.add(sample: MonotonicClock.now() &- sentAt)
+            learn(hostIndex: probe.hostIndex, rtt: MonotonicClock.now() &- sentAt)
             record(hostIndex: probe.hostIndex, port: probe.port, state: .closed)
             return true
         }
@@ -323,13 +323,16 @@ final class SweepWorker: @unchecked Sendable {
             setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
         }
         close(fd)
-        if verdict == .open || verdict == .closed, var tally = tallies[hostIndex] {
-            let firstAnswer = tally.rtt.samples == 0
-            tally.rtt.add(sample: rtt)
-            tallies[hostIndex] = tally
-            if firstAnswer { tightenDeadlines(hostIndex: hostIndex, rtt: tally.rtt) }
-        }
+        if verdict == .open || verdict == .closed { learn(hostIndex: hostIndex, rtt: rtt) }
         record(hostIndex: hostIndex, port: port, state: state)
+    }
+
+    /// An answer's round trip: into the host's estimator and, on the host's first answer, into the
+    /// deadlines of its probes already in flight. Every answered probe goes through here.
+    private func learn(hostIndex: Int, rtt: UInt64) {
+        guard let samples = tallies[hostIndex]?.rtt.samples else { return }
+        tallies[hostIndex]?.rtt.add(sample: rtt)
+        if samples == 0, let estimator = tallies[hostIndex]?.rtt { tightenDeadlines(hostIndex: hostIndex, rtt: estimator) }
     }
 
     /// The host just answered for the first time: probes already in flight to it were given the full

@@ -16,12 +16,6 @@ public struct LeaseFence: Sendable {
         self.leaseDuration = leaseDuration
     }
 
-    public init(scanID: Int64, owner: String, leaseDuration: Duration) {
-        self.scanID = scanID
-        self.owner = owner
-        self.leaseDuration = leaseDuration
-    }
-
     static let fence = "WHERE id = ? AND lease_owner = ? AND status = 'running'"
     var fenceParams: [SQLValue] { [.int(scanID), .text(owner)] }
 

@@ -37,8 +37,8 @@ struct ResultWriter {
             try db.execute("DELETE FROM port_results WHERE scan_id = ?", [.int(scan.id)])
             try db.execute("DELETE FROM scan_hosts WHERE scan_id = ?", [.int(scan.id)])
             try insertHosts(outcome.hosts, scanID: scan.id, db)
-            let portIDs = try insertPorts(outcome.hosts, scanID: scan.id, db)
-            let certificates = try insertCertificates(outcome.tls, portIDs: portIDs, scanID: scan.id, db)
+            try insertPorts(outcome.hosts, scanID: scan.id, db)
+            let certificates = try insertCertificates(outcome.tls, scanID: scan.id, db)
             let alerts = try insertAlerts(outcome, scan: scan, db, now: now)
             let scanned = outcome.scannedHosts
             let done = try db.execute("""
@@ -65,23 +65,22 @@ struct ResultWriter {
         }
     }
 
-    /// Inserts one row per open port; returns their ids by (host, port) for the TLS rows.
-    private func insertPorts(_ hosts: [HostOutcome], scanID: Int64, _ db: Connection) throws -> [HostPort: Int64] {
+    /// Inserts one row per open port.
+    private func insertPorts(_ hosts: [HostOutcome], scanID: Int64, _ db: Connection) throws {
         let ports = hosts.flatMap { host in host.openPorts.map { (host, $0) } }
         try insertRows(db, "INSERT INTO port_results (scan_id, host, host_key, port, state, service) VALUES ",
                        placeholders: "(?, ?, ?, ?, 'open', ?)", ports) { host, port in
             [.int(scanID), .text(host.host), .blob(host.hostKey), .int(Int64(port)), SQLValue(PortCatalog.serviceName(for: port))]
         }
-        var ids: [HostPort: Int64] = [:]
-        guard !ports.isEmpty else { return ids }
-        for row in try db.query("SELECT id, host, port FROM port_results WHERE scan_id = ?", [.int(scanID)]) {
-            ids[HostPort(host: try row.string("host"), port: UInt16(clamping: try row.int("port")))] = try row.int("id")
-        }
-        return ids
     }
 
-    private func insertCertificates(_ tls: [HostPort: ScanEngine.TLSFacts], portIDs: [HostPort: Int64], scanID: Int64,
-                                    _ db: Connection) throws -> Int {
+    /// One row per probed certificate, tied to its port row (the ids are read back only when there is one).
+    private func insertCertificates(_ tls: [HostPort: ScanEngine.TLSFacts], scanID: Int64, _ db: Connection) throws -> Int {
+        guard !tls.isEmpty else { return 0 }
+        var portIDs: [HostPort: Int64] = [:]
+        for row in try db.query("SELECT id, host, port FROM port_results WHERE scan_id = ?", [.int(scanID)]) {
+            portIDs[HostPort(host: try row.string("host"), port: UInt16(clamping: try row.int("port")))] = try row.int("id")
+        }
         let rows = tls.compactMap { key, facts in portIDs[key].map { ($0, facts) } }.sorted { $0.0 < $1.0 }
         try insertRows(db, """
             INSERT INTO tls_certificates (port_result_id, scan_id, version, cipher, subject, issuer, san, not_before, not_after,

@@ -37,6 +37,8 @@ public struct RunnerConfiguration: Sendable {
     /// Due targets handled per scheduling transaction.
     public var scheduleBatch: Int
     public var plans: PlanCatalog
+    /// Where the scan metrics slot goes (SKANNR_METRICS_DIR, shared with the API); nil = not recorded.
+    public var metricsDirectory: String?
 
     /// Reads and validates every setting; any problem is a `RunnerError` with code `.configuration`.
     public init(settings: Settings) throws {
@@ -83,6 +85,7 @@ public struct RunnerConfiguration: Sendable {
         pollMaximum = .milliseconds(try settings.int("SKANNR_SCANNER_POLL_MAX_MS", default: 5000, min: 10))
         scheduleBatch = try settings.int("SKANNR_SCANNER_SCHEDULE_BATCH", default: 100, min: 1)
         plans = PlanCatalog.defaults
+        metricsDirectory = settings.optional("SKANNR_METRICS_DIR").flatMap { $0.isEmpty ? nil : $0 }
         guard heartbeatInterval < leaseDuration, progressInterval < leaseDuration else {
             throw RunnerError(.configuration, "the heartbeat and progress intervals must be shorter than the lease")
         }
@@ -109,8 +112,6 @@ public struct RunnerConfiguration: Sendable {
             ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "scanner"
         return "\(host):\(getpid())"
     }
-
-    var leaseMicroseconds: Int64 { leaseDuration.microseconds }
 }
 
 extension Duration {

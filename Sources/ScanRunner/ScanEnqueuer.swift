@@ -1,10 +1,11 @@
-// Inserts a pending scan for a target, snapshotting its address, profile and port list the way the
-// API does (ports = canonical PortList text, ports_per_host, hosts_total). INSERT IGNORE: the unique
+// Inserts a pending scan for a target, snapshotting its address, profile and port list with the API's
+// own rule (SkannrStore.ScanSpec: ports text, ports_per_host, hosts_total). INSERT IGNORE: the unique
 // key on active_target_id (one pending/running scan per target) turns a duplicate into "skipped".
 // Also applies the plan's current limits (a downgraded account's target may no longer qualify).
 import Foundation
 import MariaDB
 import SkannrCore
+import SkannrStore
 
 struct DueTarget {
     let id: Int64
@@ -30,6 +31,13 @@ struct DueTarget {
         intervalMinutes = try row.optionalInt("interval_minutes")
         addressCount = try row.int("address_count")
     }
+
+    /// The target as the API's snapshot rule (ScanSpec) reads it; the fields ScanSpec ignores are filler.
+    func record(profile: ScanProfile, now: Date) -> TargetRecord {
+        TargetRecord(id: id, address: address, type: addressType, addressCount: UInt64(clamping: addressCount), label: nil,
+                     scanProfile: profile, ports: ports, intervalMinutes: intervalMinutes.map { Int($0) }, enabled: true,
+                     createdAt: now, updatedAt: now, lastScanID: nil, lastScanAt: nil, nextScanAt: nil)
+    }
 }
 
 enum ScanEnqueuer {
@@ -52,16 +60,14 @@ enum ScanEnqueuer {
                                       customPorts: custom, intervalMinutes: nil)
             } catch { return .refused(reason: "plan_limit") }
         }
-        let ports = PortCatalog.ports(for: profile, custom: custom)
-        guard !ports.isEmpty else { return .refused(reason: "no ports to scan") }
-        let canonical = PortList(ranges: ports.map { $0...$0 }).description
-        let hostsTotal = target.addressType == "cidr" ? target.addressCount : 1
+        let spec = ScanSpec(target: target.record(profile: profile, now: now))
+        guard spec.portsPerHost > 0 else { return .refused(reason: "no ports to scan") }
         let result = try connection.execute("""
             INSERT IGNORE INTO scans (user_id, target_id, status, trigger_kind, address, address_type, scan_profile,
                 ports, ports_per_host, hosts_total, created_at)
             VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)
             """, [.int(target.userID), .int(target.id), .text(trigger), .text(target.address), .text(target.addressType),
-                  .text(profile.rawValue), .text(canonical), .int(Int64(ports.count)), .int(hostsTotal), .date(now)])
+                  .text(spec.scanProfile.rawValue), .text(spec.ports), .int(Int64(spec.portsPerHost)), .uint(spec.hostsTotal), .date(now)])
         guard result.affectedRows > 0 else { return .busy }
         return .inserted(scanID: Int64(result.lastInsertID))
     }

@@ -19,42 +19,40 @@ enum ScanEventLog {
             "scan_id": "\(scan.id)", "target_id": "\(scan.targetID)",
             "elapsed_ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
         ]
+        let event: String, level: Logger.Level, message: Logger.Message
+        // Probes of a scan that ended for good (the scans-finished metric); nil when it goes on elsewhere.
+        var finishedProbes: Int?
         switch end {
         case .completed(let summary):
-            metadata["event"] = "completed"
+            (event, level, message) = ("completed", .info, "scan completed")
             metadata["hosts"] = "\(summary.hosts)"
             metadata["hosts_up"] = "\(summary.hostsUp)"
             metadata["open_ports"] = "\(summary.openPorts)"
             metadata["tls_certificates"] = "\(summary.tlsCertificates)"
             metadata["alerts"] = "\(summary.alerts)"
-            logger.info("scan completed", metadata: metadata)
-            ProcessMetrics.scanFinished(outcome: "completed", seconds: elapsed.inSeconds, probes: summary.hosts * Int(scan.portsPerHost))
+            finishedProbes = summary.hosts * Int(scan.portsPerHost)
         case .cancelled:
-            metadata["event"] = "cancelled"
-            logger.info("scan cancelled", metadata: metadata)
-            ProcessMetrics.scanFinished(outcome: "cancelled", seconds: elapsed.inSeconds, probes: 0)
+            (event, level, message) = ("cancelled", .info, "scan cancelled")
+            finishedProbes = 0
         case .released:
-            metadata["event"] = "released"
-            logger.info("scan released (stopping)", metadata: metadata)
+            (event, level, message) = ("released", .info, "scan released (stopping)")
         case .failed(let reason):
-            metadata["event"] = "failed"
+            (event, level, message) = ("failed", .warning, "scan failed")
             metadata["reason"] = "\(reason)"
-            logger.warning("scan failed", metadata: metadata)
-            ProcessMetrics.scanFinished(outcome: "failed", seconds: elapsed.inSeconds, probes: 0)
+            finishedProbes = 0
         case .retry(let reason):
-            metadata["event"] = "retry"
+            (event, level, message) = ("retry", .warning, "scan given back for a retry")
             metadata["reason"] = "\(reason)"
-            logger.warning("scan given back for a retry", metadata: metadata)
         case .leaseLost(let reason):
-            metadata["event"] = "lease_lost"
+            (event, level, message) = ("lease_lost", .warning, "scan lease lost; stopped without writing")
             metadata["reason"] = "\(reason)"
-            logger.warning("scan lease lost; stopped without writing", metadata: metadata)
         }
-        count(metadata)
-    }
-
-    private static func count(_ metadata: Logger.Metadata) {
-        if case .string(let event)? = metadata["event"] { ProcessMetrics.scanEvent(event) }
+        metadata["event"] = "\(event)"
+        logger.log(level: level, message, metadata: metadata)
+        if let finishedProbes {
+            ProcessMetrics.scanFinished(outcome: event, seconds: elapsed.inSeconds, probes: finishedProbes)
+        }
+        ProcessMetrics.scanEvent(event)
     }
 
     static func progress(_ logger: Logger, scanID: Int64, percent: Double, hostsDone: Int?) {

@@ -74,7 +74,7 @@ public final class ScanRunner: Sendable {
                 connection = db
                 if slot == 0, !once {
                     let report = try scheduler.enqueueAllDue(db)
-                    if report.enqueued + report.busy + report.refused > 0 {
+                    if report.total > 0 {
                         logger.info("scheduled scans enqueued", metadata: [
                             "event": "scheduled", "enqueued": "\(report.enqueued)", "busy": "\(report.busy)", "refused": "\(report.refused)",
                         ])

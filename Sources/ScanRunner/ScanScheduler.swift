@@ -10,6 +10,22 @@ public struct ScheduleReport: Sendable, Equatable {
     public var enqueued = 0
     public var busy = 0
     public var refused = 0
+
+    mutating func count(_ result: ScanEnqueuer.Result) {
+        switch result {
+        case .inserted: enqueued += 1
+        case .busy: busy += 1
+        case .refused: refused += 1
+        }
+    }
+
+    mutating func add(_ other: ScheduleReport) {
+        enqueued += other.enqueued
+        busy += other.busy
+        refused += other.refused
+    }
+
+    var total: Int { enqueued + busy + refused }
 }
 
 public struct ScanScheduler: Sendable {
@@ -33,11 +49,8 @@ public struct ScanScheduler: Sendable {
                 """, [.date(now)])
             for row in rows {
                 let target = try DueTarget(row: row)
-                switch try ScanEnqueuer.enqueue(target, trigger: "scheduled", plans: self.plans, planCache: &plans, connection: db, now: now) {
-                case .inserted: report.enqueued += 1
-                case .busy: report.busy += 1
-                case .refused: report.refused += 1
-                }
+                report.count(try ScanEnqueuer.enqueue(target, trigger: "scheduled", plans: self.plans, planCache: &plans,
+                                                      connection: db, now: now))
                 let next = target.intervalMinutes.map { SQLValue.date(now.addingTimeInterval(Double($0) * 60)) } ?? .null
                 try db.execute("UPDATE targets SET next_scan_at = ? WHERE id = ?", [next, .int(target.id)])
             }
@@ -50,10 +63,8 @@ public struct ScanScheduler: Sendable {
         var total = ScheduleReport()
         for _ in 0..<maxBatches {
             let report = try enqueueDue(connection, now: now)
-            total.enqueued += report.enqueued
-            total.busy += report.busy
-            total.refused += report.refused
-            if report.enqueued + report.busy + report.refused < batchSize { break }
+            total.add(report)
+            if report.total < batchSize { break }
         }
         return total
     }
@@ -74,11 +85,8 @@ public struct BulkTrigger: Sendable {
                 SELECT \(DueTarget.columns) FROM targets WHERE enabled = 1 ORDER BY id FOR UPDATE
                 """)
             for row in rows {
-                switch try ScanEnqueuer.enqueue(DueTarget(row: row), trigger: "bulk", plans: self.plans, planCache: &plans, connection: db, now: now) {
-                case .inserted: report.enqueued += 1
-                case .busy: report.busy += 1
-                case .refused: report.refused += 1
-                }
+                report.count(try ScanEnqueuer.enqueue(DueTarget(row: row), trigger: "bulk", plans: self.plans, planCache: &plans,
+                                                      connection: db, now: now))
             }
             return report
         }

@@ -49,7 +49,7 @@ case "sweep":
     print("elapsed_ms \(Double(s) * 1000 + Double(atto) / 1e15)")
     print("probes \(result.probesSent) retries \(result.retriesSent)")
     for hostResult in result.hosts {
-        print("host \(hostResult.host) \(hostResult.state.rawValue) open \(hostResult.openPorts.count) closed \(hostResult.closedCount) filtered \(hostResult.filteredCount)")
+        print("host \(hostResult.host) \(hostResult.state.rawValue) open \(hostResult.openCount) closed \(hostResult.closedCount) filtered \(hostResult.filteredCount)")
         for port in hostResult.openPorts { print("port \(port) open") }
         for port in hostResult.filteredPorts { print("port \(port) filtered") }
     }

@@ -35,6 +35,22 @@ struct CommonOptions: ParsableArguments {
             throw ExitCode(78)
         }
     }
+
+    /// One enqueueing pass (`trigger-all`, `schedule`): its report as one log line `event`, a failure
+    /// as one line `<command>_failed` and exit 1.
+    func enqueue(command: String, event: String, _ pass: (RunnerConfiguration) throws -> ScheduleReport) throws {
+        let (configuration, logger) = try load()
+        do {
+            let report = try pass(configuration)
+            logger.info("\(command) done", metadata: [
+                "event": "\(event)", "enqueued": "\(report.enqueued)", "busy": "\(report.busy)", "refused": "\(report.refused)",
+            ])
+        } catch {
+            let failed = command.replacingOccurrences(of: "-", with: "_") + "_failed"
+            logger.error("\(command) failed", metadata: ["event": "\(failed)", "error": "\(error)"])
+            throw ExitCode.failure
+        }
+    }
 }
 
 struct Run: ParsableCommand {
@@ -48,8 +64,7 @@ struct Run: ParsableCommand {
     func run() throws {
         let (configuration, logger) = try common.load()
         // Scan metrics go to SKANNR_METRICS_DIR (the API's /metrics sums every slot file there).
-        let metricsDirectory = try? Settings.load(file: common.config).optional("SKANNR_METRICS_DIR")
-        ProcessMetrics.install(MetricsRecorder(directory: metricsDirectory.flatMap { $0.isEmpty ? nil : $0 }, role: "runner"))
+        ProcessMetrics.install(MetricsRecorder(directory: configuration.metricsDirectory, role: "runner"))
         let stop = StopSignal()
         let sources = [SIGTERM, SIGINT].map { signalNumber -> DispatchSourceSignal in
             signal(signalNumber, SIG_IGN)
@@ -74,16 +89,7 @@ struct TriggerAll: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
-        let (configuration, logger) = try common.load()
-        do {
-            let report = try configuration.triggerAll()
-            logger.info("trigger-all done", metadata: [
-                "event": "trigger_all", "enqueued": "\(report.enqueued)", "busy": "\(report.busy)", "refused": "\(report.refused)",
-            ])
-        } catch {
-            logger.error("trigger-all failed", metadata: ["event": "trigger_all_failed", "error": "\(error)"])
-            throw ExitCode.failure
-        }
+        try common.enqueue(command: "trigger-all", event: "trigger_all") { try $0.triggerAll() }
     }
 }
 
@@ -96,15 +102,6 @@ struct Schedule: ParsableCommand {
     var once = false
 
     func run() throws {
-        let (configuration, logger) = try common.load()
-        do {
-            let report = try configuration.scheduleDue()
-            logger.info("schedule done", metadata: [
-                "event": "scheduled", "enqueued": "\(report.enqueued)", "busy": "\(report.busy)", "refused": "\(report.refused)",
-            ])
-        } catch {
-            logger.error("schedule failed", metadata: ["event": "schedule_failed", "error": "\(error)"])
-            throw ExitCode.failure
-        }
+        try common.enqueue(command: "schedule", event: "scheduled") { try $0.scheduleDue() }
     }
 }

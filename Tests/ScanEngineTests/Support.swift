@@ -1,8 +1,9 @@
-// Loopback fixtures for the engine tests: listeners, a process runner, nft DROP rules, fd counting.
+// Loopback fixtures for the engine tests: listeners, a silent port, a process runner, nft DROP rules, fd counting.
 // Traps: everything binds 127.0.0.x or ::1 only; every fixture is closed/killed/removed in a defer.
 import Foundation
 import Glibc
 import TestSupport
+@testable import ScanEngine
 
 struct TestFailure: Error, CustomStringConvertible {
     let description: String
@@ -54,4 +55,37 @@ final class DropRule {
 
     func remove() { _ = try? run(["nft", "delete", "table", "inet", table]) }
     deinit { remove() }
+}
+
+/// A loopback port that never answers, without nft: a listener with backlog 0 whose accept queue
+/// one connection fills, so the kernel drops every later SYN to it (Linux: listen queue overflow).
+final class SilentPort {
+    let port: UInt16
+    private let listener: Int32
+    private let filler: Int32
+
+    init(address text: String = "127.0.0.1") throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        (self.listener, self.filler) = (listener, filler)
+        guard var address = SocketAddress(numeric: text, port: 0), listener >= 0, filler >= 0,
+              address.withSockaddr({ bind(listener, $0, $1) }) == 0, listen(listener, 0) == 0 else {
+            port = 0
+            throw TestFailure("could not listen on \(text): \(String(cString: strerror(errno)))")
+        }
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        _ = withUnsafeMutablePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        let port = withUnsafeBytes(of: storage) { UInt16(bigEndian: $0.load(fromByteOffset: 2, as: UInt16.self)) }
+        self.port = port
+        address.port = port
+        guard address.withSockaddr({ connect(filler, $0, $1) }) == 0 else {
+            throw TestFailure("could not fill the accept queue: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    deinit {
+        close(filler)
+        close(listener)
+    }
 }

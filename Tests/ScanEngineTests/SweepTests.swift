@@ -49,17 +49,12 @@ extension LoopbackTests {
             #expect(ScanHost(address: "") == nil)
         }
 
-        @Test("ports dropped by an nft rule are filtered, in about timeout plus half a timeout")
-        func filteredByDropRule() throws {
-            if let reason = DropRule.unavailableReason {
-                print("SKIPPED filtered test: \(reason)")
-                return
-            }
+        @Test("ports that never answer are filtered, in about timeout plus half a timeout")
+        func filteredSilentPorts() throws {
             let listener = try LoopbackListener(address: "127.0.0.3", behaviour: .listenOnly)
             defer { listener.close() }
-            let dropped: [UInt16] = [9, 10, 11]
-            let rule = try DropRule(address: "127.0.0.3", ports: dropped)
-            defer { rule.remove() }
+            let silent = try (0..<3).map { _ in try SilentPort(address: "127.0.0.3") }
+            let dropped = silent.map(\.port).sorted()
             var config = SweepConfig()
             config.probeTimeout = .milliseconds(400)
             config.minProbeTimeout = .milliseconds(100)
@@ -71,6 +66,22 @@ extension LoopbackTests {
             #expect(h.closedCount == 1)
             #expect(result.retriesSent == dropped.count)
             #expect(result.elapsed < .milliseconds(1500))
+        }
+
+        @Test("a host's first answer shortens the wait of its probes already in flight, a refusal as much as an open port")
+        func firstAnswerTightensInFlight() throws {
+            let silent = try SilentPort()
+            var config = SweepConfig()
+            config.workers = 1
+            config.probeTimeout = .milliseconds(1500)
+            config.minProbeTimeout = .milliseconds(100)
+            // The silent port goes out first and waits; the refusal comes back inside connect() itself.
+            let result = try Sweep(config: config).run(hosts: [host("127.0.0.1")], ports: [silent.port, try closedPort()])
+            let h = try #require(result.hosts.first)
+            #expect(h.filteredPorts == [silent.port])
+            #expect(h.closedCount == 1)
+            #expect(result.retriesSent == 1)
+            #expect(result.elapsed < .milliseconds(1000), "waited the untaught timeout: \(result.elapsed)")
         }
 
         @Test("a host that drops everything is down, every port filtered, within 2 s for 1000 ports")
@@ -114,6 +125,38 @@ extension LoopbackTests {
                 isCancelled: { Date().timeIntervalSince(started) > 0.3 })
             #expect(result.cancelled)
             #expect(Date().timeIntervalSince(started) < 2)
+            #expect(openFDCount() == before)
+        }
+
+        @Test("a worker thread that cannot start stops the ones already running before the error is thrown")
+        func failedThreadStart() throws {
+            _ = try Sweep().run(hosts: [host("127.0.0.1")], ports: [1])   // warm-up: lazy runtime fds
+            let before = openFDCount()
+            let started = ContinuousClock.now
+            let ports = Array(UInt16(1)...UInt16(65535))
+            let source = WorkSource(hosts: repeatElement(try host("127.0.0.1"), count: 300), portCount: ports.count, chunkSize: 256)
+            let counters = SweepCounters()
+            let politeness = Politeness(perHost: nil, perScan: nil, now: MonotonicClock.now())
+            let policy = RetryPolicy(retries: 1, timeout: 1_000_000_000, minTimeout: 250_000_000)
+            let injected = ScanEngineError("thread_failed", "injected")
+            var thrown: Error?
+            do {
+                let workers = try (0..<2).map { _ in
+                    try SweepWorker(capacity: 64, ports: ports, source: source, politeness: politeness, counters: counters, policy: policy)
+                }
+                var starts = 0
+                _ = try Sweep.startThreads(workers, counters: counters) { worker in
+                    starts += 1
+                    guard starts == 1 else { throw injected }
+                    return try WorkerThread(worker: worker, counters: counters)
+                }
+            } catch {
+                thrown = error
+            }
+            #expect(thrown as? ScanEngineError == injected)
+            #expect(counters.workersFinished.load(ordering: .acquiring) == 1, "the started worker was stopped and joined")
+            #expect(counters.portsDone.load(ordering: .relaxed) < 300 * ports.count)
+            #expect(ContinuousClock.now - started < .seconds(2))
             #expect(openFDCount() == before)
         }
 

@@ -2,6 +2,7 @@
 // resolved addresses (a domain `localhost` is scanned only when private targets are allowed).
 import Foundation
 import MariaDB
+import SkannrStore
 import Testing
 @testable import ScanRunner
 import TestSupport
@@ -58,6 +59,24 @@ struct ExecutionTests {
         #expect(try fixture.status(scanID) == "cancelled")
         #expect(try fixture.int("SELECT COUNT(*) AS n FROM scan_hosts") == 0)
         #expect(try fixture.int("SELECT progress > 0 AS n FROM scans WHERE id = ?", [.int(scanID)]) == 1)
+    }
+
+    @Test("a cancel through the API mid-sweep stops the runner within a few seconds; nothing of the scan is written")
+    func cancelledThroughAPI() throws {
+        let fixture = try RunnerFixture()
+        let userID = fixture.userID
+        let (end, elapsed, scanID) = try interruptedScan(fixture, after: 0.6) { scanID, _, db in
+            _ = try? ScanStore(connection: db).cancel(accountID: userID, id: scanID, now: Date())
+        }
+        // The API ends the scan itself (status cancelled): the runner's next fenced write finds it gone.
+        guard case .leaseLost(let reason) = end else {
+            Issue.record("the runner should stop on the API's cancel, got \(String(describing: end))")
+            return
+        }
+        #expect(reason.contains("cancelled"))
+        #expect(elapsed < .seconds(4))
+        #expect(try fixture.status(scanID) == "cancelled")
+        #expect(try fixture.int("SELECT COUNT(*) AS n FROM scan_hosts") == 0)
     }
 
     @Test("deleting the target mid-sweep stops the runner within a few seconds and leaves no rows behind")
@@ -129,7 +148,7 @@ struct ExecutionTests {
     func lazyRange() throws {
         let plan = try HostPlan.make(addressType: "cidr", address: "10.0.0.0/16", scope: ScanScope(allowPrivate: false))
         #expect(plan.expectedHosts == 65_536)
-        var iterator = plan.sequence().makeIterator()
+        let iterator = plan.sequence().makeIterator()
         #expect(iterator.next() == nil)   // every address refused, none materialised
         #expect(plan.skipped.count == 65_536)
     }
@@ -145,7 +164,7 @@ struct ExecutionTests {
                                      resolve: { _ in ["8.8.8.8", "192.168.1.1", "127.0.0.1"] })
         #expect(plan.refused == ["8.8.8.8", "192.168.1.1"])
         let range = try HostPlan.make(addressType: "cidr", address: "192.168.0.0/28", scope: scope)
-        var iterator = range.sequence().makeIterator()
+        let iterator = range.sequence().makeIterator()
         #expect(iterator.next() == nil)
     }
 }

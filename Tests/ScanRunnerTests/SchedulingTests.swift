@@ -2,6 +2,7 @@
 // next_scan_at moves on; trigger-all twice enqueues once; plan limits and disabled targets respected.
 import Foundation
 import MariaDB
+import SkannrStore
 import Testing
 @testable import ScanRunner
 import TestSupport
@@ -63,6 +64,23 @@ struct SchedulingTests {
         #expect(second == ScheduleReport(enqueued: 0, busy: 5, refused: 0))
         #expect(try fixture.int("SELECT COUNT(*) AS n FROM scans WHERE trigger_kind = 'bulk'") == 5)
         #expect(try fixture.int("SELECT MIN(ports_per_host) AS n FROM scans") == 100)
+    }
+
+    @Test("a runner-enqueued scan snapshots its target exactly like a scan the API creates")
+    func snapshotMatchesAPI() throws {
+        let fixture = try RunnerFixture()
+        let bulk = try fixture.addTarget("127.0.0.1", profile: "standard")
+        let manual = try fixture.addTarget("127.0.0.2", profile: "standard", enabled: false)   // trigger-all skips it
+        let domain = try fixture.addTarget("localhost", type: "domain", profile: "quick")
+        #expect(try fixture.configuration().triggerAll().enqueued == 2)
+        let apiScan = try #require(try ScanStore(connection: fixture.db).createManual(accountID: fixture.userID, targetID: manual, now: Date()))
+        let columns = "ports AS s FROM scans WHERE target_id = ?"
+        let apiPorts = try fixture.string("SELECT \(columns)", [.int(manual)])
+        #expect(apiPorts != nil)
+        #expect(try fixture.string("SELECT \(columns)", [.int(bulk)]) == apiPorts)   // nmap rank order, not sorted
+        #expect(try fixture.int("SELECT ports_per_host AS n FROM scans WHERE target_id = ?", [.int(bulk)]) == apiScan.portsPerHost)
+        // A domain's host count is unknown until the runner resolves it: 0, as the API writes it.
+        #expect(try fixture.int("SELECT hosts_total AS n FROM scans WHERE target_id = ?", [.int(domain)]) == 0)
     }
 
     @Test("trigger-all honours the plan: a free account's full-profile target is refused")
