@@ -32,7 +32,7 @@ enum FakeStripe {
         }
         process.arguments = arguments
         let logPath = TestStack.runtimeDirectory + "/logs/fake_stripe.log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         if let log = FileHandle(forWritingAtPath: logPath) {
             process.standardOutput = log
             process.standardError = log

@@ -79,7 +79,7 @@ final class EchoServer {
 
     private func waitUntilListening() throws {
         for _ in 0..<100 {
-            if canConnect(port: port) { return }
+            if LoopbackListener.accepts(port: UInt16(port)) { return }
             usleep(50_000)
         }
         throw HTTPClientError(code: -1, message: "echo server did not start on port \(port)")
@@ -125,15 +125,3 @@ final class LoopbackSocket {
 }
 
 func freePort() throws -> Int { try LoopbackSocket(listen: false).port }
-
-func canConnect(port: Int) -> Bool {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = UInt16(port).bigEndian
-    return withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    } == 0
-}
