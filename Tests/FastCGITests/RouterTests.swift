@@ -5,11 +5,12 @@ import SkannrSettings
 import FastCGI
 import Foundation
 import SkannrAPI
+import Logging
 import Testing
 
 @Suite("Router and pipeline")
 struct RouterTests {
-    static func application(_ configure: (inout Router) -> Void = { _ in }) throws -> Application {
+    static func application(logger: Logger = .init(label: "test"), _ configure: (inout Router) -> Void = { _ in }) throws -> Application {
         var router = Router()
         router.open("GET", "/things/:id") { context in
             try .json(200, ["id": String(try context.id(of: "Thing"))])
@@ -26,7 +27,7 @@ struct RouterTests {
             "SKANNR_DB_SOCKET": "/nonexistent/mysql.sock", "SKANNR_DB_CONNECT_TIMEOUT": "1",
             "SKANNR_JWT_KEYS": "k1:" + String(repeating: "A", count: 44),
         ])
-        let services = Services(configuration: try APIConfiguration(settings: settings), logger: .init(label: "test"))
+        let services = Services(configuration: try APIConfiguration(settings: settings), logger: logger)
         return Application(router: router, services: services, authenticator: nil, rateLimiter: nil)
     }
 
@@ -115,14 +116,19 @@ struct RouterTests {
         #expect(Self.json(response)["code"] as? String == "unauthorized")
     }
 
-    @Test("a handler that throws something unexpected gives a plain 500 without internals")
+    @Test("a handler that throws something unexpected gives a plain 500 without internals, in the answer and in the log")
     func unexpectedError() throws {
         struct Secret: Error { let password = "hunter2" }
-        let app = try Self.application { router in router.open("GET", "/boom") { _ in throw Secret() } }
+        let lines = CapturedLog()
+        let logger = Logger(label: "test") { _ in lines }
+        let app = try Self.application(logger: logger) { router in router.open("GET", "/boom") { _ in throw Secret() } }
         let response = app.handle(Request(method: "GET", path: "/api/v1/boom"))
         #expect(response.status == 500)
         #expect(Self.json(response)["code"] as? String == "internal")
         #expect(!String(decoding: response.body, as: UTF8.self).contains("hunter2"))
+        let logged = lines.text
+        #expect(logged.contains("request failed") && logged.contains("Secret"), "the failure is logged with the error's type")
+        #expect(!logged.contains("hunter2"))
     }
 
     @Test("health answers 503 in the same shape when the database cannot be reached")
@@ -175,5 +181,25 @@ struct RequestParameterTests {
         let block = String(decoding: response.headerBlock(), as: UTF8.self)
         #expect(!block.contains("\r\nSet-Cookie"))
         #expect(block.hasPrefix("Status: 200 OK\r\n"))
+    }
+}
+
+/// A log handler that keeps every line (message and metadata) for a test to read.
+final class CapturedLog: LogHandler, @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    var text: String { lock.withLock { lines.joined(separator: "\n") } }
+
+    func log(event: LogEvent) {
+        let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
+        lock.withLock { lines.append("\(event.message) \(merged)") }
     }
 }

@@ -3,6 +3,7 @@
 // errors are logged and become a plain 500.
 
 import FastCGI
+import MariaDB
 import Foundation
 import Logging
 
@@ -47,10 +48,17 @@ public final class Application {
         } catch {
             let mapped = DatabaseErrorMapping.apiError(for: error)
             if mapped.status >= 500 {
-                services.logger.error("request failed", metadata: ["request_id": "\(request.requestID)", "error": "\(error)"])
+                services.logger.error("request failed", metadata: ["request_id": "\(request.requestID)", "error": "\(Self.logDescription(of: error))"])
             }
             return mapped.response()
         }
+    }
+
+    /// What the log may say of an unexpected error: MariaDB's code and message, else only the error's
+    /// type. A reflected value could carry whatever the error held (a token, a password).
+    static func logDescription(of error: any Error) -> String {
+        if let database = error as? MariaDBError { return database.description }
+        return String(reflecting: type(of: error))
     }
 
     private func dispatch(_ request: Request, trace: inout RequestTrace) throws -> Response {
