@@ -19,10 +19,9 @@ public struct LeaseFence: Sendable {
     static let fence = "WHERE id = ? AND lease_owner = ? AND status = 'running'"
     var fenceParams: [SQLValue] { [.int(scanID), .text(owner)] }
 
-    /// Extends the lease (and records progress when given). Returns whether cancellation was requested.
-    /// Throws leaseLost when the fence matches nothing.
-    @discardableResult
-    public func heartbeat(_ connection: Connection, progress: Double? = nil, hostsDone: Int? = nil, hostsTotal: Int? = nil) throws -> Bool {
+    /// Extends the lease (and records progress when given). Throws leaseLost when the fence matches
+    /// nothing — also how a cancel reaches the runner (the API sets status = 'cancelled' at once).
+    public func heartbeat(_ connection: Connection, progress: Double? = nil, hostsDone: Int? = nil, hostsTotal: Int? = nil) throws {
         let percent = progress.map { min(99.99, max(0, ($0 * 100).rounded(.down) / 100)) }
         let result = try connection.execute("""
             UPDATE scans SET lease_expires_at = DATE_ADD(NOW(6), INTERVAL ? MICROSECOND),
@@ -30,13 +29,6 @@ public struct LeaseFence: Sendable {
             \(Self.fence)
             """, [.int(leaseDuration.microseconds), SQLValue(percent), SQLValue(hostsDone), SQLValue(hostsTotal)] + fenceParams)
         guard result.affectedRows > 0 else { throw lost(connection) }
-        let row = try connection.queryOne("SELECT cancel_requested FROM scans WHERE id = ?", [.int(scanID)])
-        return try row?.bool("cancel_requested") ?? true
-    }
-
-    /// Ends the scan `cancelled` (its partial results are discarded).
-    public func cancel(_ connection: Connection, now: Date) throws {
-        try finish(connection, "status = 'cancelled', finished_at = ?", [.date(now)])
     }
 
     /// Ends the scan `failed` with a reason for the user.
@@ -55,6 +47,11 @@ public struct LeaseFence: Sendable {
         let result = try connection.execute(
             "UPDATE scans SET \(assignments), lease_owner = NULL, lease_expires_at = NULL \(Self.fence)", params + fenceParams)
         guard result.affectedRows > 0 else { throw lost(connection) }
+    }
+
+    /// Whether the scan is now `cancelled` (read after a lost lease; false when that cannot be read).
+    func isCancelled(_ connection: Connection) -> Bool {
+        (try? connection.queryOne("SELECT status FROM scans WHERE id = ?", [.int(scanID)])?.string("status")) == "cancelled"
     }
 
     /// The leaseLost error, saying what happened to the scan (for the log line).

@@ -1,6 +1,6 @@
 // Keeps the lease of the scan being worked on: fenced progress/heartbeat writes at most every
 // `progressInterval` (during the sweep) or when the LeaseTimer says a heartbeat is due, and the
-// verdicts they bring back (cancel requested, lease lost). A transient database error is tolerated
+// verdict they bring back (lease lost, a cancel included). A transient database error is tolerated
 // until the local lease expiry; after that the scan is abandoned (another runner will take it).
 import Foundation
 import Logging
@@ -12,7 +12,6 @@ final class LeaseKeeper {
     let progressInterval: Duration
     private var timer: LeaseTimer
     private var lastWrite: ContinuousClock.Instant
-    private(set) var cancelRequested = false
     private(set) var lost: RunnerError?
     /// Logs one "progress" line per progress write when set.
     var logger: Logger?
@@ -26,8 +25,8 @@ final class LeaseKeeper {
         lastWrite = claimedAt
     }
 
-    /// True once work on the scan must stop (cancelled or lease lost).
-    var mustStop: Bool { cancelRequested || lost != nil }
+    /// True once work on the scan must stop (lease lost: taken over, cancelled or deleted).
+    var mustStop: Bool { lost != nil }
 
     /// Writes progress when `progressInterval` passed (or `force`), a bare heartbeat when one is due.
     func tick(progress: Double? = nil, hostsDone: Int? = nil, hostsTotal: Int? = nil, force: Bool = false) {
@@ -41,7 +40,7 @@ final class LeaseKeeper {
         let progressDue = progress != nil && now - lastWrite >= progressInterval
         guard force || progressDue || action == .heartbeat else { return }
         do {
-            cancelRequested = try fence.heartbeat(connection, progress: progress, hostsDone: hostsDone, hostsTotal: hostsTotal)
+            try fence.heartbeat(connection, progress: progress, hostsDone: hostsDone, hostsTotal: hostsTotal)
             timer.renewed(sentAt: now)
             lastWrite = now
             if let logger, let progress {

@@ -2,8 +2,8 @@
 // expired, each picked with FOR UPDATE SKIP LOCKED on an index that locks only that row
 // (scans_claim (status, id), scans_lease (status, lease_expires_at)). Lease times are the DATABASE's
 // clock (NOW(6)), so runners on several hosts never compare their own clocks.
-// Traps: a scan already claimed maxAttempts times ends `failed` here instead of running again;
-// a claimed scan with cancel_requested ends `cancelled`.
+// Trap: a scan already claimed maxAttempts times ends `failed` here instead of running again.
+// A cancelled scan is never a candidate: the API's cancel moves it out of pending/running at once.
 import Foundation
 import MariaDB
 
@@ -22,29 +22,20 @@ public struct ScanClaimer: Sendable {
         case claimed(ClaimedScan)
         /// The scan had been tried `attempts` times: it is now `failed`.
         case gaveUp(scanID: Int64, attempts: Int)
-        /// It was asked to stop while nobody held it: now `cancelled`.
-        case cancelled(scanID: Int64)
     }
 
-    /// One claim attempt; nil when there is no work. Gave-up/cancelled scans are reported so the
+    /// One claim attempt; nil when there is no work. Gave-up scans are reported so the
     /// caller logs them and polls again at once.
     public func claim(_ connection: Connection, now: Date = Date()) throws -> Outcome? {
         let owner = Self.leaseOwner(scannerID)
         return try connection.transaction { db -> Outcome? in
             let pending = try db.queryOne(
-                "SELECT id, attempts, cancel_requested FROM scans WHERE status = 'pending' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED")
+                "SELECT id, attempts FROM scans WHERE status = 'pending' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED")
             let candidate = try pending ?? db.queryOne(
-                "SELECT id, attempts, cancel_requested FROM scans WHERE status = 'running' AND lease_expires_at < NOW(6) ORDER BY lease_expires_at LIMIT 1 FOR UPDATE SKIP LOCKED")
+                "SELECT id, attempts FROM scans WHERE status = 'running' AND lease_expires_at < NOW(6) ORDER BY lease_expires_at LIMIT 1 FOR UPDATE SKIP LOCKED")
             guard let candidate else { return nil }
             let id = try candidate.int("id")
             let attempts = Int(try candidate.int("attempts"))
-            if try candidate.bool("cancel_requested") {
-                try db.execute("""
-                    UPDATE scans SET status = 'cancelled', finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
-                    WHERE id = ?
-                    """, [.date(now), .int(id)])
-                return .cancelled(scanID: id)
-            }
             if attempts >= maxAttempts {
                 try db.execute("""
                     UPDATE scans SET status = 'failed', error = ?, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL

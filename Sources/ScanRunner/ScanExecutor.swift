@@ -1,14 +1,12 @@
 // Runs one claimed scan: plan the hosts (resolve/expand + policy), sweep every port with progress and
 // lease heartbeats, TLS-probe every open port in a bounded pool (in batches, heartbeating between).
-// Stops early when the lease is lost, cancellation was requested, or SIGTERM asked us to stop.
+// Stops early when the lease is lost (a cancel included) or SIGTERM asked us to stop.
 import Foundation
 import ScanEngine
 import SkannrCore
 
 enum ExecutionEnd: Sendable {
     case completed(ScanOutcome)
-    /// cancel_requested was seen: end the scan `cancelled`.
-    case cancelled
     /// SIGTERM: give the scan back.
     case stopped
 }
@@ -77,7 +75,6 @@ struct ScanExecutor {
 
     private func interruption(_ keeper: LeaseKeeper) throws -> ExecutionEnd? {
         try keeper.check()
-        if keeper.cancelRequested { return .cancelled }
         return stop.isRequested ? .stopped : nil
     }
 

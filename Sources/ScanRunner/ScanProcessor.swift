@@ -1,5 +1,6 @@
-// Takes one claimed scan to its end: execute, then write back (completed), mark cancelled, release
-// (SIGTERM), or fail. Errors are sorted here: a lost lease writes nothing more; a permanent problem
+// Takes one claimed scan to its end: execute, then write back (completed), release (SIGTERM), or
+// fail. Errors are sorted here: a lost lease writes nothing more (and ends `cancelled` when the loss
+// is the API's cancel, which sets status = 'cancelled' under the runner); a permanent problem
 // (bad port list, nothing allowed, name not resolvable) fails at once; anything else is retried by
 // giving the scan back until it has been claimed maxAttempts times.
 import Foundation
@@ -41,24 +42,21 @@ struct ScanProcessor {
             case .completed(let outcome):
                 try keeper.check()
                 end = .completed(try ResultWriter().write(outcome, scan: scan, connection: connection, now: now()))
-            case .cancelled:
-                try fence.cancel(connection, now: now())
-                end = .cancelled
             case .stopped:
                 try fence.release(connection, refundAttempt: true)
                 end = .released
             }
         } catch let error as RunnerError where error.code == .leaseLost {
-            end = .leaseLost(error.message)
+            end = Self.lost(error, fence: fence, connection: connection)
         } catch let error as RunnerError where error.isPermanent {
-            end = settle { try fence.fail(connection, reason: error.message, now: now()) } ?? .failed(error.message)
+            end = settle(fence, connection) { try fence.fail(connection, reason: error.message, now: now()) } ?? .failed(error.message)
         } catch {
             let reason = "attempt \(scan.attempts) failed: \(error)"
             if scan.attempts >= configuration.maxAttempts {
                 let message = "gave up after \(scan.attempts) attempts: \(error)"
-                end = settle { try fence.fail(connection, reason: message, now: now()) } ?? .failed(message)
+                end = settle(fence, connection) { try fence.fail(connection, reason: message, now: now()) } ?? .failed(message)
             } else {
-                end = settle { try fence.release(connection, refundAttempt: false, reason: reason) } ?? .retry(reason)
+                end = settle(fence, connection) { try fence.release(connection, refundAttempt: false, reason: reason) } ?? .retry(reason)
             }
         }
         ScanEventLog.ended(logger, scan: scan, end: end, elapsed: ContinuousClock.now - started)
@@ -66,14 +64,19 @@ struct ScanProcessor {
     }
 
     /// Runs a closing write; a lost lease there is reported as such, other errors leave the lease to expire.
-    private func settle(_ write: () throws -> Void) -> ScanEnd? {
+    private func settle(_ fence: LeaseFence, _ connection: Connection, _ write: () throws -> Void) -> ScanEnd? {
         do {
             try write()
             return nil
         } catch let error as RunnerError where error.code == .leaseLost {
-            return .leaseLost(error.message)
+            return Self.lost(error, fence: fence, connection: connection)
         } catch {
             return .leaseLost("closing write failed (\(error)); the lease will expire")
         }
+    }
+
+    /// A lost lease is `cancelled` when the scan now is (the user's cancel, not a fault), else leaseLost.
+    private static func lost(_ error: RunnerError, fence: LeaseFence, connection: Connection) -> ScanEnd {
+        fence.isCancelled(connection) ? .cancelled : .leaseLost(error.message)
     }
 }

@@ -52,8 +52,6 @@ public final class ScanRunner: Sendable {
                 return nil
             case .gaveUp(let scanID, let attempts):
                 logger.warning("scan failed", metadata: ["event": "failed", "scan_id": "\(scanID)", "reason": "gave up after \(attempts) attempts"])
-            case .cancelled(let scanID):
-                logger.info("scan cancelled", metadata: ["event": "cancelled", "scan_id": "\(scanID)"])
             case .claimed(let scan):
                 ScanEventLog.claimed(logger, scan: scan)
                 return ScanProcessor(configuration: configuration, stop: stop, logger: logger)

@@ -115,12 +115,11 @@ public struct ScanStore {
         case notFound
     }
 
-    /// pending -> cancelled at once; running -> cancelled with cancel_requested = 1 (the runner
-    /// sees it; its writes are fenced on status = 'running' and find nothing); finished -> as is.
+    /// pending or running -> cancelled at once (a runner holding it learns so at its next write: those
+    /// are fenced on status = 'running' and find nothing); finished -> as is.
     public func cancel(accountID: Int64, id: Int64, now: Date) throws -> CancelOutcome {
-        // MariaDB evaluates SET left to right with updated values: cancel_requested reads the old status.
         let result = try connection.execute("""
-            UPDATE scans SET cancel_requested = (status = 'running'), status = 'cancelled', finished_at = ?
+            UPDATE scans SET status = 'cancelled', finished_at = ?
             WHERE user_id = ? AND id = ? AND status IN ('pending', 'running')
             """, [.date(now), .int(accountID), .int(id)])
         guard let scan = try find(accountID: accountID, id: id) else { return .notFound }

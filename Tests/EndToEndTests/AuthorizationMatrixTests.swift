@@ -49,7 +49,7 @@ struct AuthorizationMatrixTests {
         let db = try TestStack.appDatabase()
         let queries = [
             "targets": "SELECT MD5(IFNULL(GROUP_CONCAT(CONCAT_WS('|', id, address, IFNULL(label,'-'), scan_profile, IFNULL(ports,'-'), IFNULL(interval_minutes,'-'), enabled, updated_at, IFNULL(next_scan_at,'-'), IFNULL(last_scan_id,'-')) ORDER BY id), '')) AS h FROM targets WHERE user_id = ?",
-            "scans": "SELECT MD5(IFNULL(GROUP_CONCAT(CONCAT_WS('|', id, target_id, status, cancel_requested, IFNULL(finished_at,'-')) ORDER BY id), '')) AS h FROM scans WHERE user_id = ?",
+            "scans": "SELECT MD5(IFNULL(GROUP_CONCAT(CONCAT_WS('|', id, target_id, status, IFNULL(finished_at,'-')) ORDER BY id), '')) AS h FROM scans WHERE user_id = ?",
             "alerts": "SELECT MD5(IFNULL(GROUP_CONCAT(CONCAT_WS('|', id, status, IFNULL(acknowledged_at,'-'), IFNULL(resolved_at,'-')) ORDER BY id), '')) AS h FROM alerts WHERE user_id = ?",
             "results": "SELECT MD5(IFNULL(GROUP_CONCAT(CONCAT_WS('|', p.id, p.port, p.state) ORDER BY p.id), '')) AS h FROM port_results p JOIN scans s ON s.id = p.scan_id WHERE s.user_id = ?",
             "users": "SELECT MD5(CONCAT_WS('|', name, email, plan, mfa_enabled, IFNULL(HEX(mfa_pending_secret),'-'), updated_at)) AS h FROM users WHERE id = ?",

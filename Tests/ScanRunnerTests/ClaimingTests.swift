@@ -5,6 +5,7 @@ import Foundation
 import MariaDB
 import Synchronization
 import Testing
+import SkannrStore
 @testable import ScanRunner
 import TestSupport
 
@@ -69,7 +70,7 @@ struct ClaimingTests {
         #expect(scanA.id == scanID)
         #expect(try claimerB.claim(connectionB) == nil)   // held and not expired: nothing for B
         let fenceA = LeaseFence(scan: scanA, leaseDuration: .seconds(30))
-        #expect(try fenceA.heartbeat(connectionA, progress: 10, hostsDone: 0) == false)
+        try fenceA.heartbeat(connectionA, progress: 10, hostsDone: 0)
 
         // A "pauses": its lease runs out.
         try fixture.db.execute("UPDATE scans SET lease_expires_at = NOW(6) - INTERVAL 1 SECOND WHERE id = ?", [.int(scanID)])
@@ -117,14 +118,18 @@ struct ClaimingTests {
         #expect(try claimer.claim(fixture.db) == nil)
     }
 
-    @Test("a pending scan with cancel_requested is ended cancelled by the claimer, not run")
+    @Test("a pending scan cancelled through the API is never claimed")
     func cancelledBeforeClaim() throws {
         let fixture = try RunnerFixture()
         let target = try fixture.addTarget("127.0.0.1")
         let scanID = try fixture.addScan(target: target, ports: "80")
-        try fixture.db.execute("UPDATE scans SET cancel_requested = 1 WHERE id = ?", [.int(scanID)])
+        guard case .cancelled = try ScanStore(connection: fixture.db).cancel(accountID: fixture.userID, id: scanID, now: Date()) else {
+            Issue.record("the pending scan should be cancelled")
+            return
+        }
         let claimer = ScanClaimer(scannerID: "r", leaseDuration: .seconds(30), maxAttempts: 3)
-        #expect(try claimer.claim(fixture.db) == .cancelled(scanID: scanID))
+        #expect(try claimer.claim(fixture.db) == nil)
         #expect(try fixture.status(scanID) == "cancelled")
+        #expect(try fixture.int("SELECT attempts AS n FROM scans WHERE id = ?", [.int(scanID)]) == 0)
     }
 }

@@ -1,8 +1,8 @@
 // /scans and POST /targets/:id/scan: list, read, start, trigger-all, cancel. Decisions: a
 // disabled target can still be scanned on demand (enabled governs the schedule and trigger-all);
 // trigger-all reports disabled targets as skipped with reason "disabled" and busy ones with
-// "scan_in_progress"; cancelling a running scan marks it cancelled at once and sets
-// cancel_requested for the runner; a finished scan (completed/failed/cancelled) is 409 conflict.
+// "scan_in_progress"; cancelling a running scan marks it cancelled at once (the runner's fenced
+// writes then find nothing and it stops); a finished scan (completed/failed/cancelled) is 409 conflict.
 import FastCGI
 import SkannrStore
 
