@@ -66,7 +66,7 @@ struct Worker: ParsableCommand {
         let (configuration, logger) = try common.load(label: "skannr.api")
         let application = try Wiring.application(configuration: configuration, logger: logger)
         Responder.installShutdownHandler()
-        let responder = try Responder(listenFD: 0, maxBodyBytes: configuration.maxBodyBytes)
+        let responder = try Responder(listenFD: 0, maxBodyBytes: application.largestBodyBytes)
         responder.run(application.handle)
     }
 }

@@ -127,3 +127,123 @@ extension BillingEndToEndTests {
         }
     }
 }
+
+extension BillingEndToEndTests {
+    @Test("with Stripe's clock 200 s behind this machine's, change-plan stamps Stripe's time and later events still apply")
+    func changePlanUsesStripeClock() throws {
+        let account = try BillingAccount.make()
+        defer { _ = try? FakeStripe.call("POST", "/_test/clock", ["offset_seconds": 0]) }
+        // Within the signatures' 300 s tolerance: a larger skew fails Stripe's own webhooks too.
+        try FakeStripe.call("POST", "/_test/clock", ["offset_seconds": -200])
+        let (_, subscription, _) = try account.subscribe("pro")
+        let status = try account.client.post("/billing/change-plan", ["plan": "business"])
+        #expect(status.status == 200 && status["plan"] as? String == "business", "\(status)")
+        let stamped = try account.subscriptionRow().flatMap { try $0.optionalDate("last_event_at") }
+        let behind = Date().timeIntervalSince(stamped ?? .distantFuture)
+        #expect(behind > 190 && behind < 220, "last_event_at is Stripe's time, 200 s behind (\(behind) s)")
+
+        let cancel = try FakeStripe.call("POST", "/_test/send_event", ["type": "customer.subscription.updated",
+                                                                       "subscription": subscription["id"] ?? "", "set": ["cancel_at_period_end": true]])
+        #expect(cancel.object("delivery")["status"] as? Int == 200)
+        #expect(try account.status()["cancel_at_period_end"] as? Bool == true, "a later event is not taken for an older one")
+    }
+}
+
+/// The stand-in by itself, not through Skannr: it must refuse what Stripe refuses, or a wrong
+/// parameter name would pass the tests and fail in production. Nested in the serialized billing
+/// suite: its portal switch is global.
+extension BillingEndToEndTests {
+    @Suite("Stripe stand-in strictness")
+    struct StandInStrictness {
+        static func customer(_ version: String) throws -> String {
+            let made = try FakeStripe.stripe("POST", "/v1/customers", form: "metadata[account_id]=1", version: version)
+            return made.json["id"] as? String ?? "?"
+        }
+
+        static func checkout(_ form: String, customer: String, version: String) throws -> (status: Int, error: [String: Any], json: [String: Any]) {
+            try FakeStripe.stripe("POST", "/v1/checkout/sessions", form: "mode=subscription&customer=\(customer)&" + form, version: version)
+        }
+
+        static let item = "line_items[0][price]=price_skannr_pro&line_items[0][quantity]=1"
+        static let success = "success_url=https%3A%2F%2Fskannr.test%2Fok"
+
+        @Test("a well-formed Checkout Session is accepted, so the refusals below are about their one fault")
+        func accepted() throws {
+            let version = try FakeStripe.apiVersion()
+            let made = try Self.checkout(Self.item + "&" + Self.success, customer: try Self.customer(version), version: version)
+            #expect(made.status == 200 && made.json["status"] as? String == "open", "\(made)")
+        }
+
+        @Test("a misspelt or unknown parameter is Stripe's 400 naming it in `param`")
+        func unknownParameters() throws {
+            let version = try FakeStripe.apiVersion()
+            let customer = try Self.customer(version)
+            let misspelt = try Self.checkout("line_itemz[0][price]=price_skannr_pro&line_itemz[0][quantity]=1&" + Self.success, customer: customer, version: version)
+            #expect(misspelt.status == 400 && misspelt.error["param"] as? String == "line_itemz" && misspelt.error["type"] as? String == "invalid_request_error")
+            let bogus = try FakeStripe.stripe("POST", "/v1/customers", form: "totally_bogus=1", version: version)
+            #expect(bogus.status == 400 && bogus.error["param"] as? String == "totally_bogus")
+            let nested = try Self.checkout("line_items[0][pricee]=price_skannr_pro&line_items[0][quantity]=1&" + Self.success, customer: customer, version: version)
+            #expect(nested.status == 400 && nested.error["param"] as? String == "line_items[0][pricee]")
+            let query = try FakeStripe.stripe("GET", "/v1/subscriptions/sub_x?totally_bogus=1", version: version)
+            #expect(query.status == 400 && query.error["param"] as? String == "totally_bogus")
+        }
+
+        @Test("a line item without quantity and a success_url that is not a URL are refused with their param")
+        func invalidValues() throws {
+            let version = try FakeStripe.apiVersion()
+            let customer = try Self.customer(version)
+            let noQuantity = try Self.checkout("line_items[0][price]=price_skannr_pro&" + Self.success, customer: customer, version: version)
+            #expect(noQuantity.status == 400 && noQuantity.error["param"] as? String == "line_items[0][quantity]")
+            let notURL = try Self.checkout(Self.item + "&success_url=not-a-url", customer: customer, version: version)
+            #expect(notURL.status == 400 && notURL.error["param"] as? String == "success_url")
+        }
+
+        @Test("a portal session without configuration is refused until the default is saved")
+        func portalWithoutConfiguration() throws {
+            let version = try FakeStripe.apiVersion()
+            let customer = try Self.customer(version)
+            defer { try? FakeStripe.setPortalSaved(true) }
+            try FakeStripe.setPortalSaved(false)
+            let refused = try FakeStripe.stripe("POST", "/v1/billing_portal/sessions", form: "customer=\(customer)", version: version)
+            #expect(refused.status == 400 && (refused.error["message"] as? String)?.contains("default configuration") == true)
+            try FakeStripe.setPortalSaved(true)
+            #expect(try FakeStripe.stripe("POST", "/v1/billing_portal/sessions", form: "customer=\(customer)", version: version).status == 200)
+        }
+
+        @Test("it speaks one API version: a request without Stripe-Version or with another is refused")
+        func oneVersion() throws {
+            let version = try FakeStripe.apiVersion()
+            #expect(try FakeStripe.stripe("POST", "/v1/customers", form: "", version: nil).status == 400)
+            #expect(try FakeStripe.stripe("POST", "/v1/customers", form: "", version: "2024-06-20").status == 400)
+            #expect(try FakeStripe.stripe("POST", "/v1/customers", form: "", version: version).status == 200)
+        }
+    }
+}
+
+extension BillingEndToEndTests {
+    /// A signed event of an ignored type whose object is padded to `bytes`.
+    static func paddedEvent(bytes: Int) -> (body: [UInt8], header: String) {
+        let id = "evt_big_\(UInt64.random(in: 0...UInt64.max))"
+        let now = Int64(Date().timeIntervalSince1970)
+        let head = #"{"id":"\#(id)","object":"event","type":"product.updated","created":\#(now),"data":{"object":{"id":"prod_1","description":""#
+        let body = Array((head + String(repeating: "x", count: max(0, bytes - head.utf8.count - 4)) + #""}}}"#).utf8)
+        let secret = TestStack.setting("SKANNR_STRIPE_WEBHOOK_SECRET") ?? ""
+        return (body, WebhookSignatureHeader.make(secret: secret, body: body, timestamp: now))
+    }
+
+    @Test("the webhook takes Stripe's large deliveries (300 KiB) up to 1 MiB; the rest of the API keeps 64 KiB")
+    func webhookBodyLimit() throws {
+        let anonymous = try APIClient()
+        let large = Self.paddedEvent(bytes: 300 * 1024)
+        let accepted = try anonymous.call("POST", "/billing/webhook", raw: large.body, headers: [("Stripe-Signature", large.header)])
+        #expect(accepted.status == 200 && accepted["received"] as? Bool == true, "\(accepted.status) \(accepted)")
+
+        let tooLarge = Self.paddedEvent(bytes: (1 << 20) + 4096)
+        let refused = try anonymous.call("POST", "/billing/webhook", raw: tooLarge.body, headers: [("Stripe-Signature", tooLarge.header)])
+        #expect(refused.status == 413)
+
+        let account = try BillingAccount.make()
+        let elsewhere = try account.client.call("POST", "/billing/checkout", raw: large.body, contentType: "application/json")
+        #expect(elsewhere.status == 413, "other routes keep 64 KiB")
+    }
+}

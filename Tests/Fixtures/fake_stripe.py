@@ -36,6 +36,7 @@ Test control (JSON bodies, no auth):
        invoice.* events carry an invoice that points at the subscription.
   POST /_test/redeliver/:event_id   sends a stored event again (fresh signature)
   POST /_test/portal {saved: bool}  whether the portal's default configuration has been saved
+  POST /_test/clock {offset_seconds}  Stripe's clock (Date headers, `created`) runs that far from this machine's
   POST /_test/fail_mode {mode: "500" | "hang" | "off", hang_seconds?: 30}
   GET  /_test/requests  (log of /v1 calls: method, path, params, idempotency_key, stripe_version, authorized)
   GET  /_test/state
@@ -70,7 +71,13 @@ IDEMPOTENCY = {}
 REQUESTS = []
 FAIL = {"mode": "off", "hang_seconds": 30}
 SLOW = {"incomplete_ms": 0, "incomplete_reads": 0}
+CLOCK = {"offset_seconds": 0}
 ARGS = None
+
+
+def now():
+    """Stripe's clock: this machine's, shifted by POST /_test/clock (a skew between Stripe and Skannr)."""
+    return time.time() + CLOCK["offset_seconds"]  # noqa
 
 
 def new_id(prefix):
@@ -297,7 +304,7 @@ def as_list(value, param):
 
 def create_customer(params):
     customer = {"id": new_id("cus"), "object": "customer", "email": params.get("email"),
-                "name": params.get("name"), "metadata": params.get("metadata") or {}, "created": int(time.time()),
+                "name": params.get("name"), "metadata": params.get("metadata") or {}, "created": int(now()),
                 "livemode": False}
     STATE["customers"][customer["id"]] = customer
     return customer
@@ -334,13 +341,13 @@ def create_checkout_session(params):
                                 "line_items[%d][quantity]" % index, code="parameter_missing")
         if int(item["quantity"]) < 1:
             raise StripeFailure(400, "This value must be greater than or equal to 1.", "line_items[%d][quantity]" % index)
-    now = int(time.time())
+    at = int(now())
     session_id = new_id("cs_test")
     session = {"id": session_id, "object": "checkout.session", "mode": mode, "status": "open", "payment_status": "unpaid",
                "url": "https://checkout.stripe.com/c/pay/" + session_id, "customer": customer,
                "client_reference_id": params.get("client_reference_id"), "subscription": None, "invoice": None,
                "success_url": params.get("success_url"), "cancel_url": params.get("cancel_url"),
-               "metadata": params.get("metadata") or {}, "created": now, "expires_at": now + 86400, "livemode": False,
+               "metadata": params.get("metadata") or {}, "created": at, "expires_at": at + 86400, "livemode": False,
                "_line_items": items, "_subscription_data": params.get("subscription_data") or {}}
     STATE["sessions"][session_id] = session
     return public(session)
@@ -446,7 +453,7 @@ def deliver(event_id):
     payload = STATE["events"][event_id]
     request = urllib.request.Request(ARGS.webhook_url, data=payload, method="POST", headers={
         "Content-Type": "application/json; charset=utf-8", "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
-        "Stripe-Signature": sign(payload, int(time.time()))})
+        "Stripe-Signature": sign(payload, int(now()))})
     context = ssl.create_default_context(cafile=ARGS.ca_file) if ARGS.ca_file else ssl.create_default_context()
     try:
         with urllib.request.urlopen(request, context=context, timeout=15) as response:
@@ -481,7 +488,7 @@ def make_event(type_, obj, created=None, event_id=None, previous=None):
     if previous is not None:
         data["previous_attributes"] = previous
     event = {"id": event_id or new_id("evt"), "object": "event", "api_version": API_VERSION,
-             "created": int(created if created is not None else time.time()), "livemode": False,
+             "created": int(created if created is not None else now()), "livemode": False,
              "type": type_, "data": data, "pending_webhooks": 1, "request": {"id": None, "idempotency_key": None}}
     STATE["events"][event["id"]] = json.dumps(event, separators=(",", ":")).encode()
     return event
@@ -493,25 +500,25 @@ def complete_checkout(session_id, options):
         if session["status"] != "open":
             raise StripeFailure(400, "This Checkout Session is already complete.")
         customer = session["customer"] or create_customer({})["id"]
-        now = int(time.time())
-        end = now + 30 * 86400
+        at = int(now())
+        end = at + 30 * 86400
         sub_id = new_id("sub")
         subscription = {"id": sub_id, "object": "subscription", "customer": customer, "status": "incomplete",
                         "cancel_at_period_end": False, "cancel_at": None, "canceled_at": None, "ended_at": None,
-                        "created": now, "start_date": now, "livemode": False,
+                        "created": at, "start_date": at, "livemode": False,
                         "items": {"object": "list", "data": [make_item(i["price"], sub_id, end) for i in session["_line_items"]],
                                   "has_more": False, "url": "/v1/subscription_items?subscription=" + sub_id},
                         "metadata": (session["_subscription_data"] or {}).get("metadata") or {}}
         STATE["subscriptions"][sub_id] = subscription
-        created = make_event("customer.subscription.created", snapshot(subscription), now)
+        created = make_event("customer.subscription.created", snapshot(subscription), at)
         final = options.get("status", "active")
         paid = dict(snapshot(subscription), status=final)
         events = {"customer.subscription.created": created,
-                  "customer.subscription.updated": make_event("customer.subscription.updated", paid, now,
+                  "customer.subscription.updated": make_event("customer.subscription.updated", paid, at,
                                                               previous={"status": "incomplete"}),
-                  "invoice.paid": make_event("invoice.paid", invoice_for(subscription, "invoice.paid"), now)}
+                  "invoice.paid": make_event("invoice.paid", invoice_for(subscription, "invoice.paid"), at)}
         session.update(status="complete", payment_status="paid", customer=customer, subscription=sub_id, url=None)
-        events["checkout.session.completed"] = make_event("checkout.session.completed", public(session), now)
+        events["checkout.session.completed"] = make_event("checkout.session.completed", public(session), at)
         if "order" in options:
             order = list(options["order"])
         else:
@@ -546,7 +553,7 @@ def send_event(options):
         subscription = find_subscription(options["subscription"])
         subscription.update(options.get("set") or {})
         if type_ == "customer.subscription.deleted":
-            subscription.update(status="canceled", ended_at=int(time.time()), canceled_at=int(time.time()))
+            subscription.update(status="canceled", ended_at=int(now()), canceled_at=int(now()))
         obj = snapshot(subscription)
         obj.update(options.get("object") or {})
         if type_.startswith("invoice."):
@@ -563,6 +570,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, fmt, *args):
         print("fake_stripe: " + fmt % args, flush=True)
+
+    def date_time_string(self, timestamp=None):
+        """The Date header from Stripe's clock, which Skannr orders states by."""
+        return super().date_time_string(now() if timestamp is None else timestamp)
 
     def send_json(self, status, body, headers=()):
         data = json.dumps(body).encode()
@@ -612,6 +623,10 @@ class Handler(BaseHTTPRequestHandler):
             if parts[2] not in STATE["events"]:
                 raise StripeFailure(404, "No such event", "id")
             return {"delivery": deliver(parts[2])}
+        if method == "POST" and parts[1] == "clock":
+            with LOCK:
+                CLOCK["offset_seconds"] = max(-3600, min(3600, int(options.get("offset_seconds", 0))))
+                return dict(CLOCK)
         if method == "POST" and parts[1] == "portal":
             with LOCK:
                 STATE["portal_default_saved"] = bool(options.get("saved", True))

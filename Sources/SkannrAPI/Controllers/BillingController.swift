@@ -17,7 +17,7 @@ enum BillingController {
         router.authenticated("POST", "/billing/checkout", checkout)
         router.authenticated("POST", "/billing/portal", portal)
         router.authenticated("POST", "/billing/change-plan", changePlan)
-        router.open("POST", "/billing/webhook", BillingWebhook.handle)
+        router.open("POST", "/billing/webhook", limits: BillingWebhook.limits, BillingWebhook.handle)
     }
 
     static func readPlan(_ context: AuthenticatedContext, paidOnly: Bool) throws(APIError) -> Plan {

@@ -16,6 +16,8 @@ enum BillingWebhook {
         "customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted",
     ]
     static let invoiceEvents: Set<String> = ["invoice.paid", "invoice.payment_failed"]
+    /// 1 MiB bodies (nginx's location for the webhook allows as much) and Stripe's own request budget.
+    static let limits = RouteLimits(maxBodyBytes: 1 << 20, budget: .stripeWebhook)
 
     static func handle(_ context: RequestContext) throws -> Response {
         let services = context.services
