@@ -247,3 +247,16 @@ extension BillingEndToEndTests {
         #expect(elsewhere.status == 413, "other routes keep 64 KiB")
     }
 }
+
+extension BillingEndToEndTests {
+    @Test("an event about a subscription Stripe does not know is recorded and answered 200, not retried for days")
+    func unknownSubscription() throws {
+        let body = Array(#"{"id":"evt_unknown_\#(UInt64.random(in: 0...UInt64.max))","object":"event","type":"customer.subscription.updated","created":\#(Int64(Date().timeIntervalSince1970)),"data":{"object":{"id":"sub_nosuch","object":"subscription","customer":"cus_nosuch","status":"active","items":{"data":[]}}}}"#.utf8)
+        let header = WebhookSignatureHeader.make(secret: TestStack.setting("SKANNR_STRIPE_WEBHOOK_SECRET") ?? "", body: body,
+                                                 timestamp: Int64(Date().timeIntervalSince1970))
+        let response = try APIClient().call("POST", "/billing/webhook", raw: body, headers: [("Stripe-Signature", header)])
+        #expect(response.status == 200 && response["duplicate"] as? Bool == false, "\(response.status) \(response)")
+        let fetched = try FakeStripe.requests().contains { $0["path"] as? String == "/v1/subscriptions/sub_nosuch" }
+        #expect(fetched, "the subscription was asked for, not read from the payload")
+    }
+}

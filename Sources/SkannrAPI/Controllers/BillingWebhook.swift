@@ -47,8 +47,7 @@ enum BillingWebhook {
         if event.type == "checkout.session.completed" { session = try decode(event, StripeCheckoutSession.self) }
         var fetched: ObservedSubscription?
         if let id = try subscriptionID(of: event, session: session) {
-            let client = try BillingSupport.client(services)
-            fetched = try BillingSupport.stripe(services) { () throws(StripeError) in try client.retrieveSubscription(id) }
+            fetched = try fetch(id, event: event, services: services)
         }
         let now = context.now
         let fresh = try database.transaction { _ throws -> Bool in
@@ -58,6 +57,20 @@ enum BillingWebhook {
             return true
         }
         return try received(event, duplicate: !fresh)
+    }
+
+    /// The subscription's current state. One Stripe does not know (a sample event, another
+    /// account's object) is recorded and ignored: a 502 would only make Stripe retry for days.
+    static func fetch(_ id: String, event: StripeEvent, services: Services) throws(APIError) -> ObservedSubscription? {
+        let client = try BillingSupport.client(services)
+        do {
+            return try client.retrieveSubscription(id)
+        } catch .rejected(404, _, _, _, _) {
+            services.logger.warning("event about a subscription Stripe does not know", metadata: ["event": "\(event.id)"])
+            return nil
+        } catch {
+            throw BillingSupport.apiError(error, services: services)
+        }
     }
 
     /// The subscription an event is about, or nil for events Skannr only records.
