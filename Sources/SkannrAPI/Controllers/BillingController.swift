@@ -72,22 +72,21 @@ enum BillingController {
         return try .json(200, ["url": url, "session_id": session.id])
     }
 
-    /// The account's Stripe customer, created and stored at once. Its Idempotency-Key depends on the
-    /// account alone and its parameters never change, so a replay can't clash after a rename; the
-    /// email and name are set by a separate update.
+    /// The account's Stripe customer. Its Idempotency-Key depends on the account alone and its
+    /// parameters never change, so a retry after a failed save replays the same customer even after
+    /// a rename; the email and name are set by a separate update, before the customer is stored.
     static func createCustomer(_ context: AuthenticatedContext, store: BillingStore, client: StripeClient) throws -> String {
         let services = context.services
         let account = context.accountID
         guard let contact = try store.accountContact(accountID: account) else { throw APIError(.unauthorized, "The account no longer exists") }
-        let created = try BillingSupport.stripe(services) { () throws(StripeError) in
+        let customer = try BillingSupport.stripe(services) { () throws(StripeError) in
             try client.createCustomer(accountID: account, idempotencyKey: IdempotencyKey.derive(account: account, operation: "customer")).id
         }
-        let customer = try store.saveCustomer(accountID: account, customerID: created, now: context.now)
         let key = IdempotencyKey.derive(account: account, operation: "contact:" + customer, nonce: BillingSupport.nonce(context.request))
         try BillingSupport.stripe(services) { () throws(StripeError) in
             try client.updateCustomerContact(customer: customer, email: contact.email, name: contact.name, idempotencyKey: key)
         }
-        return customer
+        return try store.saveCustomer(accountID: account, customerID: customer, now: context.now)
     }
 
     static func portal(_ context: AuthenticatedContext) throws -> Response {
