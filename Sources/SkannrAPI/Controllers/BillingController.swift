@@ -1,7 +1,9 @@
 // Billing endpoints (contract "Billing"): status, checkout, portal, change-plan; the webhook is in
-// BillingWebhook.swift. Stripe is called first and the database written after, in one
-// transaction, so a Stripe failure (502) leaves nothing half-written. The plan changes only from
-// Stripe's confirmed answer (change-plan) or a verified webhook, never from the request itself.
+// BillingWebhook.swift. Every write follows Stripe's confirmed answer, so a Stripe failure (502)
+// leaves nothing half-written (at most a customer Stripe did create is stored). The plan changes
+// only from Stripe's confirmed answer (change-plan) or a verified webhook, never from the request.
+// Traps: an unconfigured Customer Portal is Stripe's 400, answered 503 with what to do; checkout
+// reuses the open session so a user cannot pay for two subscriptions.
 import Billing
 import FastCGI
 import Foundation
