@@ -94,6 +94,9 @@ wan_make_link() {   # devices, addresses and routes (persistent TUN devices keep
     wan_in_ns "$n" ip tuntap add dev wan0 mode tun
     sysctl -qw "net.ipv6.conf.$dev.disable_ipv6=1" 2>/dev/null || true
     wan_in_ns "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null || true
+    # a scanner's burst must queue, not drop, before wanlink reads it (the bottleneck is wanlink's)
+    ip link set "$dev" txqueuelen 20000
+    wan_in_ns "$n" ip link set wan0 txqueuelen 20000
     ip addr add "198.19.$n.1/32" peer "198.19.$n.2/32" dev "$dev"
     ip link set "$dev" up
     wan_in_ns "$n" ip link set lo up

@@ -11,7 +11,7 @@ Traps: serve binds to addresses on the namespace's loopback, which must exist fi
 accepts and closes at once (a full accept queue would look filtered); TLS handshakes are
 non-blocking in the same loop; the DNS server answers UDP only.
 """
-import heapq, json, os, random, selectors, signal, socket, ssl, struct, sys, time
+import heapq, json, os, random, resource, selectors, signal, socket, ssl, struct, sys, time
 
 ROLES = {"closed": 10, "dropping": 11, "prohibited": 12, "rstlimit": 13, "tarpit": 14, "tls": 15,
          "rotate1": 21, "rotate2": 22, "rotate3": 23}
@@ -38,7 +38,10 @@ def plan(instance, seed, open_count, slow_ms, cert_dir):
             host["open"] = sorted(rng.sample(range(1, PORT_RANGE + 1), 10))
             host["rst_limit_per_second"] = 50
         if role == "tarpit":
+            # real listeners on the benchmarked range; NAT only above it (a DNAT of many ports to one
+            # listener drops SYNs whose translated 4-tuples clash, so some ports would look filtered)
             host["default"], host["open"], host["listener_port"] = "open", [], TARPIT_PORT
+            host["listen_range"] = [1, PORT_RANGE]
         if role == "tls":
             host["open"] = sorted(rng.sample(range(1, PORT_RANGE + 1), open_count))
             host["tls"] = True
@@ -90,12 +93,12 @@ table inet skannr_wan {
   }
   chain prerouting {
     type nat hook prerouting priority -100; policy accept;
-    ip daddr %s tcp dport != %d dnat ip to %s:%d
+    ip daddr %s tcp dport > %d tcp dport != %d dnat ip to %s:%d
   }
 }
 """ % (", ".join(down), drop["address"], ports(drop["open"]), pro["address"], ports(pro["open"]),
        ", ".join(down), rst["address"], rst["rst_limit_per_second"],
-       tar["address"], TARPIT_PORT, tar["address"], TARPIT_PORT)
+       tar["address"], tar["listen_range"][1], TARPIT_PORT, tar["address"], TARPIT_PORT)
 
 
 def env_lines(truth):
@@ -137,7 +140,9 @@ class Server:
             self.truth = json.load(f)
         wanted = {}
         for host in self.truth["hosts"].values():
-            plist = [host["listener_port"]] if "listener_port" in host else host["open"]
+            plist = list(host["open"])
+            if "listen_range" in host:
+                plist += list(range(host["listen_range"][0], host["listen_range"][1] + 1)) + [host["listener_port"]]
             for p in plist:
                 wanted[(host["address"], p)] = bool(host.get("tls"))
         if not hasattr(self, "tls_ctx"):
@@ -270,6 +275,8 @@ class Server:
         return header + question + body, delay
 
     def serve(self):
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)   # ~11,500 listeners + connections
+        resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
         pid_path = os.path.join(os.path.dirname(self.truth_path), "hosts.pid")   # ours, not a wrapper's
         with open(pid_path + ".tmp", "w") as f:
             f.write("%d\n" % os.getpid())
