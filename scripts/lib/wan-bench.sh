@@ -103,6 +103,9 @@ wan_make_link() {   # devices, addresses and routes (persistent TUN devices keep
     wan_in_ns "$n" ip addr add "198.19.$n.2/32" peer "198.19.$n.1/32" dev wan0
     wan_in_ns "$n" ip link set wan0 up
     wan_in_ns "$n" ip route add default dev wan0
+    # ICMP errors (admin-prohibited) are rate-limited per destination like a router's: kernel default
+    # 1000 ms (1/s after a burst of 6); WAN_ICMP_RATELIMIT_MS=0 answers every probe
+    [ -n "${WAN_ICMP_RATELIMIT_MS:-}" ] && wan_in_ns "$n" sysctl -qw "net.ipv4.icmp_ratelimit=$WAN_ICMP_RATELIMIT_MS"
     ip route replace "198.18.$n.0/24" dev "$dev" src "198.19.$n.1"
 }
 
@@ -131,7 +134,8 @@ wan_make_hosts() {   # N SEED OPEN_COUNT SLOW_MS
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
         -keyout "$dir/tls/key.pem" -out "$dir/tls/cert.pem" -subj "/CN=tls.wan.test" \
         -addext "subjectAltName=DNS:tls.wan.test" >/dev/null 2>&1 || wan_die "openssl req failed"
-    "$WAN_PYTHON" "$WAN_HOSTS_PY" plan "$n" "$seed" "$count" "$slow" "$dir/tls" >"$dir/truth.json" \
+    "$WAN_PYTHON" "$WAN_HOSTS_PY" plan "$n" "$seed" "$count" "$slow" "$dir/tls" \
+        "$(wan_in_ns "$n" sysctl -n net.ipv4.icmp_ratelimit)" >"$dir/truth.json" \
         || wan_die "planning hosts failed"
     for last in 10 11 12 13 14 15 21 22 23 53; do
         wan_in_ns "$n" ip addr add "198.18.$n.$last/32" dev lo

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """wan-hosts: the WAN bench's hosts, for scripts/lib/wan-bench.sh. Subcommands:
-  plan INSTANCE SEED OPEN_COUNT DNS_SLOW_MS CERT_DIR   print the ground truth (JSON) of a new bench
+  plan INSTANCE SEED OPEN_COUNT DNS_SLOW_MS CERT_DIR ICMP_RATELIMIT_MS     print the ground truth (JSON) of a new bench
   nft TRUTH                                            print the namespace's nft ruleset for a truth
   edit TRUTH open ROLE PORT | close ROLE PORT | down ROLE | up ROLE     change the truth in place
   env TRUTH                                            print WAN_BENCH_* lines (addresses of every role)
@@ -19,7 +19,7 @@ DEAD = [200, 201, 202, 203]
 DNS_HOST, TARPIT_PORT, PORT_RANGE, ZONE = 53, 65000, 10000, "wan.test"
 
 
-def plan(instance, seed, open_count, slow_ms, cert_dir):
+def plan(instance, seed, open_count, slow_ms, cert_dir, icmp_ratelimit_ms):
     rng = random.Random(seed)
     addr = lambda last: "198.18.%d.%d" % (instance, last)
     common = sorted(rng.sample(range(1, PORT_RANGE + 1), open_count))
@@ -34,6 +34,7 @@ def plan(instance, seed, open_count, slow_ms, cert_dir):
             host["filtered"] = [[1, 1024]]
             host["open"] = sorted(rng.sample(range(1025, PORT_RANGE + 1), 5))
             host["icmp"] = "admin-prohibited"
+            host["icmp_ratelimit_ms"] = icmp_ratelimit_ms   # most of 1-1024 is silent unless 0
         if role == "rstlimit":
             host["open"] = sorted(rng.sample(range(1, PORT_RANGE + 1), 10))
             host["rst_limit_per_second"] = 50
@@ -308,7 +309,7 @@ class Server:
 def main(argv):
     cmd = argv[1] if len(argv) > 1 else ""
     if cmd == "plan":
-        print(json.dumps(plan(int(argv[2]), int(argv[3]), int(argv[4]), int(argv[5]), argv[6]), indent=1))
+        print(json.dumps(plan(int(argv[2]), int(argv[3]), int(argv[4]), int(argv[5]), argv[6], int(argv[7])), indent=1))
     elif cmd == "nft":
         with open(argv[2]) as f:
             sys.stdout.write(nft_rules(json.load(f)))
