@@ -169,7 +169,8 @@ wan_up() {
     wan_blackhole
     wan_build_link
     local n; n=$(wan_claim_instance) || exit 1
-    echo "$$ $(date -u +%FT%TZ) $WAN_PROJECT_DIR" >"$(wan_dir "$n")/owner"
+    # owner: the process that asked (a test runner, bench-scan, a shell); `down --stale` uses it
+    echo "$PPID $(date -u +%FT%TZ) $WAN_PROJECT_DIR" >"$(wan_dir "$n")/owner"
     trap "wan_log 'up failed: removing instance $n'; wan_down $n" EXIT
     set -e
     wan_make_link "$n"
@@ -197,6 +198,18 @@ wan_down() {
     ip route del "198.18.$n.0/24" 2>/dev/null || true
     rm -rf "$dir"
     wan_blackhole
+}
+
+wan_down_stale() {   # instances whose owner process is gone (a crashed test, a killed benchmark)
+    local dir owner
+    for dir in "$WAN_STATE_ROOT"/*/; do
+        [ -d "$dir" ] || continue
+        owner=$(cut -d' ' -f1 "$dir/owner" 2>/dev/null)
+        if [ -z "$owner" ] || ! kill -0 "$owner" 2>/dev/null; then
+            wan_log "removing stale instance $(basename "$dir") (owner ${owner:-unknown} is gone)"
+            wan_down "$(basename "$dir")"
+        fi
+    done
 }
 
 wan_status() {
