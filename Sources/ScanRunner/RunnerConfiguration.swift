@@ -66,6 +66,9 @@ public struct RunnerConfiguration: Sendable {
         } catch {
             throw RunnerError(.configuration, "SKANNR_SCANNER_ONLY_NETWORKS: \(error.message)")
         }
+        // Allowing private targets never widens what the runner reaches by itself: without an explicit
+        // allow-list it stays on loopback, so a development stack cannot be pointed at a real LAN.
+        if allowPrivateTargets && onlyNetworks.isEmpty { onlyNetworks = Self.loopbackNetworks }
         scannerID = settings.string("SKANNR_SCANNER_ID", default: Self.defaultScannerID())
         concurrentScans = try settings.int("SKANNR_SCANNER_CONCURRENT_SCANS", default: 1, min: 1)
         leaseDuration = .seconds(try settings.int("SKANNR_SCANNER_LEASE_SECONDS", default: 30, min: 2))
@@ -105,6 +108,9 @@ public struct RunnerConfiguration: Sendable {
         configuration.pollMaximum = .milliseconds(200)
         return configuration
     }
+
+    /// 127.0.0.0/8 and ::1/128: where a runner that allows private targets stays unless told otherwise.
+    public static let loopbackNetworks: [CIDRBlock] = (try? ScanScope.networks("127.0.0.0/8,::1/128")) ?? []
 
     static func defaultScannerID() -> String {
         var buffer = [CChar](repeating: 0, count: 256)
