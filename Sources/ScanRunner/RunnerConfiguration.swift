@@ -36,7 +36,12 @@ public struct RunnerConfiguration: Sendable {
     public var pollMaximum: Duration
     /// Due targets handled per scheduling transaction.
     public var scheduleBatch: Int
+    /// SKANNR_PLAN_* overrides, parsed like the API's (PlanSettings): both enforce the same numbers.
     public var plans: PlanCatalog
+    /// Days a past-due subscription keeps its plan (SKANNR_BILLING_GRACE_DAYS, as the API).
+    public var billingGraceDays: Int
+    /// Scans of one account running at once across all runners (SKANNR_SCANNER_MAX_RUNNING_PER_ACCOUNT).
+    public var maxRunningScansPerAccount: Int
     /// Where the scan metrics slot goes (SKANNR_METRICS_DIR, shared with the API); nil = not recorded.
     public var metricsDirectory: String?
 
@@ -87,7 +92,9 @@ public struct RunnerConfiguration: Sendable {
         pollMinimum = .milliseconds(try settings.int("SKANNR_SCANNER_POLL_MIN_MS", default: 200, min: 10))
         pollMaximum = .milliseconds(try settings.int("SKANNR_SCANNER_POLL_MAX_MS", default: 5000, min: 10))
         scheduleBatch = try settings.int("SKANNR_SCANNER_SCHEDULE_BATCH", default: 100, min: 1)
-        plans = PlanCatalog.defaults
+        plans = try PlanSettings.catalog(from: settings)
+        billingGraceDays = try settings.int("SKANNR_BILLING_GRACE_DAYS", default: 7, min: 0)
+        maxRunningScansPerAccount = try settings.int("SKANNR_SCANNER_MAX_RUNNING_PER_ACCOUNT", default: 2, min: 1)
         metricsDirectory = settings.optional("SKANNR_METRICS_DIR").flatMap { $0.isEmpty ? nil : $0 }
         guard heartbeatInterval < leaseDuration, progressInterval < leaseDuration else {
             throw RunnerError(.configuration, "the heartbeat and progress intervals must be shorter than the lease")

@@ -37,15 +37,15 @@ struct ScannerPinningTests {
         defer { try? FileManager.default.removeItem(atPath: runtime) }
         try FileManager.default.createDirectory(atPath: runtime + "/bin", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: runtime + "/logs", withIntermediateDirectories: true)
-        let stub = runtime + "/bin/skannr-scanner"
-        try "#!/bin/sh\nprintf '%s' \"${SKANNR_SCANNER_ONLY_NETWORKS:-UNPINNED}\" >\"$(dirname \"$0\")/pinned.tmp\"\nmv \"$(dirname \"$0\")/pinned.tmp\" \"$(dirname \"$0\")/pinned\"\n"
-            .write(toFile: stub, atomically: true, encoding: .utf8)
-        chmod(stub, 0o755)
         try (settingsLines.joined(separator: "\n") + "\n").write(toFile: runtime + "/skannr.env", atomically: true, encoding: .utf8)
         let script = """
             unset SKANNR_SCANNER_ONLY_NETWORKS
             source '\(project)/scripts/lib/stack.sh'
             RT='\(runtime)'; BIN_DIR='\(runtime)/bin'
+            # The stub is written here, not by the test process: a file the (threaded) test process
+            # holds open while another test spawns a child cannot be executed (ETXTBSY).
+            printf '#!/bin/sh\nprintf "%%s" "${SKANNR_SCANNER_ONLY_NETWORKS:-UNPINNED}" >"$(dirname "$0")/pinned.tmp"\nmv "$(dirname "$0")/pinned.tmp" "$(dirname "$0")/pinned"\n' >"$BIN_DIR/skannr-scanner"
+            chmod 755 "$BIN_DIR/skannr-scanner"
             start_scanner
             for _ in $(seq 1 600); do [ -f "$BIN_DIR/pinned" ] && break; sleep 0.05; done
             cat "$BIN_DIR/pinned"
