@@ -117,15 +117,34 @@ start_mariadb() {
 
 stop_mariadb() { stop_pid_file "$RT/mariadb.pid" 60; }
 
-# Creates the application database and its user (password in skannr.env) once.
+# Passwords of the runner's and the migrations' MariaDB users (the API's is in skannr.env), made once.
+db_password() {
+    local file="$RT/db-passwords"
+    if [ ! -f "$file" ]; then
+        ( umask 077; printf 'SCANNER_DB_PASSWORD=%s\nMIGRATE_DB_PASSWORD=%s\n' "$(random_b64 18 | tr '+/' '-_')" \
+            "$(random_b64 18 | tr '+/' '-_')" >"$file" )
+    fi
+    grep -E "^$1=" "$file" | head -n1 | cut -d= -f2-
+}
+
+# Creates the application database and the migrations' user (ALL on it) once; migrate() then gives
+# every user its own, smaller grants (scripts/create-db-users).
 create_database() {
-    local name=$1 user=$2 password=$3
+    local name=$1
     db_client <<SQL
 CREATE DATABASE IF NOT EXISTS \`$name\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
-CREATE USER IF NOT EXISTS '$user'@'localhost' IDENTIFIED BY '$password';
-ALTER USER '$user'@'localhost' IDENTIFIED BY '$password';
-GRANT ALL PRIVILEGES ON \`$name\`.* TO '$user'@'localhost';
+CREATE USER IF NOT EXISTS 'skannr_migrate'@'localhost' IDENTIFIED BY '$(db_password MIGRATE_DB_PASSWORD)';
+GRANT ALL PRIVILEGES ON \`$name\`.* TO 'skannr_migrate'@'localhost';
 SQL
+}
+
+# The API's user (rows only), the runner's (its tables, no secrets) and the migrations' (DDL).
+grant_db_users() {
+    [ "$(setting SKANNR_DB_USER)" = skannr ] || die "the stack's API database user must be 'skannr' (scripts/create-db-users)"
+    API_DB_PASSWORD=$(setting SKANNR_DB_PASSWORD) SCANNER_DB_PASSWORD=$(db_password SCANNER_DB_PASSWORD) \
+        MIGRATE_DB_PASSWORD=$(db_password MIGRATE_DB_PASSWORD) \
+        "$PROJECT_DIR/scripts/create-db-users" --runtime "$RT" --database "$(setting SKANNR_DB_NAME)" \
+        || die "cannot create the MariaDB users"
 }
 
 # --- configuration and TLS ---------------------------------------------------------------------
@@ -189,15 +208,29 @@ start_scanner() {
     local networks
     networks=$(scanner_networks)
     log "scan-runner pinned to $networks (SKANNR_SCANNER_ONLY_NETWORKS in $RT/skannr.env widens it)"
-    SKANNR_SCANNER_ONLY_NETWORKS=$networks "$BIN_DIR/skannr-scanner" run --config "$RT/skannr.env" >>"$RT/logs/scanner.log" 2>&1 &
+    write_scanner_settings
+    SKANNR_SCANNER_ONLY_NETWORKS=$networks "$BIN_DIR/skannr-scanner" run --config "$RT/scanner.env" >>"$RT/logs/scanner.log" 2>&1 &
     echo $! >"$RT/scanner.pid"
 }
 
 stop_scanner() { stop_pid_file "$RT/scanner.pid" 40; }
 
+# Migrations run as skannr_migrate (the only user with DDL rights), then the grants follow the schema.
 migrate() {
-    (cd "$PROJECT_DIR" && "$BIN_DIR/skannr-api" migrate --config "$RT/skannr.env" --directory "$PROJECT_DIR/sql/migrations") \
+    (cd "$PROJECT_DIR" && SKANNR_DB_USER=skannr_migrate SKANNR_DB_PASSWORD=$(db_password MIGRATE_DB_PASSWORD) \
+        "$BIN_DIR/skannr-api" migrate --config "$RT/skannr.env" --directory "$PROJECT_DIR/sql/migrations") \
         >>"$RT/logs/migrate.log" 2>&1 || die "migrations failed: see $RT/logs/migrate.log"
+    grant_db_users
+}
+
+# The runner's own settings: the stack's settings without the API's secrets (JWT keys, MFA key,
+# Stripe) and with the runner's own database user. Rewritten at every start.
+write_scanner_settings() {
+    ( umask 077
+      { grep -vE '^(SKANNR_JWT_KEYS|SKANNR_MFA_KEY|SKANNR_STRIPE_[A-Z_]*|SKANNR_DB_USER|SKANNR_DB_PASSWORD)(_FILE)?=' "$RT/skannr.env" || true
+        echo "SKANNR_DB_USER=skannr_scanner"
+        echo "SKANNR_DB_PASSWORD=$(db_password SCANNER_DB_PASSWORD)"
+      } >"$RT/scanner.env.tmp" && mv "$RT/scanner.env.tmp" "$RT/scanner.env" )
 }
 
 # --- nginx ------------------------------------------------------------------------------------
