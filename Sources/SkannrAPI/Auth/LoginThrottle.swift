@@ -50,12 +50,21 @@ struct LoginThrottle {
     /// 429 and counts nothing while any of them is locked.
     func reserve(now: Date, knownAddress: Bool) throws {
         let keys = knownAddress ? [pair, address] : [pair, address, account]
-        try connection.transaction { _ in
-            for key in keys {
-                if case .locked(let until) = try store.reserve(key, now: now, windowSeconds: windowSeconds(key),
-                                                               lockUntil: { lockUntil(key, failures: $0, windowStart: $1, now: now) }) {
-                    throw Self.lockedError(retryAfter: until.timeIntervalSince(now))  // rolls back the others
+        // Parallel first attempts race to insert the same new rows; InnoDB may pick a deadlock victim
+        // (1213): the transaction is re-run (transaction() once, this loop twice more).
+        for attempt in 1...3 {
+            do {
+                try connection.transaction { _ in
+                    for key in keys {
+                        if case .locked(let until) = try store.reserve(key, now: now, windowSeconds: windowSeconds(key),
+                                                                       lockUntil: { lockUntil(key, failures: $0, windowStart: $1, now: now) }) {
+                            throw Self.lockedError(retryAfter: until.timeIntervalSince(now))  // rolls back the others
+                        }
+                    }
                 }
+                break
+            } catch let error as MariaDBError where error.code == 1213 && attempt < 3 {
+                continue
             }
         }
         if UInt32.random(in: 0..<200) == 0 {
