@@ -25,13 +25,14 @@ struct AuthLockoutTests {
         let (email, _) = try AuthE2E.register("siege")
         let owner = Self.freshSource()
         #expect(try Self.signIns(from: owner, email, AuthE2E.password, count: 1) == ["200 -"], "the owner signs in once")
-        let cap = Int(TestStack.setting("SKANNR_LOGIN_ACCOUNT_MAX_FAILURES_PER_HOUR") ?? "") ?? 50
-        let attackers = (0..<max(10, cap / 5)).map { _ in Self.freshSource() }
+        let cap = Int(TestStack.setting("SKANNR_LOGIN_ACCOUNT_MAX_FAILURES_PER_HOUR") ?? "") ?? 40
+        let attackers = (0..<max(10, cap / 5 + 2)).map { _ in Self.freshSource() }
+        var answers: [String] = []
         for attacker in attackers {
-            _ = try Self.signIns(from: attacker, email, "wrong password!", count: 5)
+            answers += try Self.signIns(from: attacker, email, "wrong password!", count: 5)
         }
-        let newAddress = try Self.signIns(from: Self.freshSource(), email, AuthE2E.password, count: 1)
-        #expect(newAddress.first?.hasPrefix("429") == true, "past the account cap a new address waits: \(newAddress)")
+        // No single attacker address reached its own threshold: every 429 is the account-wide cap.
+        #expect(answers.contains { $0.hasPrefix("429") }, "the account-wide cap engaged: \(answers)")
         let known = try Self.signIns(from: owner, email, AuthE2E.password, count: 1)
         #expect(known == ["200 -"], "the owner's known address still works: \(known)")
     }

@@ -29,7 +29,15 @@ struct LoginThrottle {
         account = ThrottleKey(scope: "account", subject: Hex.encode(Digest.sha256(email)))
         address = ThrottleKey(scope: "ip", subject: client)
         pair = ThrottleKey(scope: "account_ip", subject: Hex.encode(Digest.sha256(client + "\n" + email)))
-        addressHash = Digest.sha256("known-address\n" + client)
+        addressHash = Self.knownAddressHash(client)
+    }
+
+    static func knownAddressHash(_ clientKey: String) -> [UInt8] { Digest.sha256("known-address\n" + clientKey) }
+
+    /// Registration is a successful sign-in too: the address it came from is a known one at once.
+    static func rememberRegistration(userID: Int64, clientAddress: String, connection: Connection, policy: LoginThrottlePolicy, now: Date) throws {
+        try LoginThrottleStore(connection: connection).rememberAddress(
+            userID: userID, addressHash: knownAddressHash(ClientAddressKey.key(for: clientAddress)), now: now, keep: policy.knownAddresses)
     }
 
     static func lockedError(retryAfter seconds: TimeInterval) -> APIError {
@@ -77,7 +85,9 @@ struct LoginThrottle {
     func lockUntil(_ key: ThrottleKey, failures: Int, windowStart: Date, now: Date) -> Date? {
         switch key {
         case account:
-            return failures >= policy.accountMaxFailuresPerHour ? windowStart.addingTimeInterval(3600) : nil
+            // A progressive lock, not one to the hour's end: a new address of the owner waits a minute
+            // or two, not an hour (the known ones never wait for it).
+            return policy.lockDuration(failures: failures, threshold: policy.accountMaxFailuresPerHour).map { now.addingTimeInterval(Double($0)) }
         case address:
             return policy.lockDuration(failures: failures, threshold: policy.ipMaxFailures).map { now.addingTimeInterval(Double($0)) }
         default:

@@ -38,7 +38,10 @@ enum AuthController {
         switch Result(catching: { () throws(MariaDBError) -> UserRecord in
             try UserStore(connection: connection).create(name: name, email: email, passwordHash: passwordHash, now: context.now)
         }) {
-        case .success(let created): user = created
+        case .success(let created):
+            user = created
+            try LoginThrottle.rememberRegistration(userID: created.id, clientAddress: context.request.clientAddress,
+                                                   connection: connection, policy: configuration.auth.throttle, now: context.now)
         case .failure(let error) where error.isDuplicateKey:
             throw APIError(.emailTaken, "An account with this email already exists")
         case .failure(let error): throw error
