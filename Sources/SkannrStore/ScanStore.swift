@@ -140,12 +140,22 @@ public struct ScanStore {
 
     /// pending or running -> cancelled at once (a runner holding it learns so at its next write: those
     /// are fenced on status = 'running' and find nothing); finished -> as is.
+    /// The UPDATE rewrites the unique active_target_id entry, so it can deadlock with a scan being
+    /// created or a target being deleted at that moment (the fuzzer found one); InnoDB rolled the
+    /// statement back, so it is simply run again, like TargetStore.delete.
     public func cancel(accountID: Int64, id: Int64, now: Date) throws -> CancelOutcome {
-        let result = try connection.execute("""
-            UPDATE scans SET status = 'cancelled', finished_at = ?
-            WHERE user_id = ? AND id = ? AND status IN ('pending', 'running')
-            """, [.date(now), .int(accountID), .int(id)])
+        var affected: UInt64?
+        for attempt in 1...4 where affected == nil {
+            do {
+                affected = try connection.execute("""
+                    UPDATE scans SET status = 'cancelled', finished_at = ?
+                    WHERE user_id = ? AND id = ? AND status IN ('pending', 'running')
+                    """, [.date(now), .int(accountID), .int(id)]).affectedRows
+            } catch {
+                guard error.code == 1213, attempt < 4 else { throw error }
+            }
+        }
         guard let scan = try find(accountID: accountID, id: id) else { return .notFound }
-        return result.affectedRows > 0 ? .cancelled(scan) : .alreadyFinished(scan)
+        return (affected ?? 0) > 0 ? .cancelled(scan) : .alreadyFinished(scan)
     }
 }
