@@ -31,7 +31,7 @@ let package = Package(
         systemLibrary("CCurl", pkg: "libcurl", apt: "libcurl4-openssl-dev"),
 
         .target(name: "Observability", dependencies: [logging]),
-        .target(name: "SkannrSettings"),
+        .target(name: "SkannrSettings", dependencies: ["SkannrCore"]),
         .target(name: "FastCGI", dependencies: ["CFastCGI", logging]),
         .target(name: "MariaDB", dependencies: ["CMariaDB"]),
         .target(name: "SkannrCrypto", dependencies: ["COpenSSL", "CArgon2", "CQREncode"]),
