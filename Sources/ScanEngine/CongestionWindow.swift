@@ -15,9 +15,6 @@ struct CongestionTuning: Equatable, Sendable {
     /// Multiplicative decrease on congestive loss, and on a queue that keeps growing.
     var lossCut: Double = 0.5
     var delayCut: Double = 0.8
-    /// Growth per answer is scaled by probes resolved / probes answered (nmap's cc_scale), capped here:
-    /// a host with many filtered ports still opens its window.
-    var scaleCap: Double = 50
     /// Whether the queue-delay signal is used (not for the group: its hosts have different distances).
     var usesDelay = true
     /// Queue delay that ends slow start: max(floor, base RTT × fraction); twice that cuts the window.
@@ -63,8 +60,10 @@ struct CongestionWindow: Equatable, Sendable {
     /// An answer to a probe sent at `sentAt`. `rtt` is nil when the sample is ambiguous (Karn: an answer
     /// that may belong to a retransmission). `retransmitted`: the answer came only after a retransmission
     /// (ours or the kernel's) — a drop. `lossIsCongestion` false: the drop is known to be the host's
-    /// rate limit, not the path.
-    mutating func answered(sentAt: UInt64, now: UInt64, rtt: UInt64?, retransmitted: Bool, lossIsCongestion: Bool = true) {
+    /// rate limit, not the path. `lostAt`: when the lost packet went out (default `sentAt`); a loss from
+    /// before the last cut was already answered by it (a retry's answer comes long after its loss).
+    mutating func answered(sentAt: UInt64, now: UInt64, rtt: UInt64?, retransmitted: Bool,
+                           lossIsCongestion: Bool = true, lostAt: UInt64? = nil) {
         answers += 1
         recentAnswers += 1
         if let rtt {
@@ -74,7 +73,7 @@ struct CongestionWindow: Equatable, Sendable {
         if sentAt >= roundStart { endRound(now: now, sentAt: sentAt) }
         if retransmitted && lossIsCongestion {
             recentDrops += 1
-            if sentAt > lastCut, recentDrops >= tuning.minDropsForCut,
+            if (lostAt ?? sentAt) > lastCut, recentDrops >= tuning.minDropsForCut,
                recentDrops > tuning.lossTolerance * recentAnswers {
                 cut(by: tuning.lossCut, now: now)
                 decay()
@@ -87,10 +86,18 @@ struct CongestionWindow: Equatable, Sendable {
 
     /// A probe's deadline passed. A host that never answered gives no sign of congestion either way:
     /// its window opens as if the timeout were an answer, or a silent host would crawl (nmap: 100 s for
-    /// 1000 ports). On a host that answers, a timeout only scales the growth of later answers.
+    /// 1000 ports). On a host that answers, the probe already counted when it left the pipe.
     mutating func timedOut() {
         timeouts += 1
         if answers == 0 { cwnd = min(tuning.maxWindow, cwnd + 1) }
+    }
+
+    /// An unanswered probe outlived the host's pipe time: dropped by a firewall (a filtered port) or
+    /// lost. It grows the window like an answer (nmap scales answers by the share unanswered, to the
+    /// same end): a host with 98 % filtered ports would otherwise crawl. Real losses come back as
+    /// answers to retries and cut the window; a queue shows in the delay of the answers that do come.
+    mutating func leftPipe() {
+        grow()
     }
 
     /// Undo nothing, forget the loss history and open the window again (the host's drops turned out to
@@ -102,13 +109,20 @@ struct CongestionWindow: Equatable, Sendable {
         lastCut = now
     }
 
+    /// HyStart's delay increase: base RTT / 8, within 4–16 ms. Slow start doubles the window each
+    /// round and the delay shows the window of a round ago, so it must stop at the first sign of a queue.
+    var slowStartExitDelay: UInt64 {
+        guard baseRTT != .max else { return 4_000_000 }
+        return min(16_000_000, max(4_000_000, baseRTT / 8))
+    }
+
     private mutating func endRound(now: UInt64, sentAt: UInt64) {
         if roundMinRTT != .max, baseRTT != .max {
             queueDelay = roundMinRTT > baseRTT ? roundMinRTT - baseRTT : 0
             if tuning.usesDelay {
                 if queueDelay >= 2 * queueThreshold {
                     if sentAt > lastCut { cut(by: tuning.delayCut, now: now) }
-                } else if queueDelay >= queueThreshold, inSlowStart {
+                } else if inSlowStart, queueDelay >= slowStartExitDelay {
                     ssthresh = cwnd   // HyStart: the queue is building; leave slow start before it overflows
                 }
             }
@@ -118,14 +132,12 @@ struct CongestionWindow: Equatable, Sendable {
     }
 
     private mutating func grow() {
-        let resolved = Double(answers + timeouts)
-        let scale = min(tuning.scaleCap, resolved / Double(max(1, answers)))
         if inSlowStart {
-            cwnd = min(cwnd + scale, max(ssthresh, cwnd))
+            cwnd = min(cwnd + 1, max(ssthresh, cwnd))
         } else if !tuning.usesDelay || queueDelay < queueThreshold / 2 {
-            cwnd += scale / 8            // no queue: +12.5 % per round (Reno's +1 would take minutes at 80 ms)
+            cwnd += 1 / 8                // no queue: +12.5 % per round (Reno's +1 would take minutes at 80 ms)
         } else {
-            cwnd += 2 * scale / cwnd     // a queue is forming: +2 per round, as nmap -T4
+            cwnd += 2 / cwnd             // a queue is forming: +2 per round, as nmap -T4
         }
         cwnd = min(tuning.maxWindow, cwnd)
     }

@@ -5,12 +5,21 @@
 // raises neither the tries nor the loss count.
 
 /// What a finished probe tells the timing: its verdict class, try number and times.
+import Glibc
+
 struct ProbeOutcome: Equatable, Sendable {
     enum Answer: Equatable, Sendable { case open, closed, unreachable }
     let answer: Answer
     let attempt: Int
     let sentAt: UInt64
     let now: UInt64
+    /// For a retry: when the try that got no answer went out. The loss happened then, not at `sentAt`.
+    var lostTryAt: UInt64? = nil
+}
+
+extension ProbeOutcome {
+    /// When the lost packet went out: the previous try, or this one when the kernel resent its SYN.
+    var lossTime: UInt64 { lostTryAt ?? sentAt }
 }
 
 struct HostTiming: Equatable, Sendable {
@@ -26,7 +35,11 @@ struct HostTiming: Equatable, Sendable {
     var detector: ResetLimitDetector
     /// Ports given up as filtered after silence on every try.
     private(set) var silentPorts = 0
+    /// Open or closed answers, and those of them that needed a retransmission; the same for open only.
+    private(set) var decisiveAnswers = 0
     private(set) var drops = 0
+    private(set) var openAnswers = 0
+    private(set) var openDrops = 0
 
     init(tuning: CongestionTuning, now: UInt64) {
         window = CongestionWindow(tuning: tuning, now: now)
@@ -40,10 +53,15 @@ struct HostTiming: Equatable, Sendable {
         detector.sent(now: now)
     }
 
+    /// The probe no longer counts against the window (answered, timed out, withdrawn, or left the pipe).
+    mutating func release() {
+        inFlight = max(0, inFlight - 1)
+    }
+
     /// Feeds one answer; returns the RTT sample it gave (nil: none, ambiguous or not an answer).
+    /// The probe's window place is released separately (`release`): it may have been already.
     @discardableResult
     mutating func answered(_ outcome: ProbeOutcome) -> UInt64? {
-        inFlight = max(0, inFlight - 1)
         let elapsed = outcome.now &- outcome.sentAt
         let byKernelRetransmit = elapsed >= Self.kernelRetransmitAfter
         let attempt = outcome.attempt + (byKernelRetransmit ? 1 : 0)
@@ -59,32 +77,48 @@ struct HostTiming: Equatable, Sendable {
             if detector.isLimited && !wasLimited { window.forgiveLoss(now: outcome.now) }
         }
         let retransmitted = decisive && attempt > 0
+        if decisive { decisiveAnswers += 1 }
         if retransmitted { drops += 1 }
+        if outcome.answer == .open {
+            openAnswers += 1
+            if retransmitted { openDrops += 1 }
+        }
         // Once the host is known to limit its resets, a refusal that needed a retry is that limit, not the path.
         let congestive = !(detector.isLimited && outcome.answer == .closed)
         window.answered(sentAt: outcome.sentAt, now: outcome.now, rtt: sample, retransmitted: retransmitted,
-                        lossIsCongestion: congestive)
+                        lossIsCongestion: congestive, lostAt: outcome.lossTime)
         return sample
     }
 
     mutating func timedOut() {
-        inFlight = max(0, inFlight - 1)
         window.timedOut()
     }
 
-    /// A probe that never reached the wire (local shortage): it gives back its place and says nothing.
-    mutating func withdrawn() {
-        inFlight = max(0, inFlight - 1)
+    /// How long an unanswered probe counts as still in the network: srtt + 2·rttvar, with no floor (the
+    /// deadline has one, against premature timeouts, and keeps waiting for a late answer). Later, it was
+    /// lost or filtered and its place in the window is free. nil: no estimate yet.
+    var pipeTime: UInt64? {
+        guard rtt.samples > 0 else { return nil }
+        return rtt.srtt &+ 2 &* rtt.rttvar
     }
 
     mutating func gaveUp() { silentPorts += 1 }
 
-    /// Retries a silent port gets on this host: the configured number, or one more than the deepest try
-    /// that has worked here (nmap's max_successful_tryno), up to `cap`. Once the host is known to limit
-    /// its resets, only open ports' late answers count (more tries would only wait for the limiter).
+    /// Retries a silent port gets on this host: the configured number; one more than the deepest try
+    /// that has worked here (nmap's max_successful_tryno); and enough that, at the loss per try seen
+    /// here, fewer than 0.01 of the ports that answer would be lost on every try — up to `cap`. Once
+    /// the host is known to limit its resets, only open ports' late answers count (more tries would
+    /// only wait for the limiter).
     func retries(configured: Int, cap: Int) -> Int {
         let deepest = detector.isLimited ? maxSuccessfulOpenAttempt : maxSuccessfulAttempt
-        return max(configured, min(cap, deepest + 1 > 1 ? deepest + 1 : 0))
+        var wanted = deepest > 0 ? deepest + 1 : 0
+        let (answers, lost) = detector.isLimited ? (openAnswers, openDrops) : (decisiveAnswers, drops)
+        if answers >= 20, lost > 0 {
+            let loss = min(0.5, Double(lost) / Double(answers))
+            let tries = (log(0.01 / Double(decisiveAnswers)) / log(loss)).rounded(.up)
+            wanted = max(wanted, Int(tries) - 1)
+        }
+        return max(configured, min(cap, wanted))
     }
 
     /// What the result should say about this host's timing, if anything.

@@ -21,6 +21,8 @@ struct ResetLimitDetector: Equatable, Sendable {
     /// Set once the limit is recognised: resets per second seen in the interval that showed it.
     private(set) var detectedRate: Int?
     private var queueWasFlat = true
+    /// Intervals in a row that showed the signature; two are needed (a congestion episode lasts one).
+    private var suspectIntervals = 0
 
     init(now: UInt64) { bucketStart = now }
 
@@ -48,19 +50,22 @@ struct ResetLimitDetector: Equatable, Sendable {
     /// Closes the interval when it is over and judges it.
     private mutating func roll(now: UInt64, queueIsFlat: Bool) {
         guard now >= bucketStart + Self.interval else { return }
-        if detectedRate == nil, queueIsFlat, Self.showsLimit(bucket) {
-            detectedRate = (bucket.closedFirstTry + bucket.closedLate) * 1_000_000_000 / Int(max(1, now - bucketStart))
+        if detectedRate == nil {
+            suspectIntervals = queueIsFlat && Self.showsLimit(bucket) ? suspectIntervals + 1 : 0
+            if suspectIntervals >= 2 {
+                detectedRate = (bucket.closedFirstTry + bucket.closedLate) * 1_000_000_000 / Int(max(1, now - bucketStart))
+            }
         }
         bucket = Bucket()
         bucketStart = now
     }
 
-    /// The signature over one interval: most probes unanswered on their first try, a fifth or more of
-    /// the refusals only on a retry, and open ports not suffering the same (else it is the path).
+    /// The signature over one interval: three quarters of the probes unanswered on their first try, a
+    /// fifth or more of the refusals only on a retry, and open ports not suffering the same (else it is the path).
     static func showsLimit(_ b: Bucket) -> Bool {
         let closed = b.closedFirstTry + b.closedLate
         guard b.sent >= 50, b.closedLate >= 5 else { return false }
-        guard 2 * b.answeredFirstTry < b.sent, 5 * b.closedLate >= closed else { return false }
+        guard 4 * b.answeredFirstTry < b.sent, 5 * b.closedLate >= closed else { return false }
         let open = b.openFirstTry + b.openLate
         return open < 5 || 10 * b.openLate < open
     }

@@ -11,12 +11,17 @@ final class SweepWorker: @unchecked Sendable {
         var port: UInt16 = 0
         var attempt = 0
         var sentAt: UInt64 = 0
+        var previousSentAt: UInt64 = 0
+        /// Still counted in its host's congestion window (managed hosts only).
+        var holdsPlace = false
     }
 
     struct Pending {
         let hostIndex: Int
         let port: UInt16
         let attempt: Int
+        /// When the previous try went out (0 for a first try): a retry's answer dates the loss to it.
+        var previousSentAt: UInt64 = 0
         var deferrals = 0
     }
 
@@ -73,6 +78,8 @@ final class SweepWorker: @unchecked Sendable {
     private var freeSlots: [Int32]
     private var inFlight = 0
     private var deadlines = DeadlineQueue()
+    /// When managed probes stop counting against their windows (see HostTiming.pipeTime).
+    private var pipeDeadlines = DeadlineQueue()
     /// Unsent work per host, and the hosts that have some, served round-robin.
     private var work: [Int: HostWork] = [:]
     private var order: [Int] = []
@@ -124,6 +131,9 @@ final class SweepWorker: @unchecked Sendable {
             expired.removeAll(keepingCapacity: true)
             deadlines.popExpired(now: now, into: &expired)
             for entry in expired { expire(entry) }
+            expired.removeAll(keepingCapacity: true)
+            pipeDeadlines.popExpired(now: now, into: &expired)
+            for entry in expired { leavePipe(entry) }
             let politeWait = fill(now: now)
             if inFlight == 0 && !hasWork { break }
             flushDone()
@@ -131,6 +141,7 @@ final class SweepWorker: @unchecked Sendable {
             now = MonotonicClock.now()
             var wait: UInt64 = 50_000_000   // cap: keeps cancellation noticed quickly
             if let next = deadlines.nextDeadline { wait = min(wait, next > now ? next - now : 0) }
+            if let next = pipeDeadlines.nextDeadline { wait = min(wait, next > now ? next - now : 0) }
             if politeWait > 0 { wait = min(wait, politeWait) }
             if pausedUntil > now { wait = min(wait, pausedUntil - now) }
             if heldByWindows { wait = min(wait, 2_000_000) }   // another worker's answers may free a place
@@ -197,7 +208,7 @@ final class SweepWorker: @unchecked Sendable {
             if politeness.isLimited {
                 let grant = politeness.take(host: hostIndex, want: 1, now: now)
                 if grant.granted == 0 {
-                    if managed { board.withdrawn(host: hostIndex) }
+                    if managed { board.release(host: hostIndex) }
                     politeWait = politeWait == 0 ? grant.wait : min(politeWait, grant.wait)
                     held.insert(hostIndex)
                     turn += 1
@@ -308,6 +319,8 @@ final class SweepWorker: @unchecked Sendable {
         slot.port = probe.port
         slot.attempt = probe.attempt
         slot.sentAt = now
+        slot.previousSentAt = probe.previousSentAt
+        slot.holdsPlace = isManaged(probe.hostIndex)
         var event = epoll_event()
         event.events = EPOLLOUT.rawValue | EPOLLERR.rawValue | EPOLLHUP.rawValue
         event.data.u64 = UInt64(slot.generation) << 32 | UInt64(UInt32(slotIndex))
@@ -320,9 +333,21 @@ final class SweepWorker: @unchecked Sendable {
         }
         slots[Int(slotIndex)] = slot
         inFlight += 1
-        deadlines.schedule(slot: slotIndex, generation: slot.generation,
-                           deadline: now + timeout(hostIndex: probe.hostIndex, attempt: probe.attempt))
+        let wait = timeout(hostIndex: probe.hostIndex, attempt: probe.attempt)
+        deadlines.schedule(slot: slotIndex, generation: slot.generation, deadline: now + wait)
+        if slot.holdsPlace, let pipe = board.pipeTime(host: probe.hostIndex), pipe < wait {
+            pipeDeadlines.schedule(slot: slotIndex, generation: slot.generation, deadline: now + pipe)
+        }
         return true
+    }
+
+    /// A managed probe has been out longer than its host's pipe time: lost or filtered, it no longer
+    /// loads the path, so its window place goes to the next probe while its deadline still runs.
+    private func leavePipe(_ entry: DeadlineQueue.Entry) {
+        let index = Int(entry.slot)
+        guard slots[index].fd >= 0, slots[index].generation == entry.generation, slots[index].holdsPlace else { return }
+        slots[index].holdsPlace = false
+        board.leftPipe(host: slots[index].hostIndex)
     }
 
     private func isManaged(_ hostIndex: Int) -> Bool { tallies[hostIndex]?.managed ?? false }
@@ -334,7 +359,7 @@ final class SweepWorker: @unchecked Sendable {
 
     /// The probe held a place in its host's window but never reached the wire.
     private func withdraw(_ probe: Pending) {
-        if isManaged(probe.hostIndex) { board.withdrawn(host: probe.hostIndex) }
+        if isManaged(probe.hostIndex) { board.release(host: probe.hostIndex) }
     }
 
     /// Our side ran out of fds or ephemeral ports: put the probe back and pause briefly.
@@ -360,14 +385,14 @@ final class SweepWorker: @unchecked Sendable {
         if getsockopt(slot.fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 { err = errno }
         release(index)
         let verdict = ConnectVerdict(errno: err)
-        let probe = Pending(hostIndex: slot.hostIndex, port: slot.port, attempt: slot.attempt)
+        let probe = Pending(hostIndex: slot.hostIndex, port: slot.port, attempt: slot.attempt, previousSentAt: slot.previousSentAt)
         if verdict == .localResource {
             close(slot.fd)
-            withdraw(probe)
+            if slot.holdsPlace { withdraw(probe) }
             deferProbe(probe, now: now)
             return
         }
-        finish(fd: slot.fd, probe: probe, verdict: verdict, sentAt: slot.sentAt, now: now)
+        finish(fd: slot.fd, probe: probe, verdict: verdict, sentAt: slot.sentAt, now: now, holdsPlace: slot.holdsPlace)
     }
 
     private func expire(_ entry: DeadlineQueue.Entry) {
@@ -377,11 +402,11 @@ final class SweepWorker: @unchecked Sendable {
         release(index)
         close(slot.fd)
         let decision = isManaged(slot.hostIndex)
-            ? board.timedOut(host: slot.hostIndex, attempt: slot.attempt)
+            ? board.timedOut(host: slot.hostIndex, attempt: slot.attempt, holdsPlace: slot.holdsPlace)
             : policy.onTimeout(attempt: slot.attempt, host: tallies[slot.hostIndex]?.rtt ?? RTTEstimator())
         switch decision {
         case .retry:
-            let retry = Pending(hostIndex: slot.hostIndex, port: slot.port, attempt: slot.attempt + 1)
+            let retry = Pending(hostIndex: slot.hostIndex, port: slot.port, attempt: slot.attempt + 1, previousSentAt: slot.sentAt)
             addWork(slot.hostIndex) { $0.retries.append(retry) }
         case .filtered:
             record(hostIndex: slot.hostIndex, port: slot.port, state: .filtered)
@@ -395,7 +420,7 @@ final class SweepWorker: @unchecked Sendable {
     }
 
     /// Classifies, closes and records one answered probe.
-    private func finish(fd: Int32, probe: Pending, verdict: ConnectVerdict, sentAt: UInt64, now: UInt64) {
+    private func finish(fd: Int32, probe: Pending, verdict: ConnectVerdict, sentAt: UInt64, now: UInt64, holdsPlace: Bool = true) {
         var state: PortState
         switch verdict {
         case .open: state = isSelfConnect(fd: fd, port: probe.port, hostIndex: probe.hostIndex) ? .closed : .open
@@ -409,18 +434,19 @@ final class SweepWorker: @unchecked Sendable {
         }
         close(fd)
         let answer: ProbeOutcome.Answer = state == .open ? .open : state == .closed ? .closed : .unreachable
-        learn(probe: probe, answer: answer, sentAt: sentAt, now: now)
+        learn(probe: probe, answer: answer, sentAt: sentAt, now: now, holdsPlace: holdsPlace)
         record(hostIndex: probe.hostIndex, port: probe.port, state: state)
     }
 
     /// An answer's round trip: into the host's timing and, on the host's first answer, into the
     /// deadlines of its probes already in flight. Every answered probe goes through here.
-    private func learn(probe: Pending, answer: ProbeOutcome.Answer, sentAt: UInt64, now: UInt64) {
+    private func learn(probe: Pending, answer: ProbeOutcome.Answer, sentAt: UInt64, now: UInt64, holdsPlace: Bool = true) {
         let hostIndex = probe.hostIndex
         guard let tally = tallies[hostIndex] else { return }
         if tally.managed {
-            let outcome = ProbeOutcome(answer: answer, attempt: probe.attempt, sentAt: sentAt, now: now)
-            if board.answered(host: hostIndex, outcome) { tightenDeadlines(hostIndex: hostIndex) }
+            let outcome = ProbeOutcome(answer: answer, attempt: probe.attempt, sentAt: sentAt, now: now,
+                                       lostTryAt: probe.attempt > 0 ? probe.previousSentAt : nil)
+            if board.answered(host: hostIndex, outcome, holdsPlace: holdsPlace) { tightenDeadlines(hostIndex: hostIndex) }
             return
         }
         guard answer != .unreachable else { return }
@@ -437,6 +463,9 @@ final class SweepWorker: @unchecked Sendable {
             let slot = slots[index]
             let deadline = slot.sentAt + timeout(hostIndex: hostIndex, attempt: slot.attempt)
             deadlines.schedule(slot: Int32(index), generation: slot.generation, deadline: deadline)
+            if slot.holdsPlace, let pipe = board.pipeTime(host: hostIndex), slot.sentAt + pipe < deadline {
+                pipeDeadlines.schedule(slot: Int32(index), generation: slot.generation, deadline: slot.sentAt + pipe)
+            }
         }
     }
 

@@ -1,6 +1,9 @@
 // The congestion state the worker threads share: one HostTiming per managed host and the group window.
 // Traps: everything under `lock` (one short critical section per probe sent and per probe resolved);
+// SKANNR_CC_TRACE=1 prints a line of window state every 50 ms (diagnostics for the WAN bench);
 // hosts on loopback never come here (no link to congest: the workers keep today's fast path for them).
+
+import Glibc
 
 final class TimingBoard: @unchecked Sendable {
     private let lock = Lock()
@@ -11,11 +14,15 @@ final class TimingBoard: @unchecked Sendable {
     private var group: CongestionWindow
     private var groupRTT = RTTEstimator()
     private var groupInFlight = 0
+    private static let trace = getenv("SKANNR_CC_TRACE") != nil
+    private var lastTrace: UInt64 = 0
+    private let started: UInt64
 
     init(tuning: CongestionTuning, policy: RetryPolicy, retryCap: Int, now: UInt64) {
         self.tuning = tuning
         self.policy = policy
         self.retryCap = max(policy.retries, retryCap)
+        self.started = now
         var groupTuning = tuning
         groupTuning.usesDelay = false
         groupTuning.initialWindow = max(tuning.initialWindow, min(tuning.maxWindow, tuning.initialWindow * 8))
@@ -37,29 +44,35 @@ final class TimingBoard: @unchecked Sendable {
         }
     }
 
-    /// An answer; returns true when it was the host's first RTT sample (its in-flight probes can be re-deadlined).
-    func answered(host: Int, _ outcome: ProbeOutcome) -> Bool {
+    /// An answer; returns true when it was the host's first RTT sample (its in-flight probes can be
+    /// re-deadlined). `holdsPlace` false: the probe's window place was already given back (`leftPipe`).
+    func answered(host: Int, _ outcome: ProbeOutcome, holdsPlace: Bool = true) -> Bool {
         lock.withLock {
             guard var timing = hosts[host] else { return false }
             let before = timing.rtt.samples
             let sample = timing.answered(outcome)
+            if holdsPlace { releaseLocked(&timing) }
             hosts[host] = timing
-            groupInFlight = max(0, groupInFlight - 1)
             let retransmitted = outcome.answer != .unreachable && (outcome.attempt > 0 || sample == nil)
             let congestive = !(timing.detector.isLimited && outcome.answer == .closed)
             group.answered(sentAt: outcome.sentAt, now: outcome.now, rtt: sample,
-                           retransmitted: retransmitted, lossIsCongestion: congestive)
+                           retransmitted: retransmitted, lossIsCongestion: congestive, lostAt: outcome.lossTime)
             if let sample { groupRTT.add(sample: sample) }
+            if Self.trace, outcome.now > lastTrace + 50_000_000 {
+                lastTrace = outcome.now
+                let w = timing.window
+                print("cc t=\((outcome.now - started) / 1_000_000) host=\(host) cwnd=\(Int(w.cwnd)) ss=\(w.ssthresh == .infinity ? -1 : Int(w.ssthresh)) infl=\(timing.inFlight) base=\(w.baseRTT / 1_000_000) qd=\(w.queueDelay / 1_000_000) cuts=\(w.cuts) drops=\(w.recentDrops)/\(w.recentAnswers) g=\(Int(group.cwnd))/\(groupInFlight) gcuts=\(group.cuts)")
+            }
             return before == 0 && timing.rtt.samples > 0
         }
     }
 
     /// A deadline passed: retry (with how long to wait) or give the port up as filtered.
-    func timedOut(host: Int, attempt: Int) -> RetryPolicy.Decision {
+    func timedOut(host: Int, attempt: Int, holdsPlace: Bool = true) -> RetryPolicy.Decision {
         lock.withLock {
             guard var timing = hosts[host] else { return .filtered }
             timing.timedOut()
-            groupInFlight = max(0, groupInFlight - 1)
+            if holdsPlace { releaseLocked(&timing) }
             group.timedOut()
             let decision: RetryPolicy.Decision
             if attempt < timing.retries(configured: policy.retries, cap: retryCap) {
@@ -73,12 +86,35 @@ final class TimingBoard: @unchecked Sendable {
         }
     }
 
-    /// The probe never reached the wire (local shortage): its place is given back.
-    func withdrawn(host: Int) {
+    /// The probe never reached the wire (local shortage), or has been out longer than the host's pipe
+    /// time (`pipeTime`): its window place is given back.
+    func release(host: Int) {
         lock.withLock {
-            hosts[host]?.withdrawn()
-            groupInFlight = max(0, groupInFlight - 1)
+            guard var timing = hosts[host] else { return }
+            releaseLocked(&timing)
+            hosts[host] = timing
         }
+    }
+
+    private func releaseLocked(_ timing: inout HostTiming) {
+        timing.release()
+        groupInFlight = max(0, groupInFlight - 1)
+    }
+
+    /// A probe outlived its host's pipe time unanswered: its place is free and it grows the windows.
+    func leftPipe(host: Int) {
+        lock.withLock {
+            guard var timing = hosts[host] else { return }
+            releaseLocked(&timing)
+            timing.window.leftPipe()
+            hosts[host] = timing
+            group.leftPipe()
+        }
+    }
+
+    /// How long after sending a probe of this host stops counting against the windows (nil: until its deadline).
+    func pipeTime(host: Int) -> UInt64? {
+        lock.withLock { hosts[host]?.pipeTime }
     }
 
     func timeout(host: Int, attempt: Int) -> UInt64 {
