@@ -4,8 +4,9 @@
 
 /// Knobs of the congestion windows. Defaults follow nmap -T4 where it has one, TCP where it has not.
 struct CongestionTuning: Equatable, Sendable {
-    /// Probes a fresh host may have in flight before it has answered anything.
-    var initialWindow: Double = 64
+    /// Probes a fresh host may have in flight before it has answered anything: TCP's initial window of
+    /// ten 1500-byte segments is ~15 KB, as much as 256 SYNs of 60 bytes (nmap starts at 10 probes).
+    var initialWindow: Double = 256
     var minWindow: Double = 4
     var maxWindow: Double = 4096
     /// A share of answers needing a retransmission above this is taken as congestion, below as random loss.

@@ -4,6 +4,12 @@ import Testing
 @testable import ScanEngine
 
 private let ms: UInt64 = 1_000_000
+/// The windows' knobs with a small initial window, so that the arithmetic of each test stays readable.
+private let tuning64: CongestionTuning = {
+    var tuning = CongestionTuning()
+    tuning.initialWindow = 64
+    return tuning
+}()
 
 @Suite("Congestion control, with the clock passed in")
 struct CongestionTests {
@@ -17,7 +23,7 @@ struct CongestionTests {
 
     @Test("slow start doubles the window over one round of answers")
     func slowStartDoubles() {
-        var window = CongestionWindow(tuning: CongestionTuning(), now: 0)
+        var window = CongestionWindow(tuning: tuning64, now: 0)
         #expect(window.limit == 64)
         feed(&window, count: 64, sentAt: 0, rtt: 80 * ms)
         #expect(window.limit == 128)
@@ -26,7 +32,7 @@ struct CongestionTests {
 
     @Test("random loss below the tolerance never cuts the window")
     func randomLossTolerated() {
-        var window = CongestionWindow(tuning: CongestionTuning(), now: 0)
+        var window = CongestionWindow(tuning: tuning64, now: 0)
         var t: UInt64 = 0
         for _ in 0..<20 {
             feed(&window, count: window.limit, sentAt: t, rtt: 80 * ms, dropEvery: 50)   // 2 %
@@ -38,7 +44,7 @@ struct CongestionTests {
 
     @Test("a burst of drops cuts the window once, not once per drop")
     func oneCutPerWindow() {
-        var window = CongestionWindow(tuning: CongestionTuning(), now: 0)
+        var window = CongestionWindow(tuning: tuning64, now: 0)
         feed(&window, count: 64, sentAt: 0, rtt: 80 * ms)
         let before = window.cwnd
         for i in 0..<30 {   // all sent before the first cut happens
@@ -51,7 +57,7 @@ struct CongestionTests {
 
     @Test("drops of probes sent after a cut may cut again")
     func laterDropsCutAgain() {
-        var window = CongestionWindow(tuning: CongestionTuning(), now: 0)
+        var window = CongestionWindow(tuning: tuning64, now: 0)
         for i in 0..<10 { window.answered(sentAt: ms, now: 100 * ms + UInt64(i), rtt: nil, retransmitted: true) }
         #expect(window.cuts == 1)
         for i in 0..<10 { window.answered(sentAt: 200 * ms, now: 400 * ms + UInt64(i), rtt: nil, retransmitted: true) }
@@ -60,7 +66,7 @@ struct CongestionTests {
 
     @Test("drops known to be the host's own rate limit do not cut the window")
     func forgivenLoss() {
-        var window = CongestionWindow(tuning: CongestionTuning(), now: 0)
+        var window = CongestionWindow(tuning: tuning64, now: 0)
         for i in 0..<50 {
             window.answered(sentAt: UInt64(i) * ms, now: 500 * ms, rtt: nil, retransmitted: true, lossIsCongestion: false)
         }
@@ -69,7 +75,7 @@ struct CongestionTests {
 
     @Test("a queue building up ends slow start, and twice that delay cuts the window")
     func queueDelay() {
-        var window = CongestionWindow(tuning: CongestionTuning(), now: 0)
+        var window = CongestionWindow(tuning: tuning64, now: 0)
         feed(&window, count: 64, sentAt: 0, rtt: 80 * ms)              // base RTT 80 ms: threshold 20 ms
         feed(&window, count: 64, sentAt: 90 * ms, rtt: 105 * ms)       // 25 ms of queue
         window.answered(sentAt: 200 * ms, now: 310 * ms, rtt: 110 * ms, retransmitted: false)   // round ends
@@ -84,7 +90,7 @@ struct CongestionTests {
 
     @Test("jitter-free answers at the base round trip keep slow start going")
     func flatDelayKeepsSlowStart() {
-        var window = CongestionWindow(tuning: CongestionTuning(), now: 0)
+        var window = CongestionWindow(tuning: tuning64, now: 0)
         var t: UInt64 = 0
         for _ in 0..<4 {
             feed(&window, count: window.limit, sentAt: t, rtt: 80 * ms)
@@ -96,7 +102,7 @@ struct CongestionTests {
 
     @Test("a host that never answered opens its window as its probes time out")
     func silentHostOpens() {
-        var window = CongestionWindow(tuning: CongestionTuning(), now: 0)
+        var window = CongestionWindow(tuning: tuning64, now: 0)
         for _ in 0..<64 { window.timedOut() }
         #expect(window.limit == 128)
         window.answered(sentAt: 0, now: 1, rtt: 1, retransmitted: false)
@@ -107,7 +113,7 @@ struct CongestionTests {
 
     @Test("a probe that leaves the pipe unanswered grows the window like an answer: filtered ports do not freeze it")
     func leftPipeGrows() {
-        var window = CongestionWindow(tuning: CongestionTuning(), now: 0)
+        var window = CongestionWindow(tuning: tuning64, now: 0)
         window.answered(sentAt: 0, now: 80 * ms, rtt: 80 * ms, retransmitted: false)
         for _ in 0..<63 { window.leftPipe() }
         #expect(window.limit == 128)
@@ -117,7 +123,7 @@ struct CongestionTests {
 
     @Test("the window never leaves its bounds")
     func bounds() {
-        var tuning = CongestionTuning()
+        var tuning = tuning64
         tuning.maxWindow = 100
         var window = CongestionWindow(tuning: tuning, now: 0)
         feed(&window, count: 500, sentAt: 0, rtt: ms)
