@@ -61,7 +61,7 @@ final class TimingBoard: @unchecked Sendable {
             if Self.trace, outcome.now > lastTrace + 50_000_000 {
                 lastTrace = outcome.now
                 let w = timing.window
-                print("cc t=\((outcome.now - started) / 1_000_000) host=\(host) cwnd=\(Int(w.cwnd)) ss=\(w.ssthresh == .infinity ? -1 : Int(w.ssthresh)) infl=\(timing.inFlight) base=\(w.baseRTT / 1_000_000) qd=\(w.queueDelay / 1_000_000) cuts=\(w.cuts) drops=\(w.recentDrops)/\(w.recentAnswers) g=\(Int(group.cwnd))/\(groupInFlight) gcuts=\(group.cuts)")
+                print("cc t=\((outcome.now - started) / 1_000_000) host=\(host) cwnd=\(Int(w.cwnd)) srtt=\(timing.rtt.srtt / 1_000_000) var=\(timing.rtt.rttvar / 1_000_000) ss=\(w.ssthresh == .infinity ? -1 : Int(w.ssthresh)) infl=\(timing.inFlight) base=\(w.baseRTT / 1_000_000) qd=\(w.queueDelay / 1_000_000) cuts=\(w.cuts) drops=\(w.recentDrops)/\(w.recentAnswers) g=\(Int(group.cwnd))/\(groupInFlight) gcuts=\(group.cuts)")
             }
             return before == 0 && timing.rtt.samples > 0
         }

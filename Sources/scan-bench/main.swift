@@ -1,5 +1,5 @@
 // scan-bench: runs ScanEngine once for scripts/bench-scan and prints machine-readable lines.
-// Usage: scan-bench sweep HOSTS PORTS [--timeout MS] [--workers N] [--inflight N] [--cc automatic|always|off] [--json]
+// Usage: scan-bench sweep HOSTS PORTS [--timeout MS] [--workers N] [--inflight N] [--cc automatic|always|off] [--ordered] [--json]
 //          (HOSTS: "198.18.1.10" or "a,b,c"; PORTS: "1-65535" or "22,80,8000-8100"; --json prints one
 //           object with every port's state instead of lines: open and filtered lists, closed count)
 //        scan-bench tls HOST PORT... [--timeout MS]
@@ -38,6 +38,8 @@ let congestion: CongestionControl? = {
     guard let mode = CongestionControl(rawValue: args[i + 1]) else { fail("--cc: automatic, always or off") }
     return mode
 }()
+let ordered = args.contains("--ordered")   // ports and hosts in the given order (comparison only)
+args.removeAll { $0 == "--ordered" }
 let json = args.contains("--json")
 args.removeAll { $0 == "--json" }
 
@@ -61,6 +63,7 @@ case "sweep":
     if let workers { config.workers = workers }
     if let inflight { config.maxInFlight = inflight }
     if let congestion { config.congestionControl = congestion }
+    if ordered { config.randomOrder = false }
     let result: SweepResult
     do {
         result = try Sweep(config: config).run(hosts: hosts, ports: parsePorts(args[2]))
