@@ -35,11 +35,9 @@ struct HostTiming: Equatable, Sendable {
     var detector: ResetLimitDetector
     /// Ports given up as filtered after silence on every try.
     private(set) var silentPorts = 0
-    /// Open or closed answers, and those of them that needed a retransmission; the same for open only.
+    /// Open or closed answers, and those that needed a retransmission.
     private(set) var decisiveAnswers = 0
     private(set) var drops = 0
-    private(set) var openAnswers = 0
-    private(set) var openDrops = 0
 
     init(tuning: CongestionTuning, now: UInt64) {
         window = CongestionWindow(tuning: tuning, now: now)
@@ -79,10 +77,6 @@ struct HostTiming: Equatable, Sendable {
         let retransmitted = decisive && attempt > 0
         if decisive { decisiveAnswers += 1 }
         if retransmitted { drops += 1 }
-        if outcome.answer == .open {
-            openAnswers += 1
-            if retransmitted { openDrops += 1 }
-        }
         // Once the host is known to limit its resets, a refusal that needed a retry is that limit, not the path.
         let congestive = !(detector.isLimited && outcome.answer == .closed)
         window.answered(sentAt: outcome.sentAt, now: outcome.now, rtt: sample, retransmitted: retransmitted,
@@ -104,21 +98,23 @@ struct HostTiming: Equatable, Sendable {
 
     mutating func gaveUp() { silentPorts += 1 }
 
-    /// Retries a silent port gets on this host: the configured number; one more than the deepest try
-    /// that has worked here (nmap's max_successful_tryno); and enough that, at the loss per try seen
-    /// here, fewer than 0.01 of the ports that answer would be lost on every try — up to `cap`. Once
-    /// the host is known to limit its resets, only open ports' late answers count (more tries would
-    /// only wait for the limiter).
+    /// A probe outlived the pipe time unanswered: its place is freed. It also grows the window, like an
+    /// answer, but only on a host where most ports turn out filtered (silent on every try): there the
+    /// silence is the firewall's and a window grown by answers alone would crawl. On a host that mostly
+    /// answers, such a probe was most likely lost, and losses must never open the window.
+    mutating func leftPipe() {
+        release()
+        if silentPorts > decisiveAnswers { window.leftPipe() }
+    }
+
+    /// Retries a silent port gets on this host: the configured number, or one more than the deepest try
+    /// that has worked here (nmap's max_successful_tryno), up to `cap`. Once the host is known to limit
+    /// its resets, only open ports' late answers count (more tries would only wait for the limiter).
+    /// (Sizing the tries from the loss ratio instead was tried: behind a bottleneck the losses of the
+    /// slow-start overshoot drove every filtered port to the cap, 5.7 probes per port instead of 3.)
     func retries(configured: Int, cap: Int) -> Int {
         let deepest = detector.isLimited ? maxSuccessfulOpenAttempt : maxSuccessfulAttempt
-        var wanted = deepest > 0 ? deepest + 1 : 0
-        let (answers, lost) = detector.isLimited ? (openAnswers, openDrops) : (decisiveAnswers, drops)
-        if answers >= 20, lost > 0 {
-            let loss = min(0.5, Double(lost) / Double(answers))
-            let tries = (log(0.01 / Double(decisiveAnswers)) / log(loss)).rounded(.up)
-            wanted = max(wanted, Int(tries) - 1)
-        }
-        return max(configured, min(cap, wanted))
+        return max(configured, min(cap, deepest > 0 ? deepest + 1 : 0))
     }
 
     /// What the result should say about this host's timing, if anything.

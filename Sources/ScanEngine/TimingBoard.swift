@@ -101,14 +101,13 @@ final class TimingBoard: @unchecked Sendable {
         groupInFlight = max(0, groupInFlight - 1)
     }
 
-    /// A probe outlived its host's pipe time unanswered: its place is free and it grows the windows.
+    /// A probe outlived its host's pipe time unanswered: its place is free (see HostTiming.leftPipe).
     func leftPipe(host: Int) {
         lock.withLock {
             guard var timing = hosts[host] else { return }
-            releaseLocked(&timing)
-            timing.window.leftPipe()
+            timing.leftPipe()
+            groupInFlight = max(0, groupInFlight - 1)
             hosts[host] = timing
-            group.leftPipe()
         }
     }
 

@@ -171,17 +171,6 @@ struct HostTimingTests {
         #expect(timing.retries(configured: 7, cap: 5) == 7)
     }
 
-    @Test("a lossy host gets enough tries that an answering port is rarely lost on every one")
-    func lossBasedRetries() {
-        var timing = HostTiming(tuning: CongestionTuning(), now: 0)
-        for _ in 0..<950 { timing.answered(outcome(.closed, sentAt: 0, rtt: 80 * ms)) }
-        #expect(timing.retries(configured: 1, cap: 5) == 1, "no loss seen: the configured retries")
-        for _ in 0..<50 { timing.answered(outcome(.closed, attempt: 1, sentAt: 0, rtt: 80 * ms)) }
-        // 5 % loss per try, 1000 answering ports: 0.05^3 × 1000 > 0.01, 0.05^4 × 1000 < 0.01: 4 tries
-        #expect(timing.retries(configured: 1, cap: 5) == 3)
-        #expect(timing.retries(configured: 1, cap: 2) == 2)
-    }
-
     @Test("an ICMP answer on a retry raises neither the tries nor the drops: it changes no verdict")
     func unreachableOnRetry() {
         var timing = HostTiming(tuning: CongestionTuning(), now: 0)
@@ -252,6 +241,21 @@ struct HostTimingTests {
         #expect(notes.map(\.code) == ["resets_rate_limited"])
         #expect(notes.first?.message.contains("7 ports") == true)
         #expect(timing.retries(configured: 1, cap: 5) == 1, "late refusals no longer add tries")
+    }
+
+    @Test("silence past the pipe time grows the window of a mostly filtered host, not of one that answers")
+    func leftPipeOnlyOnFilteredHosts() {
+        var answering = HostTiming(tuning: tuning64, now: 0)
+        answering.answered(outcome(.closed, sentAt: 0, rtt: 80 * ms))
+        let before = answering.window.cwnd
+        for _ in 0..<10 { answering.sent(now: 0); answering.leftPipe() }
+        #expect(answering.window.cwnd == before, "on an answering host, silence is loss")
+        #expect(answering.inFlight == 0)
+        var filtered = HostTiming(tuning: tuning64, now: 0)
+        filtered.answered(outcome(.open, sentAt: 0, rtt: 80 * ms))
+        for _ in 0..<5 { filtered.gaveUp() }
+        for _ in 0..<10 { filtered.sent(now: 0); filtered.leftPipe() }
+        #expect(filtered.window.cwnd == before + 10)
     }
 
     @Test("a host without a reset limit has no notes")
