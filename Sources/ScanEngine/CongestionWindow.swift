@@ -1,6 +1,6 @@
 // Pure congestion window of one host (or of the whole sweep), in probes, fed with answers and timeouts
 // and a clock passed in. Trap: loss alone is not congestion (1 % random loss would keep a Reno window
-// at ~9 probes); a window is cut on a rising queue delay, or on a share of retransmissions well above random.
+// at ~9 probes); a window is cut on a standing queue delay, or on a share of retransmissions well above random.
 
 /// Knobs of the congestion windows. Defaults follow nmap -T4 where it has one, TCP where it has not.
 struct CongestionTuning: Equatable, Sendable {
@@ -18,7 +18,8 @@ struct CongestionTuning: Equatable, Sendable {
     var delayCut: Double = 0.8
     /// Whether the queue-delay signal is used (not for the group: its hosts have different distances).
     var usesDelay = true
-    /// Queue delay that ends slow start: max(floor, base RTT × fraction); twice that cuts the window.
+    /// Queue delay that cuts the window: max(floor, base RTT × fraction); from half of it the window
+    /// grows slowly (slow start ends earlier, see `slowStartExitDelay`).
     var queueDelayFloor: UInt64 = 5_000_000
     var queueDelayFraction: Double = 0.25
 }
@@ -52,7 +53,7 @@ struct CongestionWindow: Equatable, Sendable {
     var limit: Int { Int(cwnd) }
     var inSlowStart: Bool { cwnd < ssthresh }
 
-    /// Queue delay from which slow start ends; twice this cuts the window.
+    /// Queue delay that cuts the window (once per round); from half of it, growth is slow.
     var queueThreshold: UInt64 {
         guard baseRTT != .max else { return tuning.queueDelayFloor }
         return max(tuning.queueDelayFloor, UInt64(Double(baseRTT) * tuning.queueDelayFraction))
@@ -121,7 +122,7 @@ struct CongestionWindow: Equatable, Sendable {
         if roundMinRTT != .max, baseRTT != .max {
             queueDelay = roundMinRTT > baseRTT ? roundMinRTT - baseRTT : 0
             if tuning.usesDelay {
-                if queueDelay >= 2 * queueThreshold {
+                if queueDelay >= queueThreshold {
                     if sentAt > lastCut { cut(by: tuning.delayCut, now: now) }
                 } else if inSlowStart, queueDelay >= slowStartExitDelay {
                     ssthresh = cwnd   // HyStart: the queue is building; leave slow start before it overflows

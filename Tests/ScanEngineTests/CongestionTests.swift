@@ -73,12 +73,12 @@ struct CongestionTests {
         #expect(window.cuts == 0)
     }
 
-    @Test("a queue building up ends slow start, and twice that delay cuts the window")
+    @Test("a queue building up ends slow start, and a standing one cuts the window once per round")
     func queueDelay() {
         var window = CongestionWindow(tuning: tuning64, now: 0)
-        feed(&window, count: 64, sentAt: 0, rtt: 80 * ms)              // base RTT 80 ms: threshold 20 ms
-        feed(&window, count: 64, sentAt: 90 * ms, rtt: 105 * ms)       // 25 ms of queue
-        window.answered(sentAt: 200 * ms, now: 310 * ms, rtt: 110 * ms, retransmitted: false)   // round ends
+        feed(&window, count: 64, sentAt: 0, rtt: 80 * ms)              // base RTT 80 ms: exit at 10 ms, cut at 20 ms
+        feed(&window, count: 64, sentAt: 90 * ms, rtt: 95 * ms)        // 15 ms of queue
+        window.answered(sentAt: 200 * ms, now: 300 * ms, rtt: 100 * ms, retransmitted: false)   // round ends
         #expect(!window.inSlowStart)
         #expect(window.cuts == 0)
         feed(&window, count: 32, sentAt: 320 * ms, rtt: 130 * ms)      // 50 ms of queue
