@@ -1,6 +1,6 @@
 // Pure congestion window of one host (or of the whole sweep), in probes, fed with answers and timeouts
 // and a clock passed in. Trap: loss alone is not congestion (1 % random loss would keep a Reno window
-// at ~9 probes); a window is cut on a standing queue delay, or on a share of retransmissions well above random.
+// at ~9 probes); a window is cut on a standing queue delay (mean RTT of a round over the lowest ever), or on a share of retransmissions well above random.
 
 /// Knobs of the congestion windows. Defaults follow nmap -T4 where it has one, TCP where it has not.
 struct CongestionTuning: Equatable, Sendable {
@@ -33,10 +33,13 @@ struct CongestionWindow: Equatable, Sendable {
     private(set) var cuts = 0
     /// Lowest round trip seen: the path without our queue.
     private(set) var baseRTT: UInt64 = .max
-    /// Queue delay measured over the last completed round (lowest RTT of the round − base RTT).
+    /// Queue delay measured over the last completed round (mean RTT of the round − base RTT). The mean,
+    /// not the lowest: slow start's bursts fill and drain a queue within a round, and the one probe that
+    /// found it empty would hide the rest.
     private(set) var queueDelay: UInt64 = 0
     private var roundStart: UInt64
-    private var roundMinRTT: UInt64 = .max
+    private var roundRTTSum: UInt64 = 0
+    private var roundRTTCount: UInt64 = 0
     /// Decayed counts of answers and of answers that needed a retransmission (drops).
     private(set) var recentAnswers: Double = 0
     private(set) var recentDrops: Double = 0
@@ -70,7 +73,8 @@ struct CongestionWindow: Equatable, Sendable {
         recentAnswers += 1
         if let rtt {
             baseRTT = min(baseRTT, max(1, rtt))
-            roundMinRTT = min(roundMinRTT, rtt)
+            roundRTTSum &+= rtt
+            roundRTTCount += 1
         }
         if sentAt >= roundStart { endRound(now: now, sentAt: sentAt) }
         if retransmitted && lossIsCongestion {
@@ -119,8 +123,9 @@ struct CongestionWindow: Equatable, Sendable {
     }
 
     private mutating func endRound(now: UInt64, sentAt: UInt64) {
-        if roundMinRTT != .max, baseRTT != .max {
-            queueDelay = roundMinRTT > baseRTT ? roundMinRTT - baseRTT : 0
+        if roundRTTCount > 0, baseRTT != .max {
+            let mean = roundRTTSum / roundRTTCount
+            queueDelay = mean > baseRTT ? mean - baseRTT : 0
             if tuning.usesDelay {
                 if queueDelay >= queueThreshold {
                     if sentAt > lastCut { cut(by: tuning.delayCut, now: now) }
@@ -130,7 +135,8 @@ struct CongestionWindow: Equatable, Sendable {
             }
         }
         roundStart = now
-        roundMinRTT = .max
+        roundRTTSum = 0
+        roundRTTCount = 0
     }
 
     private mutating func grow() {

@@ -32,6 +32,12 @@ struct HostTiming: Equatable, Sendable {
     /// Highest try number (0 = first) that got an open or closed answer, and the same for open ports only.
     private(set) var maxSuccessfulAttempt = 0
     private(set) var maxSuccessfulOpenAttempt = 0
+    /// The same, counting a try number only once two ports were answered on it (beyond the second try):
+    /// one port answered on its fourth try must not send every filtered port to five.
+    private(set) var confirmedAttempt = 0
+    private(set) var confirmedOpenAttempt = 0
+    private var answersByAttempt = [Int](repeating: 0, count: 8)
+    private var openAnswersByAttempt = [Int](repeating: 0, count: 8)
     var detector: ResetLimitDetector
     /// Ports given up as filtered after silence on every try.
     private(set) var silentPorts = 0
@@ -68,7 +74,11 @@ struct HostTiming: Equatable, Sendable {
         let decisive = outcome.answer != .unreachable
         if decisive {
             maxSuccessfulAttempt = max(maxSuccessfulAttempt, attempt)
-            if outcome.answer == .open { maxSuccessfulOpenAttempt = max(maxSuccessfulOpenAttempt, attempt) }
+            confirmedAttempt = Self.confirm(attempt, in: &answersByAttempt, deepest: confirmedAttempt)
+            if outcome.answer == .open {
+                maxSuccessfulOpenAttempt = max(maxSuccessfulOpenAttempt, attempt)
+                confirmedOpenAttempt = Self.confirm(attempt, in: &openAnswersByAttempt, deepest: confirmedOpenAttempt)
+            }
             let flat = window.queueDelay < window.queueThreshold
             let wasLimited = detector.isLimited
             detector.answered(open: outcome.answer == .open, attempt: attempt, now: outcome.now, queueIsFlat: flat)
@@ -107,14 +117,29 @@ struct HostTiming: Equatable, Sendable {
         if silentPorts > decisiveAnswers { window.leftPipe() }
     }
 
+    /// Counts an answer on try `attempt`; the deepest try now confirmed (the second on one answer,
+    /// deeper ones on two).
+    private static func confirm(_ attempt: Int, in counts: inout [Int], deepest: Int) -> Int {
+        let index = min(attempt, counts.count - 1)
+        counts[index] += 1
+        return counts[index] >= (index <= 1 ? 1 : 2) ? max(deepest, index) : deepest
+    }
+
     /// Retries a silent port gets on this host: the configured number, or one more than the deepest try
-    /// that has worked here (nmap's max_successful_tryno), up to `cap`. Once the host is known to limit
+    /// that has worked here (nmap's max_successful_tryno; beyond the second try, on two ports), up to `cap`. Once the host is known to limit
     /// its resets, only open ports' late answers count (more tries would only wait for the limiter).
     /// (Sizing the tries from the loss ratio instead was tried: behind a bottleneck the losses of the
     /// slow-start overshoot drove every filtered port to the cap, 5.7 probes per port instead of 3.)
     func retries(configured: Int, cap: Int) -> Int {
-        let deepest = detector.isLimited ? maxSuccessfulOpenAttempt : maxSuccessfulAttempt
-        return max(configured, min(cap, deepest > 0 ? deepest + 1 : 0))
+        let deepest = detector.isLimited ? confirmedOpenAttempt : confirmedAttempt
+        var wanted = deepest > 0 ? deepest + 1 : 0
+        // In a congestion episode (recent answers needing retransmission above the random-loss
+        // tolerance) a port is not given up yet: its next try goes out once the window has shrunk.
+        if window.recentDrops >= window.tuning.minDropsForCut,
+           window.recentDrops > window.tuning.lossTolerance * window.recentAnswers {
+            wanted = max(wanted, configured) + 1
+        }
+        return max(configured, min(cap, wanted))
     }
 
     /// What the result should say about this host's timing, if anything.

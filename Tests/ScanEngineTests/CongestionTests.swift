@@ -158,17 +158,31 @@ struct HostTimingTests {
         #expect(timing.maxSuccessfulAttempt == 1)
     }
 
-    @Test("retries follow the deepest try that worked on the host, capped, never below the configured number")
+    @Test("retries follow the deepest try that worked on the host (beyond the second, on two ports), capped, never below the configured number")
     func adaptiveRetries() {
         var timing = HostTiming(tuning: CongestionTuning(), now: 0)
+        for _ in 0..<200 { timing.answered(outcome(.closed, sentAt: 0, rtt: 80 * ms)) }   // little loss: no episode
         #expect(timing.retries(configured: 1, cap: 5) == 1)
         timing.answered(outcome(.closed, attempt: 1, sentAt: 0, rtt: 80 * ms))
-        #expect(timing.retries(configured: 1, cap: 5) == 2)
-        timing.answered(outcome(.closed, attempt: 2, sentAt: 0, rtt: 80 * ms))
-        #expect(timing.retries(configured: 1, cap: 5) == 3)
-        timing.answered(outcome(.open, attempt: 6, sentAt: 0, rtt: 80 * ms))
+        #expect(timing.retries(configured: 1, cap: 5) == 2, "one answer on the second try is enough")
+        timing.answered(outcome(.closed, attempt: 3, sentAt: 0, rtt: 80 * ms))
+        #expect(timing.retries(configured: 1, cap: 5) == 2, "one port answered on its fourth try is an outlier")
+        timing.answered(outcome(.open, attempt: 3, sentAt: 0, rtt: 80 * ms))
+        #expect(timing.retries(configured: 1, cap: 5) == 4)
+        for _ in 0..<2 { timing.answered(outcome(.open, attempt: 6, sentAt: 0, rtt: 80 * ms)) }
         #expect(timing.retries(configured: 1, cap: 5) == 5)
         #expect(timing.retries(configured: 7, cap: 5) == 7)
+    }
+
+    @Test("during a congestion episode a silent port gets one more try")
+    func congestionEpisodeRetry() {
+        var timing = HostTiming(tuning: tuning64, now: 0)
+        for _ in 0..<40 { timing.answered(outcome(.closed, sentAt: 0, rtt: 80 * ms)) }
+        #expect(timing.retries(configured: 1, cap: 5) == 1)
+        for _ in 0..<2 { timing.answered(outcome(.closed, attempt: 1, sentAt: 10 * ms, rtt: 80 * ms)) }
+        #expect(timing.retries(configured: 1, cap: 5) == 2, "2 of 42: random loss, the second try worked")
+        for _ in 0..<6 { timing.answered(outcome(.closed, attempt: 1, sentAt: 20 * ms, rtt: 80 * ms)) }
+        #expect(timing.retries(configured: 1, cap: 5) == 3, "8 of 48 needed a retry: congestion")
     }
 
     @Test("an ICMP answer on a retry raises neither the tries nor the drops: it changes no verdict")
@@ -293,11 +307,13 @@ struct TimingBoardTests {
         #expect(board.timeout(host: 1, attempt: 1) == 500 * ms)
     }
 
-    @Test("a timed-out probe is retried as often as the host's deepest successful try, then given up")
+    @Test("a timed-out probe is retried as often as the host's deepest confirmed try, then given up")
     func retriesFromBoard() {
         let board = TimingBoard(tuning: CongestionTuning(), policy: policy, retryCap: 5, now: 0)
-        #expect(board.acquire(host: 0, now: 0))
-        _ = board.answered(host: 0, ProbeOutcome(answer: .closed, attempt: 2, sentAt: 0, now: 80 * ms))
+        for _ in 0..<2 {   // two ports answered on their third try
+            #expect(board.acquire(host: 0, now: 0))
+            _ = board.answered(host: 0, ProbeOutcome(answer: .closed, attempt: 2, sentAt: 0, now: 80 * ms))
+        }
         for attempt in 0..<3 {
             #expect(board.acquire(host: 0, now: 0))
             #expect(board.timedOut(host: 0, attempt: attempt) != .filtered)
