@@ -43,10 +43,16 @@ args.removeAll { $0 == "--ordered" }
 let json = args.contains("--json")
 args.removeAll { $0 == "--json" }
 
+/// `,"notes":["code",...]` when the sweep noted something about the host, else nothing (bench-scan
+/// shows any extra key as the engine saying something).
+func notesJSON(_ h: HostSweepResult) -> String {
+    h.notes.isEmpty ? "" : ",\"notes\":[\(h.notes.map { "\"\($0.code)\"" }.joined(separator: ","))]"
+}
+
 /// One line of JSON for scripts/bench-scan: what the engine concluded, port by port.
 func printJSON(_ result: SweepResult, elapsedMs: Double) {
     let hosts = result.hosts.map { h in
-        "{\"host\":\"\(h.host)\",\"state\":\"\(h.state.rawValue)\",\"open\":\(h.openPorts),\"filtered\":\(h.filteredPorts),\"closed_count\":\(h.closedCount),\"notes\":[\(h.notes.map { "\"\($0.code)\"" }.joined(separator: ","))]}"
+        "{\"host\":\"\(h.host)\",\"state\":\"\(h.state.rawValue)\",\"open\":\(h.openPorts),\"filtered\":\(h.filteredPorts),\"closed_count\":\(h.closedCount)\(notesJSON(h))}"
     }
     print("{\"elapsed_ms\":\(elapsedMs),\"probes\":\(result.probesSent),\"retries\":\(result.retriesSent),\"cancelled\":\(result.cancelled),\"window_cuts\":\(result.windowCuts),\"hosts\":[\(hosts.joined(separator: ","))]}")
 }
