@@ -14,12 +14,16 @@
 //   connect()ed again for the next port (Linux allows it after a failed connect): a closed port then
 //   costs two connect() calls and no socket()/close() — system time per sweep 1.0 s → 0.56 s. open = 0, closed = ECONNREFUSED, filtered = timeout,
 //   EHOSTUNREACH, ENETUNREACH, EACCES... (ConnectVerdict).
-// - Deadlines are ours: the kernel would retry a dropped SYN for ~2 minutes. The first probe of a
-//   host waits `probeTimeout`; once the host has answered anything, probes wait srtt + 4·rttvar
-//   (floor `minProbeTimeout`), and probes already in flight when its first answer arrives are
-//   re-deadlined the same way (a port dropped among answered ones costs ~2 × floor, not 1.5 s);
-//   an unanswered probe is retried `retries` times, a retry waiting at most
-//   half of `probeTimeout`. A silent host (top 1000 ports) is therefore done in ~1.5 × probeTimeout.
+// - Deadlines are ours: the kernel would retry a dropped SYN for ~2 minutes (and resends it itself
+//   after ~1 s: an answer later than that may be to its copy — no RTT sample, counted as a drop). The
+//   first probe of a host waits `probeTimeout` (or the sweep's estimate once other hosts answered);
+//   once the host has answered, srtt + 4·rttvar (floor `minProbeTimeout`), and probes already in
+//   flight when its first answer arrives are re-deadlined the same way.
+// - Congestion control (issue 14; CongestionWindow, HostTiming, TimingBoard, docs/benchmarks.md):
+//   windows per host and per sweep, grown by answers, cut by a standing queue delay or by loss well
+//   above random; retries follow the deepest try that worked on the host; a host that rate-limits
+//   its resets is recognised and said in `notes`. Loopback hosts skip it (`.automatic`): no link.
+//   Ports are shuffled once per sweep, hosts interleaved in random order (WorkSource).
 // - Politeness: token buckets per host and per sweep (probes/second, burst = one second's worth).
 //   Unlimited by default: the caller (ScanRunner) sets them for targets that are not its own.
 // - Progress and cancellation run on the caller's thread, which waits for the workers in steps
