@@ -14,12 +14,16 @@
 //   connect()ed again for the next port (Linux allows it after a failed connect): a closed port then
 //   costs two connect() calls and no socket()/close() — system time per sweep 1.0 s → 0.56 s. open = 0, closed = ECONNREFUSED, filtered = timeout,
 //   EHOSTUNREACH, ENETUNREACH, EACCES... (ConnectVerdict).
-// - Deadlines are ours: the kernel would retry a dropped SYN for ~2 minutes. The first probe of a
-//   host waits `probeTimeout`; once the host has answered anything, probes wait srtt + 4·rttvar
-//   (floor `minProbeTimeout`), and probes already in flight when its first answer arrives are
-//   re-deadlined the same way (a port dropped among answered ones costs ~2 × floor, not 1.5 s);
-//   an unanswered probe is retried `retries` times, a retry waiting at most
-//   half of `probeTimeout`. A silent host (top 1000 ports) is therefore done in ~1.5 × probeTimeout.
+// - Deadlines are ours: the kernel would retry a dropped SYN for ~2 minutes (and resends it itself
+//   after ~1 s: an answer later than that may be to its copy — no RTT sample, counted as a drop). The
+//   first probe of a host waits `probeTimeout` (or the sweep's estimate once other hosts answered);
+//   once the host has answered, srtt + 4·rttvar (floor `minProbeTimeout`), and probes already in
+//   flight when its first answer arrives are re-deadlined the same way.
+// - Congestion control (issue 14; CongestionWindow, HostTiming, TimingBoard, docs/benchmarks.md):
+//   windows per host and per sweep, grown by answers, cut by a standing queue delay or by loss well
+//   above random; retries follow the deepest try that worked on the host; a host that rate-limits
+//   its resets is recognised and said in `notes`. Loopback hosts skip it (`.automatic`): no link.
+//   Ports are shuffled once per sweep, hosts interleaved in random order (WorkSource).
 // - Politeness: token buckets per host and per sweep (probes/second, burst = one second's worth).
 //   Unlimited by default: the caller (ScanRunner) sets them for targets that are not its own.
 // - Progress and cancellation run on the caller's thread, which waits for the workers in steps
@@ -60,17 +64,22 @@ public final class Sweep: Sendable {
         let inFlight = min(max(1, config.maxInFlight), FileLimits.raiseAndReserve())
         let workerCount = max(1, min(config.workers, inFlight))
         let hostCount = expectedHosts ?? hosts.underestimatedCount
-        let source = WorkSource(hosts: hosts, portCount: ports.count, chunkSize: chunkSize)
+        let source = WorkSource(hosts: hosts, portCount: ports.count, chunkSize: chunkSize, shuffles: config.randomOrder)
+        let order = config.randomOrder ? ports.shuffled() : ports
         let counters = SweepCounters()
         let politeness = Politeness(perHost: config.probesPerSecondPerHost, perScan: config.probesPerSecond, now: started)
         let policy = RetryPolicy(retries: max(0, config.retries),
                                  timeout: max(1_000_000, config.probeTimeout.nanoseconds),
                                  minTimeout: max(1_000_000, config.minProbeTimeout.nanoseconds))
+        var tuning = CongestionTuning()
+        tuning.maxWindow = Double(inFlight)
+        let board = TimingBoard(tuning: tuning, policy: policy, retryCap: config.maxAdaptiveRetries, now: started)
         var workers: [SweepWorker] = []
         for i in 0..<workerCount {
             let share = inFlight / workerCount + (i < inFlight % workerCount ? 1 : 0)
-            workers.append(try SweepWorker(capacity: share, ports: ports, source: source,
-                                           politeness: politeness, counters: counters, policy: policy))
+            workers.append(try SweepWorker(capacity: share, ports: order, source: source,
+                                           politeness: politeness, counters: counters, policy: policy,
+                                           board: board, congestion: config.congestionControl))
         }
         let threads = try Self.startThreads(workers, counters: counters) { try WorkerThread(worker: $0, counters: counters) }
 
@@ -94,11 +103,13 @@ public final class Sweep: Sendable {
         let seen = source.hostsSeen
         progress(snapshot(counters, hostCount: seen.count, ports: ports.count, final: !cancelled))
         let results = seen.indices.map { index in
-            merge(host: seen[index], tallies: workers.compactMap { $0.tallies[index] })
+            merge(host: seen[index], tallies: workers.compactMap { $0.tallies[index] },
+                  notes: board.notes(host: index), roundTrip: board.roundTrip(host: index))
         }
         return SweepResult(hosts: results,
                            probesSent: workers.reduce(0) { $0 + $1.probesSent },
                            retriesSent: workers.reduce(0) { $0 + $1.retriesSent },
+                           windowCuts: board.cuts,
                            cancelled: cancelled,
                            elapsed: .nanoseconds(Int64(MonotonicClock.now() - started)))
     }
@@ -124,13 +135,14 @@ public final class Sweep: Sendable {
         return SweepProgress(portsDone: final ? total : min(done, max(0, total - 1)), portsTotal: total)
     }
 
-    private func merge(host: ScanHost, tallies: [SweepWorker.HostTally]) -> HostSweepResult {
+    private func merge(host: ScanHost, tallies: [SweepWorker.HostTally], notes: [HostNote], roundTrip: UInt64?) -> HostSweepResult {
         var open = PortSet(), filtered = PortSet()
         for tally in tallies {
             open.formUnion(tally.open)
             filtered.formUnion(tally.filtered)
         }
         return HostSweepResult(host: host, open: open, filtered: filtered,
-                               closedCount: tallies.reduce(0) { $0 + $1.closed })
+                               closedCount: tallies.reduce(0) { $0 + $1.closed },
+                               notes: notes, roundTrip: roundTrip.map { .nanoseconds(Int64($0)) })
     }
 }
