@@ -29,6 +29,8 @@ struct HostPlan {
     let refused: [String]
     let skipped = SkipCounter()
     let scope: ScanScope
+    /// "<name> resolved to N addresses; M kept (cap)" when SKANNR_SCANNER_MAX_ADDRESSES_PER_NAME cut the list.
+    var addressLimitHit: String? = nil
 
     /// Expected host count for progress.
     var expectedHosts: Int {
@@ -58,8 +60,8 @@ struct HostPlan {
     }
 
     /// Resolves (blocking for domains). Throws notAllowed when no address may be scanned.
-    static func make(addressType: String, address: String, scope: ScanScope,
-                     resolve: (String) throws -> [String] = Resolver.resolve) throws -> HostPlan {
+    static func make(addressType: String, address: String, scope: ScanScope, maxAddresses: Int = .max,
+                     resolve: (String) throws -> [String] = { try Resolver.resolve($0) }) throws -> HostPlan {
         switch addressType {
         case "cidr":
             guard let block = try? CIDRBlock.parse(address) else {
@@ -69,10 +71,18 @@ struct HostPlan {
             return HostPlan(hosts: .range(block, count: count), hostname: nil, refused: [], scope: scope)
         case "domain":
             let addresses: [String]
-            do { addresses = try resolve(address) } catch {
+            do { addresses = try resolve(address) } catch let failure as Resolver.Failure where failure.isTemporary {
+                throw RunnerError(.resolveUnavailable, "\(address) could not be resolved for now (\(failure))")
+            } catch {
                 throw RunnerError(.resolveFailed, "\(address) could not be resolved (\(error))")
             }
-            return try fromAddresses(addresses, hostname: address, scope: scope)
+            // The Resolver sorts, so a rotating name keeps the same subset under the cap.
+            let kept = Array(addresses.prefix(max(1, maxAddresses)))
+            var plan = try fromAddresses(kept, hostname: address, scope: scope)
+            if kept.count < addresses.count {
+                plan.addressLimitHit = "\(address) resolved to \(addresses.count) addresses; \(kept.count) kept (cap)"
+            }
+            return plan
         case "ip":
             return try fromAddresses([address], hostname: nil, scope: scope)
         default:

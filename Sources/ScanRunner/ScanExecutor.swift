@@ -1,5 +1,5 @@
 // Runs one claimed scan: plan the hosts (resolve/expand + policy), sweep every port with progress and
-// lease heartbeats, TLS-probe every open port in a bounded pool (in batches, heartbeating between).
+// lease heartbeats, TLS-probe every open port (TLSPhase: a pool sized by the setting, heartbeating while it runs).
 // Stops early when the lease is lost (a cancel included) or SIGTERM asked us to stop.
 import Foundation
 import ScanEngine
@@ -14,15 +14,18 @@ enum ExecutionEnd: Sendable {
 struct ScanExecutor {
     let configuration: RunnerConfiguration
     let stop: StopSignal
-    var resolve: @Sendable (String) throws -> [String] = { try Resolver.resolve($0) }
+    /// Name resolution (tests replace it); nil: ScanEngine's Resolver with the configured deadline and retries.
+    var resolve: (@Sendable (String) throws -> [String])? = nil
 
     func execute(_ scan: ClaimedScan, keeper: LeaseKeeper) throws -> ExecutionEnd {
         let ports: [UInt16]
         do { ports = Array(try PortList.parse(scan.ports)) } catch {
             throw RunnerError(.invalidScan, "the scan's port list is invalid: \(error)")
         }
-        let plan = try HostPlan.make(addressType: scan.addressType, address: scan.address,
-                                     scope: configuration.scope, resolve: resolve)
+        let options = configuration.resolverOptions
+        let plan = try HostPlan.make(addressType: scan.addressType, address: scan.address, scope: configuration.scope,
+                                     maxAddresses: configuration.maxAddressesPerName,
+                                     resolve: resolve ?? { try Resolver.resolve($0, options: options) })
         keeper.tick(progress: 0, hostsDone: 0, hostsTotal: plan.expectedHosts + plan.refused.count, force: true)
         if let end = try interruption(keeper) { return end }
 
@@ -57,18 +60,15 @@ struct ScanExecutor {
                                      closedCount: 0, filteredCount: 0, note: "not scanned: address not allowed"))
         }
         var outcome = ScanOutcome(hosts: hosts, tls: [:], remark: remark(refused: plan.refused, skipped: plan.skipped.count))
-        let probes = hosts.flatMap { host in
-            host.openPorts.map { TLSProbe.Target(host: host.host, port: $0, serverName: plan.hostname) }
-        }
-        let batch = max(1, configuration.tlsConcurrency * 4)
-        for start in stride(from: 0, to: probes.count, by: batch) {
-            let chunk = Array(probes[start..<min(probes.count, start + batch)])
-            let outcomes = TLSProbe.probeAll(chunk, timeout: configuration.tlsTimeout, concurrency: configuration.tlsConcurrency)
-            for (target, probe) in zip(chunk, outcomes) {
-                if case .tls(let facts) = probe { outcome.tls[HostPort(host: target.host, port: target.port)] = facts }
-            }
-            keeper.tick()
-            if let end = try interruption(keeper) { return end }
+        if let cut = plan.addressLimitHit { outcome.limitsHit.append(cut) }
+        let tls = TLSPhase.run(hosts, serverName: plan.hostname, configuration: configuration, keeper: keeper, stop: stop)
+        if let end = try interruption(keeper) { return end }
+        if tls.interrupted { return .stopped }
+        outcome.tls = tls.facts
+        outcome.tlsUnknown = tls.unknown
+        if let cut = tls.limitHit { outcome.limitsHit.append(cut) }
+        if !outcome.limitsHit.isEmpty {
+            outcome.remark = ([outcome.remark].compactMap { $0 } + outcome.limitsHit).joined(separator: "; ")
         }
         return .completed(outcome)
     }

@@ -24,6 +24,11 @@ struct ScanOutcome: Sendable {
     var tls: [HostPort: ScanEngine.TLSFacts]
     /// A remark for the scan's `error` column on an otherwise completed scan (skipped addresses).
     var remark: String?
+    /// Open ports whose TLS probe failed or was cut by the cap: TLS state unknown this scan (keep the
+    /// last known certificate; neither a change nor TLS disappearing). Ports absent here and from `tls` are not TLS.
+    var tlsUnknown: Set<HostPort> = []
+    /// Budgets that cut work ("TLS probes capped …", "… resolved to N addresses, M scanned"), for `limits_hit`.
+    var limitsHit: [String] = []
 
     var openPortCount: Int { hosts.reduce(0) { $0 + $1.openPorts.count } }
     /// Hosts actually swept (refused addresses excluded).
