@@ -103,7 +103,7 @@ struct ResultWriter {
                 INSERT IGNORE INTO alerts (user_id, target_id, scan_id, type, severity, host, port, title, details, status, dedupe_key, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)
                 """, [.int(scan.userID), .int(scan.targetID), .int(scan.id), .text(draft.type.rawValue), .text(draft.severity.rawValue),
-                      .text(draft.host), .int(Int64(draft.port)), .text(String(draft.title.prefix(255))), .text(Self.json(draft.details)),
+                      .text(draft.host), SQLValue(draft.port.map { Int64($0) }), .text(String(draft.title.prefix(255))), .text(Self.json(draft.details)),
                       .text(Self.dedupeKey(draft, scanID: scan.id)), .date(now)])
             inserted += Int(result.affectedRows)
         }
@@ -113,7 +113,7 @@ struct ResultWriter {
     /// "new_port:<scan>:<host>:<port>" etc.; tls_expiring once per certificate: "tls_expiring:<fingerprint>".
     static func dedupeKey(_ draft: AlertDraft, scanID: Int64) -> String {
         if draft.type == .tlsExpiring, let fingerprint = draft.certificateFingerprint { return "tls_expiring:\(fingerprint)" }
-        return "\(draft.type.rawValue):\(scanID):\(draft.host):\(draft.port)"
+        return "\(draft.type.rawValue):\(scanID):\(draft.host):\(draft.port.map(String.init) ?? "-")"
     }
 
     static func snapshot(_ outcome: ScanOutcome) -> ScanSnapshot {
