@@ -1,6 +1,6 @@
 // The runner's TLS phase and name resolution: a TLS phase longer than the lease keeps its lease, a cancel
-// during it is noticed within a heartbeat, the per-name address cap is reported, a temporary DNS failure
-// is retried later rather than failing the scan for good.
+// during it is noticed within a heartbeat, a temporary DNS failure is retried later rather than failing
+// the scan for good.
 import Foundation
 import MariaDB
 import SkannrStore
@@ -74,18 +74,6 @@ extension ExecutionTests {
 
 @Suite("Resolution in the host plan")
 struct ResolutionPlanTests {
-    @Test("a name with more addresses than the cap keeps the first ones (sorted) and says how many it cut")
-    func addressCap() throws {
-        let addresses = (1...20).map { "8.8.8.\($0)" }
-        let plan = try HostPlan.make(addressType: "domain", address: "many.example", scope: ScanScope(allowPrivate: false),
-                                     maxAddresses: 4, resolve: { _ in addresses })
-        #expect(plan.expectedHosts == 4)
-        #expect(plan.addressLimitHit == "many.example resolved to 20 addresses; 4 kept (cap)")
-        let under = try HostPlan.make(addressType: "domain", address: "few.example", scope: ScanScope(allowPrivate: false),
-                                      maxAddresses: 4, resolve: { _ in ["8.8.4.4"] })
-        #expect(under.addressLimitHit == nil)
-    }
-
     @Test("a temporary DNS failure is retried later (not permanent); a missing name fails the scan for good")
     func temporaryFailure() throws {
         let temporary = Resolver.Failure("resolver_timeout", "slow.example: no answer in time", temporary: true)
