@@ -28,14 +28,14 @@ enum DNSQuery {
         guard rc == ARES_SUCCESS, let channel else {
             return .failure(.init("resolver_unavailable", "c-ares: \(String(cString: ares_strerror(rc)))", temporary: true))
         }
-        defer { ares_destroy(channel) }
+        let answer = Answer()
+        defer { withExtendedLifetime(answer) { ares_destroy(channel) } }   // the callback may run in destroy
         if let servers = options.servers {
             let set = ares_set_servers_ports_csv(channel, servers.joined(separator: ","))
             guard set == ARES_SUCCESS else {
                 return .failure(.init("resolver_unavailable", "DNS servers \(servers): \(String(cString: ares_strerror(set)))", temporary: false))
             }
         }
-        let answer = Answer()
         var hints = ares_addrinfo_hints()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
