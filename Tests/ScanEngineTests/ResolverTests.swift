@@ -3,6 +3,7 @@
 // Under LoopbackTests: its UDP sockets must not overlap the fd-counting tests.
 import Foundation
 import Testing
+import TestSupport
 @testable import ScanEngine
 
 extension LoopbackTests {

@@ -1,6 +1,6 @@
 // The runner's TLS phase and name resolution: a TLS phase longer than the lease keeps its lease, a cancel
-// during it is noticed within a heartbeat, a temporary DNS failure is retried later rather than failing
-// the scan for good.
+// during it is noticed within a heartbeat, DNS retried through SERVFAIL (a DNS server of the test's own on
+// loopback), a temporary DNS failure gives the scan back rather than failing it for good.
 import Foundation
 import MariaDB
 import SkannrStore
@@ -68,6 +68,45 @@ extension ExecutionTests {
             #expect(box.end == .cancelled)
             #expect(ContinuousClock.now - started < .seconds(5), "10 probes of 1 s each would take 10 s")
             #expect(try fixture.int("SELECT COUNT(*) AS n FROM tls_certificates") == 0)
+        }
+
+        @Test("a domain target whose DNS answers SERVFAIL twice, then an address, is scanned: the runner's resolver retries")
+        func dnsRetried() throws {
+            let fixture = try RunnerFixture()
+            let listener = try LoopbackListener()
+            defer { listener.close() }
+            let dns = try TestDNSServer { _, earlier in earlier < 2 ? .servfail : .addresses(["127.0.0.1"]) }
+            let target = try fixture.addTarget("flaky.skannr.test", type: "domain")
+            let scanID = try fixture.addScan(target: target, ports: "\(listener.port)")
+            var configuration = try fixture.configuration()
+            configuration.dnsServers = [dns.server]
+            guard case .completed(let summary) = try ScanRunner(configuration: configuration).step(fixture.db) else {
+                Issue.record("the scan should complete once DNS answers")
+                return
+            }
+            #expect(summary.openPorts == 1)
+            #expect(try fixture.status(scanID) == "completed")
+            #expect(dns.queries(for: "flaky.skannr.test") >= 3)
+        }
+
+        @Test("a domain target whose DNS never answers in time is given back for a later attempt, not failed")
+        func dnsTimeoutGivenBack() throws {
+            let fixture = try RunnerFixture()
+            let dns = try TestDNSServer { _, _ in .silence }
+            let target = try fixture.addTarget("silent.skannr.test", type: "domain")
+            let scanID = try fixture.addScan(target: target, ports: "80")
+            var configuration = try fixture.configuration()
+            configuration.dnsServers = [dns.server]
+            configuration.dnsTimeout = .milliseconds(200)
+            configuration.dnsAttempts = 2
+            let end = try ScanRunner(configuration: configuration).step(fixture.db)
+            guard case .retry(let reason) = end else {
+                Issue.record("expected the scan to be given back, got \(String(describing: end))")
+                return
+            }
+            #expect(reason.contains("resolve_unavailable"))
+            #expect(try fixture.status(scanID) == "pending")
+            #expect(dns.queries(for: "silent.skannr.test") >= 2)
         }
     }
 }

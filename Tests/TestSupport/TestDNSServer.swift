@@ -4,8 +4,8 @@
 import Foundation
 import Glibc
 
-final class TestDNSServer: @unchecked Sendable {
-    enum Reply: Sendable {
+public final class TestDNSServer: @unchecked Sendable {
+    public enum Reply: Sendable {
         case addresses([String])
         case nxdomain
         case servfail
@@ -14,7 +14,7 @@ final class TestDNSServer: @unchecked Sendable {
         case silence
     }
 
-    let port: UInt16
+    public let port: UInt16
     private let fd: Int32
     private let lock = NSLock()
     private var counts: [String: Int] = [:]
@@ -22,7 +22,7 @@ final class TestDNSServer: @unchecked Sendable {
     /// name (lowercase, no trailing dot) and how many queries for it came before this one → the reply.
     private let script: @Sendable (String, Int) -> Reply
 
-    init(script: @escaping @Sendable (_ name: String, _ earlierQueries: Int) -> Reply) throws {
+    public init(script: @escaping @Sendable (_ name: String, _ earlierQueries: Int) -> Reply) throws {
         self.script = script
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         self.fd = fd
@@ -34,7 +34,7 @@ final class TestDNSServer: @unchecked Sendable {
         }
         guard fd >= 0, bound == 0 else {
             port = 0
-            throw TestFailure("DNS server: bind failed")
+            throw LoopbackError("DNS server: bind failed")
         }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) {
@@ -45,11 +45,11 @@ final class TestDNSServer: @unchecked Sendable {
     }
 
     /// "127.0.0.1:<port>" for Resolver.Options.servers.
-    var server: String { "127.0.0.1:\(port)" }
+    public var server: String { "127.0.0.1:\(port)" }
 
-    func queries(for name: String) -> Int { lock.withLock { counts[name, default: 0] } }
+    public func queries(for name: String) -> Int { lock.withLock { counts[name, default: 0] } }
 
-    func stop() {
+    public func stop() {
         lock.withLock { stopped = true }
     }
 
