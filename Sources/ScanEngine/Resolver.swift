@@ -53,7 +53,7 @@ public enum Resolver {
             let now = MonotonicClock.now()
             let attemptEnd = min(end, now + options.attemptTimeout.nanoseconds)
             let failure: Failure
-            switch DNSQuery.addresses(of: name, options: options, until: attemptEnd) {
+            switch AresLookup.addresses(of: name, options: options, until: attemptEnd) {
             case .success(let addresses): return addresses
             case .failure(let error): failure = error
             }

@@ -4,7 +4,7 @@
 import Glibc
 internal import CAres
 
-enum DNSQuery {
+enum AresLookup {
     private static let libraryReady: Bool = ares_library_init(ARES_LIB_INIT_ALL) == ARES_SUCCESS
 
     /// Where the callback leaves its answer.
