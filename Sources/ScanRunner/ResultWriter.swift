@@ -12,6 +12,7 @@ import Foundation
 import MariaDB
 import ScanEngine
 import SkannrCore
+import SkannrStore
 
 public struct WriteSummary: Sendable, Equatable {
     public let hosts: Int
@@ -106,6 +107,9 @@ struct ResultWriter {
                       .text(draft.host), .int(Int64(draft.port)), .text(String(draft.title.prefix(255))), .text(Self.json(draft.details)),
                       .text(Self.dedupeKey(draft, scanID: scan.id)), .date(now)])
             inserted += Int(result.affectedRows)
+            if result.affectedRows > 0 {   // the outbox, in this transaction (issue 18)
+                try NotificationOutbox.enqueue(alertID: Int64(result.lastInsertID), accountID: scan.userID, event: .alertOpened, db, now: now)
+            }
         }
         return inserted
     }
