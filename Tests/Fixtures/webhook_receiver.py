@@ -11,6 +11,7 @@ parser.add_argument("--log", required=True)
 parser.add_argument("--cert")
 parser.add_argument("--key")
 parser.add_argument("--statuses", default="200")
+parser.add_argument("--delay", type=float, default=0.0, help="seconds to wait before answering")
 args = parser.parse_args()
 statuses = [int(s) for s in args.statuses.split(",")]
 lock = threading.Lock()
@@ -30,6 +31,8 @@ class Handler(BaseHTTPRequestHandler):
                 log.write(json.dumps({"received": received, "path": self.path,
                                       "headers": {k.lower(): v for k, v in self.headers.items()},
                                       "body": body.decode("utf-8", "replace")}) + "\n")
+        if args.delay:
+            time.sleep(args.delay)
         answer = b'{"ok":true}'
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
