@@ -25,7 +25,10 @@ public enum MailMessage {
         return Array(lines.joined(separator: "\r\n").utf8)
     }
 
-    static func clean(_ text: String) -> String { text.filter { $0 != "\r" && $0 != "\n" && $0 != "\0" } }
+    /// Trap: filter scalars, not Characters — "\r\n" is ONE Character, equal to neither "\r" nor "\n".
+    static func clean(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.filter { $0 != "\r" && $0 != "\n" && $0 != "\0" }))
+    }
 
     static func encodedSubject(_ subject: String) -> String {
         subject.unicodeScalars.allSatisfy({ $0.isASCII }) ? subject : "=?UTF-8?B?\(Data(subject.utf8).base64EncodedString())?="
