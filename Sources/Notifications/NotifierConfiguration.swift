@@ -47,7 +47,7 @@ public struct NotifierConfiguration: Sendable {
         channelsPerClaim = try settings.int("SKANNR_NOTIFY_CHANNELS_PER_CLAIM", default: 10, min: 1)
         perChannel = try settings.int("SKANNR_NOTIFY_PER_CHANNEL", default: 20, min: 1)
         pollMinimum = .milliseconds(try settings.int("SKANNR_NOTIFY_POLL_MIN_MS", default: 50, min: 1))
-        pollMaximum = .milliseconds(try settings.int("SKANNR_NOTIFY_POLL_MAX_MS", default: 1000, min: 1))
+        pollMaximum = .milliseconds(try settings.int("SKANNR_NOTIFY_POLL_MAX_MS", default: 250, min: 1))
         timeout = .seconds(try settings.int("SKANNR_NOTIFY_TIMEOUT_SECONDS", default: 10, min: 1))
         maxResponseBytes = try settings.int("SKANNR_NOTIFY_MAX_RESPONSE_BYTES", default: 65536, min: 0)
         disableAfterSeconds = try settings.int("SKANNR_NOTIFY_DISABLE_AFTER_SECONDS", default: 3 * 86400, min: 1)
