@@ -103,6 +103,21 @@ def latency():
           f"median {statistics.median(delays):.1f} ms, p99 {p99:.1f} ms, max {delays[-1]:.1f} ms", flush=True)
 
 
-backlog("one_channel", CHANNELS[:1])
-backlog("ten_channels", CHANNELS)
-latency()
+workers = []
+_start = start_notifier
+
+
+def start_notifier():
+    process = _start()
+    workers.append(process)
+    return process
+
+
+try:
+    backlog("one_channel", CHANNELS[:1])
+    backlog("ten_channels", CHANNELS)
+    latency()
+finally:
+    for process in workers:
+        if process.poll() is None:
+            process.kill()

@@ -95,20 +95,34 @@ public final class DeliveryWorker: @unchecked Sendable {
             let budget = Duration.seconds(worker.configuration.leaseSeconds) - worker.configuration.timeout - .seconds(5)
             var attempted = 0
             for run in groups {
-                for (position, delivery) in run.enumerated() {
-                    if worker.shouldStop() || ContinuousClock.now - claimedAt > budget {
-                        try queue.release(Array(run[position...]))
-                        break
+                var outcome: RunOutcome?
+                // One transaction per run: one commit (one log flush) for up to perChannel outcomes. A
+                // crash before the commit only means those sends are repeated, under the same event ids.
+                // Never retried on deadlock: that would send again.
+                try queue.connection.transaction(retryOnDeadlock: false) { _ in
+                    for (position, delivery) in run.enumerated() {
+                        if worker.shouldStop() || ContinuousClock.now - claimedAt > budget {
+                            try queue.release(Array(run[position...]))
+                            break
+                        }
+                        attempted += 1
+                        let result = try attempt(delivery)
+                        outcome = RunOutcome(channel: delivery.channel, delivered: result)
+                        if !result {
+                            try queue.release(Array(run[(position + 1)...]))
+                            break
+                        }
                     }
-                    attempted += 1
-                    if try !attempt(delivery) {
-                        try queue.release(Array(run[(position + 1)...]))
-                        break
-                    }
+                }
+                if let outcome, try queue.channelOutcome(channelID: outcome.channel.id, delivered: outcome.delivered,
+                                                         disableAfterSeconds: worker.configuration.disableAfterSeconds) {
+                    channelDisabled(outcome.channel)
                 }
             }
             return attempted
         }
+
+        struct RunOutcome { let channel: ChannelRecord; let delivered: Bool }
 
         /// Sends and records one delivery; false when it failed (the run stops there).
         func attempt(_ delivery: ClaimedDelivery) throws -> Bool {
@@ -124,16 +138,13 @@ public final class DeliveryWorker: @unchecked Sendable {
                 }
                 return true
             case .failed(let statusCode, let error):
-                let (outcome, disabled) = try queue.failed(delivery, statusCode: statusCode, error: error,
-                                                           schedule: worker.configuration.schedule,
-                                                           disableAfterSeconds: worker.configuration.disableAfterSeconds)
+                let outcome = try queue.failed(delivery, statusCode: statusCode, error: error, schedule: worker.configuration.schedule)
                 let label = outcome == .failed ? "failed" : "retried"
                 worker.metrics?.increment(MetricNames.notifyDeliveries, labels: [("outcome", label), ("channel", kind)])
                 worker.logger.info("delivery attempt failed", metadata: [
                     "event": "notify_attempt_failed", "delivery": "\(delivery.id)", "channel": "\(delivery.channel.id)",
                     "attempt": "\(delivery.attempts + 1)", "outcome": "\(outcome)", "error": "\(error)",
                 ])
-                if disabled { channelDisabled(delivery.channel) }
                 return false
             }
         }
@@ -144,9 +155,11 @@ public final class DeliveryWorker: @unchecked Sendable {
             return try queue.targetName(accountID: delivery.channel.accountID, targetID: alert.targetID)
         }
 
+        let dates = ISO8601DateFormatter()
+
         func createdAt(_ delivery: ClaimedDelivery) -> Date? {
             guard delivery.attempts == 0, let message = try? EventMessage(payload: delivery.payload) else { return nil }
-            return ISO8601DateFormatter().date(from: message.createdAt)
+            return dates.date(from: message.createdAt)
         }
 
         func channelDisabled(_ channel: ChannelRecord) {

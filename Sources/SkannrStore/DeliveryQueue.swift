@@ -93,17 +93,14 @@ public struct DeliveryQueue {
     static func marks(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ", ") }
 
     /// A 2xx was seen: delivered for good. False when the lease had been lost (nothing written).
+    /// The channel's status is written by `channelOutcome`, once per run.
     @discardableResult
     public func delivered(_ delivery: ClaimedDelivery, statusCode: Int?) throws -> Bool {
-        let done = try connection.execute("""
+        try connection.execute("""
             UPDATE notification_deliveries SET status = 'delivered', attempts = attempts + 1, last_status_code = ?, last_error = NULL,
                 next_attempt_at = NULL, delivered_at = NOW(6), lease_owner = NULL, lease_expires_at = NULL
             WHERE id = ? AND lease_owner = ? AND status = 'pending'
             """, [SQLValue(statusCode), .int(delivery.id), .text(owner)]).affectedRows > 0
-        try connection.execute("""
-            UPDATE notification_channels SET last_delivery_at = NOW(6), last_status = 'delivered', failing_since = NULL WHERE id = ?
-            """, [.int(delivery.channel.id)])
-        return done
     }
 
     public enum FailureOutcome: Sendable, Equatable {
@@ -114,9 +111,7 @@ public struct DeliveryQueue {
     }
 
     /// A failed attempt: retried after the schedule's delay, or failed for good after the last one.
-    /// `channelDisabled` is true when this failure made the channel fail longer than `disableAfterSeconds`.
-    public func failed(_ delivery: ClaimedDelivery, statusCode: Int?, error: String, schedule: RetrySchedule,
-                       disableAfterSeconds: Int) throws -> (outcome: FailureOutcome, channelDisabled: Bool) {
+    public func failed(_ delivery: ClaimedDelivery, statusCode: Int?, error: String, schedule: RetrySchedule) throws -> FailureOutcome {
         let delay = schedule.delay(afterAttempts: delivery.attempts + 1)
         let written = try connection.execute("""
             UPDATE notification_deliveries SET status = ?, attempts = attempts + 1, last_status_code = ?, last_error = ?,
@@ -124,14 +119,27 @@ public struct DeliveryQueue {
             WHERE id = ? AND lease_owner = ? AND status = 'pending'
             """, [.text(delay == nil ? "failed" : "pending"), SQLValue(statusCode), .text(String(error.prefix(500))),
                   SQLValue(delay), .int(Int64(delay ?? 0)), .int(delivery.id), .text(owner)]).affectedRows > 0
-        guard written else { return (.leaseLost, false) }
+        guard written else { return .leaseLost }
+        return delay.map { .retry(afterSeconds: $0) } ?? .failed
+    }
+
+    /// The channel's status after a run: delivered (the failure streak ends) or failing (the streak
+    /// starts if it had not). True when this failure made the channel fail longer than
+    /// `disableAfterSeconds`: it is now disabled. Outside the run's transaction: the outbox locks
+    /// channel rows, and a scan write-back must not wait for a run's sends.
+    public func channelOutcome(channelID: Int64, delivered: Bool, disableAfterSeconds: Int) throws -> Bool {
+        if delivered {
+            try connection.execute("""
+                UPDATE notification_channels SET last_delivery_at = NOW(6), last_status = 'delivered', failing_since = NULL WHERE id = ?
+                """, [.int(channelID)])
+            return false
+        }
         try connection.execute("""
             UPDATE notification_channels SET last_status = 'failing', failing_since = COALESCE(failing_since, NOW(6)) WHERE id = ?
-            """, [.int(delivery.channel.id)])
-        let disabled = try connection.execute("""
+            """, [.int(channelID)])
+        return try connection.execute("""
             UPDATE notification_channels SET enabled = FALSE WHERE id = ? AND enabled AND failing_since <= DATE_SUB(NOW(6), INTERVAL ? SECOND)
-            """, [.int(delivery.channel.id), .int(Int64(disableAfterSeconds))]).affectedRows > 0
-        return (delay.map { .retry(afterSeconds: $0) } ?? .failed, disabled)
+            """, [.int(channelID), .int(Int64(disableAfterSeconds))]).affectedRows > 0
     }
 
     /// Gives claimed but unsent deliveries back at once (their next_attempt_at is unchanged).
