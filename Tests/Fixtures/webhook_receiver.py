@@ -2,7 +2,7 @@
 """A webhook receiver for tests and scripts/bench-notify: HTTPS (or plain HTTP without --cert) on
 127.0.0.1, answers POSTs with the statuses given (the last one repeats), and appends one JSON line
 per request to --log: {"received": unix seconds (float), "path", "headers" (lowercased), "body"}."""
-import argparse, json, ssl, threading, time
+import argparse, json, socket, ssl, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 parser = argparse.ArgumentParser()
@@ -20,6 +20,12 @@ count = [0]
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+
+    def setup(self):
+        # Headers and body go out in two writes: without TCP_NODELAY, Nagle + the client's delayed
+        # ACK hold every answer ~40 ms (the receiver, not the sender, would set the benchmark's pace).
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().setup()
 
     def do_POST(self):
         received = time.time()
