@@ -33,7 +33,14 @@ public struct EventMessage: Sendable, Equatable {
     struct DataObject: Decodable {
         let alert: Alert?
         let message: String?
+        let scan: Scan?
+    }
+
+    struct Scan: Decodable {
+        let id: Int64
+        let targetID: Int64
         let error: String?
+        enum CodingKeys: String, CodingKey { case id, error, targetID = "target_id" }
     }
 
     public init(payload: String) throws {
@@ -42,7 +49,7 @@ public struct EventMessage: Sendable, Equatable {
         type = envelope.type
         createdAt = envelope.createdAt
         alert = envelope.data.alert
-        text = envelope.data.message ?? envelope.data.error
+        text = envelope.data.message ?? envelope.data.scan.map { "Scan #\($0.id) of target #\($0.targetID) failed: \($0.error ?? "no reason given")" }
     }
 
     /// "Alert opened", "Alert resolved", "Scan failed", "Test".

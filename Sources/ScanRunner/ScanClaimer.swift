@@ -6,6 +6,7 @@
 // A cancelled scan is never a candidate: the API's cancel moves it out of pending/running at once.
 import Foundation
 import MariaDB
+import SkannrStore
 
 public struct ScanClaimer: Sendable {
     public let scannerID: String
@@ -41,6 +42,7 @@ public struct ScanClaimer: Sendable {
                     UPDATE scans SET status = 'failed', error = ?, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
                     WHERE id = ?
                     """, [.text("gave up after \(attempts) attempts"), .date(now), .int(id)])
+                try NotificationOutbox.enqueueScanFailed(scanID: id, db, now: now)   // same transaction (issue 18)
                 return .gaveUp(scanID: id, attempts: attempts)
             }
             try db.execute("""

@@ -49,6 +49,21 @@ public enum NotificationOutbox {
         return try insert(event: event, data: data, channels: channels, accountID: accountID, db, now: now)
     }
 
+    struct FailedScan: Encodable {
+        let id: Int64, targetID: Int64, status: String, error: String?, finishedAt: Date?
+        enum CodingKeys: String, CodingKey { case id, status, error, targetID = "target_id", finishedAt = "finished_at" }
+    }
+    struct ScanData: Encodable { let scan: FailedScan }
+
+    /// scan.failed for a scan this transaction just ended `failed` (the runner's fail and give-up paths).
+    @discardableResult
+    public static func enqueueScanFailed(scanID: Int64, _ db: Connection, now: Date) throws -> Int {
+        guard let row = try db.queryOne("SELECT user_id, target_id, status, error, finished_at FROM scans WHERE id = ?", [.int(scanID)]) else { return 0 }
+        let scan = FailedScan(id: scanID, targetID: try row.int("target_id"), status: try row.string("status"),
+                              error: try row.optionalString("error"), finishedAt: try row.optionalDate("finished_at"))
+        return try enqueue(event: .scanFailed, data: ScanData(scan: scan), accountID: try row.int("user_id"), db, now: now)
+    }
+
     struct Subscription { let id: Int64; let minSeverity: Severity; let events: Set<NotificationEvent> }
 
     static func lockedChannels(accountID: Int64, _ db: Connection) throws -> [Subscription] {

@@ -253,4 +253,20 @@ struct NotificationEndToEndTests {
         #expect(both[0].json["type"] as? String == "test")
         #expect(try client.post("/notifications/deliveries/999999999/redeliver").status == 404)
     }
+
+    @Test("a Slack channel gets {\"text\": …} naming the alert, its severity and target, with Slack's escapes")
+    func slack() throws {
+        let receiver = try WebhookReceiver(statuses: [200])
+        let account = try TestAccount.make(plan: "pro")
+        let client = try account.client()
+        _ = try Self.channel(client, ["type": "slack", "url": receiver.url, "events": ["alert.resolved"]])
+        let alert = try Self.openAlert(account, client, severity: "medium", port: 5900)
+        #expect(try client.post("/alerts/\(alert)/resolve").status == 200)
+        let request = try #require(receiver.waitFor(1).first, "nothing arrived")
+        #expect(Set(request.json.keys) == ["text"] && request.headers["skannr-signature"] == nil)
+        let text = try #require(request.json["text"] as? String)
+        #expect(text.hasPrefix("*Alert resolved: New open port 5900*"), "\(text)")
+        #expect(text.contains("Severity: MEDIUM") && text.contains("Host: 10.60.0.1, port 5900") && text.contains("Target: 10.61."), "\(text)")
+    }
 }
+

@@ -4,6 +4,7 @@
 // fenced outcomes, and channels disabled after failing too long.
 import Foundation
 import MariaDB
+import ScanRunner
 import SkannrCore
 @testable import SkannrStore
 import Testing
@@ -141,4 +142,24 @@ final class DeliveryQueueTests {
         #expect(try worker.claim().isEmpty)
         #expect(try worker.ownerEmail(accountID: account) == "n@example.com")
     }
+
+    @Test("a scan the runner gives up on writes scan.failed, in the same transaction, to channels subscribed to it")
+    func scanFailed() throws {
+        let subscribed = try channel(events: "scan.failed"), _ = try channel()
+        let scan = Int64(try db.execute("""
+            INSERT INTO scans (user_id, target_id, status, trigger_kind, address, address_type, scan_profile, ports, ports_per_host,
+                hosts_total, hosts_done, progress, attempts, created_at)
+            SELECT user_id, target_id, 'pending', 'manual', address, address_type, scan_profile, ports, 1, 1, 0, 0, 3, ? FROM scans LIMIT 1
+            """, [.date(Date())]).lastInsertID)
+        let outcome = try ScanClaimer(scannerID: "t", leaseDuration: .seconds(30), maxAttempts: 3).claim(db)
+        #expect(outcome == .gaveUp(scanID: scan, attempts: 3))
+        let rows = try db.query("SELECT channel_id, event, payload FROM notification_deliveries")
+        let channelID = try rows.first?.int("channel_id"), event = try rows.first?.string("event")
+        #expect(rows.count == 1 && channelID == subscribed && event == "scan.failed")
+        let payload = try JSONSerialization.jsonObject(with: Data(try #require(rows.first).string("payload").utf8)) as? [String: Any]
+        let sent = (payload?["data"] as? [String: Any])?["scan"] as? [String: Any]
+        #expect((sent?["id"] as? NSNumber)?.int64Value == scan && sent?["status"] as? String == "failed")
+        #expect((sent?["error"] as? String)?.contains("gave up") == true)
+    }
 }
+
