@@ -32,7 +32,7 @@ enum DeployFiles {
 struct OperationsDeployTests {
     @Test("every long-running unit runs as skannr with no capabilities, a read-only system and a syscall filter")
     func hardening() throws {
-        for name in ["skannr-api.service", "skannr-scanner.service", "skannr-trigger-all.service"] {
+        for name in ["skannr-api.service", "skannr-scanner.service", "skannr-trigger-all.service", "skannr-notifier.service"] {
             let unit = try DeployFiles.unit(name)
             #expect(unit["User"] == "skannr", "\(name)")
             #expect(unit["NoNewPrivileges"] == "yes", "\(name)")
@@ -61,12 +61,14 @@ struct OperationsDeployTests {
         guard let tool = DeployFiles.which("systemd-analyze") else { return }
         let binaries = TestStack.binDirectory
         guard FileManager.default.isExecutableFile(atPath: binaries + "/skannr-api"),
-              FileManager.default.isExecutableFile(atPath: binaries + "/skannr-scanner") else { return }
+              FileManager.default.isExecutableFile(atPath: binaries + "/skannr-scanner"),
+              FileManager.default.isExecutableFile(atPath: binaries + "/skannr-notifier") else { return }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("units-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         var paths: [String] = []
-        for name in ["skannr-api.service", "skannr-scanner.service", "skannr-trigger-all.service", "skannr-trigger-all.timer"] {
+        for name in ["skannr-api.service", "skannr-scanner.service", "skannr-trigger-all.service", "skannr-trigger-all.timer",
+                     "skannr-notifier.service"] {
             let text = try DeployFiles.text("deploy/systemd/" + name).replacingOccurrences(of: "/usr/local/bin/", with: binaries + "/")
             let path = directory.appendingPathComponent(name).path
             try text.write(toFile: path, atomically: true, encoding: .utf8)
