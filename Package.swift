@@ -16,6 +16,7 @@ let package = Package(
     products: [
         .executable(name: "skannr-api", targets: ["skannr-api"]),
         .executable(name: "skannr-scanner", targets: ["skannr-scanner"]),
+        .executable(name: "skannr-notifier", targets: ["skannr-notifier"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -42,9 +43,11 @@ let package = Package(
         .target(name: "ScanEngine", dependencies: ["COpenSSL", "CAres", "SkannrCore"]),
         .target(name: "ScanRunner", dependencies: ["SkannrSettings", "ScanEngine", "SkannrStore", "SkannrCore", "Observability", logging]),
         .target(name: "Billing", dependencies: ["HTTPClient", "SkannrCrypto", "SkannrCore"]),
+        .target(name: "Notifications", dependencies: ["SkannrSettings", "HTTPClient", "MariaDB", "SkannrStore", "SkannrCore", "ScanEngine", "ScanRunner", "Observability", logging]),
         .target(name: "SkannrAPI", dependencies: ["SkannrSettings", .product(name: "Atomics", package: "swift-atomics"), "FastCGI", "MariaDB", "SkannrStore", "SkannrCore", "SkannrCrypto", "Billing", "Observability", logging]),
         .executableTarget(name: "skannr-api", dependencies: ["SkannrSettings", "SkannrAPI", "FastCGI", "MariaDB", "SkannrStore", "Observability", argumentParser, logging]),
         .executableTarget(name: "skannr-scanner", dependencies: ["SkannrSettings", "ScanRunner", "Observability", argumentParser, logging]),
+        .executableTarget(name: "skannr-notifier", dependencies: ["SkannrSettings", "Notifications", "ScanRunner", "Observability", argumentParser, logging]),
         .executableTarget(name: "scan-bench", dependencies: ["ScanEngine"]),   // scripts/bench-scan
 
         .target(name: "TestSupport", dependencies: ["HTTPClient", "MariaDB", "SkannrCore"], path: "Tests/TestSupport"),
@@ -55,6 +58,7 @@ let package = Package(
         .testTarget(name: "ScanEngineTests", dependencies: ["ScanEngine", "COpenSSL", "TestSupport"]),
         .testTarget(name: "ScanRunnerTests", dependencies: ["SkannrSettings", "ScanRunner", "TestSupport"]),
         .testTarget(name: "BillingTests", dependencies: ["Billing", "TestSupport"]),
+        .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "HTTPClient", "SkannrStore", "SkannrCore", "ScanRunner", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "SkannrCore", "SkannrCrypto"]),
         // Suites that need the stack to themselves (a live scan-runner, injected faults):
         // scripts/test runs this target alone, after the others.

@@ -12,3 +12,6 @@ static inline CURLcode skannr_curl_setopt_slist(CURL *h, CURLoption o, struct cu
 static inline CURLcode skannr_curl_setopt_writefn(CURL *h, CURLoption o, skannr_curl_data_cb f) { return curl_easy_setopt(h, o, f); }
 static inline CURLcode skannr_curl_getinfo_long(CURL *h, CURLINFO i, long *v) { return curl_easy_getinfo(h, i, v); }
 static inline long skannr_curl_http_version_1_1(void) { return (long)CURL_HTTP_VERSION_1_1; }
+
+/* ---- Skannr SMTPClient: the read callback has the same shape as the data callbacks ---- */
+static inline long skannr_curl_usessl_try(void) { return (long)CURLUSESSL_TRY; }

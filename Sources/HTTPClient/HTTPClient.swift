@@ -28,7 +28,9 @@ public final class HTTPClient {
         easy.errorBuffer.update(repeating: 0, count: CurlEasy.errorBufferSize)
         let sink = ResponseSink(maxBodyBytes: maxResponseBytes)
         var headerList: UnsafeMutablePointer<curl_slist>?
-        defer { curl_slist_free_all(headerList) }
+        var resolveList: UnsafeMutablePointer<curl_slist>?
+        defer { curl_slist_free_all(headerList); curl_slist_free_all(resolveList) }
+        for entry in request.pinnedAddresses { resolveList = curl_slist_append(resolveList, entry) }
         for (name, value) in request.headers {
             headerList = curl_slist_append(headerList, value.isEmpty ? "\(name);" : "\(name): \(value)")
         }
@@ -40,6 +42,10 @@ public final class HTTPClient {
 
         var code = withExtendedLifetime(sink) { () -> CURLcode in
             var status = configure(request, headers: headerList, sink: sink)
+            if status == CURLE_OK, let resolveList {
+                status = skannr_curl_setopt_slist(h, CURLOPT_RESOLVE, resolveList)
+                if status == CURLE_OK { status = skannr_curl_setopt_str(h, CURLOPT_NOPROXY, "*") }
+            }
             if status == CURLE_OK { status = curl_easy_perform(h) }
             return status
         }

@@ -5,6 +5,9 @@ public struct HTTPRequest: Sendable {
     public var url: String
     public var headers: [(String, String)]
     public var body: [UInt8]?
+    /// curl's CURLOPT_RESOLVE entries ("host:port:address"): connect to this checked address
+    /// instead of resolving the URL's host again (the SSRF guard's pin). Proxies are not used then.
+    public var pinnedAddresses: [String] = []
 
     public init(method: String = "GET", url: String, headers: [(String, String)] = [], body: [UInt8]? = nil) {
         self.method = method

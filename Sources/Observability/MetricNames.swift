@@ -14,6 +14,10 @@ public enum MetricNames {
     public static let leasesExpired = "skannr_scan_leases_expired"
     public static let databaseUp = "skannr_database_up"
     public static let seriesDropped = "skannr_metrics_series_dropped_total"
+    public static let notifyDeliveries = "skannr_notify_deliveries_total"
+    public static let notifyDelay = "skannr_notify_delivery_delay_seconds"
+    public static let notifyQueueDepth = "skannr_notify_queue_depth"
+    public static let notifyQueueOldest = "skannr_notify_queue_oldest_seconds"
 
     static let help: [String: String] = [
         httpRequests: "API requests answered by the responder pool, by route pattern and status.",
@@ -27,6 +31,10 @@ public enum MetricNames {
         leasesExpired: "Running scans whose lease has expired (their runner died; another will take them over).",
         databaseUp: "1 when the scrape could query MariaDB.",
         seriesDropped: "Observations dropped because a process's metrics table was full.",
+        notifyDeliveries: "Notification attempts by outcome (sent, retried, failed) and channel type.",
+        notifyDelay: "Time from an event's creation to its successful delivery.",
+        notifyQueueDepth: "Pending notification deliveries (due or backing off).",
+        notifyQueueOldest: "Age of the oldest pending notification delivery (0 when none).",
     ]
 }
 

@@ -4,6 +4,7 @@
 // Trap: the connection sets CLIENT_FOUND_ROWS, so an UPDATE reports matched (not changed) rows.
 import Foundation
 import MariaDB
+import SkannrStore
 
 public struct LeaseFence: Sendable {
     public let scanID: Int64
@@ -32,8 +33,12 @@ public struct LeaseFence: Sendable {
     }
 
     /// Ends the scan `failed` with a reason for the user.
+    /// The scan.failed notifications are written in the same transaction (issue 18's outbox).
     public func fail(_ connection: Connection, reason: String, now: Date) throws {
-        try finish(connection, "status = 'failed', error = ?, finished_at = ?", [.text(String(reason.prefix(1000))), .date(now)])
+        try connection.transaction { db in
+            try finish(db, "status = 'failed', error = ?, finished_at = ?", [.text(String(reason.prefix(1000))), .date(now)])
+            try NotificationOutbox.enqueueScanFailed(scanID: scanID, db, now: now)
+        }
     }
 
     /// Gives the scan back (`pending`, no lease) so another runner picks it up at once.

@@ -13,6 +13,7 @@ import Foundation
 import MariaDB
 import ScanEngine
 import SkannrCore
+import SkannrStore
 
 public struct WriteSummary: Sendable, Equatable {
     public let hosts: Int
@@ -112,6 +113,9 @@ struct ResultWriter {
                       .text(draft.host), SQLValue(draft.port.map { Int64($0) }), .text(String(draft.title.prefix(255))), .text(Self.json(draft.details)),
                       .text(Self.dedupeKey(draft, scanID: scan.id)), .date(now)])
             inserted += Int(row.affectedRows)
+            if row.affectedRows > 0 {   // the outbox, in this transaction (issue 18)
+                try NotificationOutbox.enqueue(alertID: Int64(row.lastInsertID), accountID: scan.userID, event: .alertOpened, db, now: now)
+            }
         }
         for identity in result.recovered {
             try db.execute("""

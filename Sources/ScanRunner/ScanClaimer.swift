@@ -9,6 +9,7 @@
 // account's users row is locked while counting, so two runners cannot both take its last slot.
 import Foundation
 import MariaDB
+import SkannrStore
 
 public struct ScanClaimer: Sendable {
     public let scannerID: String
@@ -50,6 +51,7 @@ public struct ScanClaimer: Sendable {
                     UPDATE scans SET status = 'failed', error = ?, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
                     WHERE id = ?
                     """, [.text("gave up after \(attempts) attempts"), .date(now), .int(id)])
+                try NotificationOutbox.enqueueScanFailed(scanID: id, db, now: now)   // same transaction (issue 18)
                 return .gaveUp(scanID: id, attempts: attempts)
             }
             try db.execute("""

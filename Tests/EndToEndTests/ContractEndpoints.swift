@@ -64,6 +64,14 @@ struct ContractEndpoint: CustomStringConvertible, Sendable {
         .init("GET", "/score"),
         .init("GET", "/streak"),
         .init("GET", "/achievements"),
+        // Notifications: others' channel and delivery ids are NotificationEndToEndTests.isolation.
+        .init("GET", "/notifications/channels"),
+        .init("POST", "/notifications/channels", body: ["type": "email", "email": "ops@example.com"]),
+        .init("PATCH", "/notifications/channels/{id}", body: ["enabled": false]),
+        .init("DELETE", "/notifications/channels/{id}"),
+        .init("POST", "/notifications/channels/{id}/test"),
+        .init("GET", "/notifications/deliveries"),
+        .init("POST", "/notifications/deliveries/{id}/redeliver"),
     ]
 }
 

@@ -33,7 +33,8 @@ struct OperationsDeployTests {
     @Test("every unit runs as its own unprivileged user with no capabilities, a read-only system and a syscall filter")
     func hardening() throws {
         let users = ["skannr-api.service": "skannr", "skannr-migrate.service": "skannr",
-                     "skannr-scanner.service": "skannr-scanner", "skannr-trigger-all.service": "skannr-scanner"]
+                     "skannr-scanner.service": "skannr-scanner", "skannr-trigger-all.service": "skannr-scanner",
+                     "skannr-notifier.service": "skannr"]
         for (name, user) in users {
             let unit = try DeployFiles.unit(name)
             #expect(unit["User"] == user, "\(name)")
@@ -63,13 +64,14 @@ struct OperationsDeployTests {
         guard let tool = DeployFiles.which("systemd-analyze") else { return }
         let binaries = TestStack.binDirectory
         guard FileManager.default.isExecutableFile(atPath: binaries + "/skannr-api"),
-              FileManager.default.isExecutableFile(atPath: binaries + "/skannr-scanner") else { return }
+              FileManager.default.isExecutableFile(atPath: binaries + "/skannr-scanner"),
+              FileManager.default.isExecutableFile(atPath: binaries + "/skannr-notifier") else { return }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("units-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         var paths: [String] = []
         for name in ["skannr-api.service", "skannr-migrate.service", "skannr-scanner.service", "skannr-trigger-all.service",
-                     "skannr-trigger-all.timer"] {
+                     "skannr-trigger-all.timer", "skannr-notifier.service"] {
             let text = try DeployFiles.text("deploy/systemd/" + name).replacingOccurrences(of: "/usr/local/bin/", with: binaries + "/")
             let path = directory.appendingPathComponent(name).path
             try text.write(toFile: path, atomically: true, encoding: .utf8)

@@ -22,6 +22,9 @@ struct OpenAPISyncTests {
         "GET /billing/status", "POST /billing/checkout", "POST /billing/portal", "POST /billing/change-plan",
         "POST /billing/webhook",
         "GET /score", "GET /streak", "GET /achievements",
+        "GET /notifications/channels", "POST /notifications/channels", "PATCH /notifications/channels/{id}",
+        "DELETE /notifications/channels/{id}", "POST /notifications/channels/{id}/test",
+        "GET /notifications/deliveries", "POST /notifications/deliveries/{id}/redeliver",
     ]
 
     /// Endpoints that need no bearer token (the contract's list).

@@ -1,5 +1,5 @@
 # Shared by scripts/up, scripts/down, scripts/test and scripts/stackctl: install packages, and
-# start or stop each part of the stack (MariaDB, responder pool, scan-runner, nginx) in one
+# start or stop each part of the stack (MariaDB, responder pool, scan-runner, notifier, nginx) in one
 # runtime folder. Everything a part needs lives in that folder; nothing touches /etc.
 # Layout of a runtime folder $RT:  db/ (datadir)  mysql.sock  api.sock  nginx/ (prefix)
 #   tls/  skannr.env  logs/  metrics/ (slot files)  metrics_port  *.pid
@@ -214,6 +214,16 @@ start_scanner() {
 }
 
 stop_scanner() { stop_pid_file "$RT/scanner.pid" 40; }
+
+# The notification worker (skannr-notifier): delivers the outbox to webhooks, Slack and email.
+start_notifier() {
+    [ -x "$BIN_DIR/skannr-notifier" ] || return 0
+    if [ -f "$RT/notifier.pid" ] && kill -0 "$(cat "$RT/notifier.pid")" 2>/dev/null; then return 0; fi
+    "$BIN_DIR/skannr-notifier" --config "$RT/skannr.env" >>"$RT/logs/notifier.log" 2>&1 &
+    echo $! >"$RT/notifier.pid"
+}
+
+stop_notifier() { stop_pid_file "$RT/notifier.pid" 40; }
 
 # Migrations run as skannr_migrate (the only user with DDL rights), then the grants follow the schema.
 migrate() {

@@ -6,6 +6,7 @@
 
 import FastCGI
 import Foundation
+import MariaDB
 import Observability
 import SkannrStore
 
@@ -35,6 +36,15 @@ enum MetricsEndpoint {
             MetricFamily(name: MetricNames.queueDepth, samples: [([], Double(gauges.pending))]),
             MetricFamily(name: MetricNames.queueOldest, samples: [([], gauges.oldestPendingSeconds)]),
             MetricFamily(name: MetricNames.leasesExpired, samples: [([], Double(gauges.leasesExpired))]),
+        ] + notificationFamilies(connection)
+    }
+
+    /// The notification outbox: pending deliveries and the oldest one's age (absent when unreadable).
+    private static func notificationFamilies(_ connection: Connection) -> [MetricFamily] {
+        guard let outbox = try? DeliveryQueue.gauges(connection) else { return [] }
+        return [
+            MetricFamily(name: MetricNames.notifyQueueDepth, samples: [([], Double(outbox.pending))]),
+            MetricFamily(name: MetricNames.notifyQueueOldest, samples: [([], outbox.oldestSeconds)]),
         ]
     }
 }

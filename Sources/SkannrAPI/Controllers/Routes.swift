@@ -7,6 +7,7 @@ public enum Routes {
         TargetsController.register(in: &router)
         ScansController.register(in: &router)
         AlertsController.register(in: &router)
+        NotificationsController.register(in: &router)
         ProgressController.register(in: &router)
         BillingController.register(in: &router)
         AuthController.register(in: &router)

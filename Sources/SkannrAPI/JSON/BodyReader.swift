@@ -39,6 +39,15 @@ public struct BodyReader {
         read(key, expected: "true or false") { if case .bool(let value) = $0 { value } else { nil } }
     }
 
+    /// An array of strings (e.g. notification `events`); any other element type is a problem.
+    public mutating func stringArray(_ key: String) -> Field<[String]> {
+        read(key, expected: "an array of strings") { value -> [String]? in
+            guard case .array(let items) = value else { return nil }
+            let strings = items.compactMap { item -> String? in if case .string(let text) = item { text } else { nil } }
+            return strings.count == items.count ? strings : nil
+        }
+    }
+
     /// A required, non-null string; records "is required" when absent or null.
     public mutating func requiredString(_ key: String) -> String? {
         switch string(key) {
