@@ -162,6 +162,8 @@ SKANNR_ALLOW_PRIVATE_TARGETS=true
 # The scan-runner connects only inside these networks (allowing private targets never widens this).
 # Widen deliberately by listing a network you own, e.g. 127.0.0.0/8,::1/128,192.168.56.0/24.
 SKANNR_SCANNER_ONLY_NETWORKS=$LOOPBACK_NETWORKS
+# Likewise the notifier: webhooks and Slack URLs of this stack reach loopback receivers only.
+SKANNR_NOTIFY_ONLY_NETWORKS=$LOOPBACK_NETWORKS
 SKANNR_JWT_KEYS=k1:$(random_b64 32)
 SKANNR_MFA_KEY=$(random_b64 32)
 SKANNR_STRIPE_WEBHOOK_SECRET=whsec_$(random_b64 24 | tr -d '+/=')
