@@ -29,10 +29,10 @@ struct HostPlan {
     let hostname: String?
     /// Addresses of an IP/domain target that the policy refused: not scanned, never shown.
     let refused: [String]
-    /// Allowed addresses of a domain beyond the per-domain budget (not scanned).
-    var addressesCut = 0
     let skipped = SkipCounter()
     let scope: ScanScope
+    /// "<name> resolved to N addresses; M kept (cap)" when SKANNR_SCANNER_MAX_ADDRESSES_PER_NAME cut the list.
+    var addressLimitHit: String? = nil
 
     /// Expected host count for progress.
     var expectedHosts: Int {
@@ -63,7 +63,7 @@ struct HostPlan {
 
     /// Resolves (blocking for domains). Throws notAllowed when no address may be scanned.
     static func make(addressType: String, address: String, scope: ScanScope, maxAddresses: Int = .max,
-                     resolve: (String) throws -> [String] = Resolver.resolve) throws -> HostPlan {
+                     resolve: (String) throws -> [String] = { try Resolver.resolve($0) }) throws -> HostPlan {
         switch addressType {
         case "cidr":
             guard let block = try? CIDRBlock.parse(address) else {
@@ -73,13 +73,16 @@ struct HostPlan {
             return HostPlan(hosts: .range(block, count: count), hostname: nil, refused: [], scope: scope)
         case "domain":
             let addresses: [String]
-            do { addresses = try resolve(address) } catch {
+            do { addresses = try resolve(address) } catch let failure as Resolver.Failure where failure.isTemporary {
+                throw RunnerError(.resolveUnavailable, "\(address) could not be resolved for now (\(failure))")
+            } catch {
                 throw RunnerError(.resolveFailed, "\(address) could not be resolved (\(error))")
             }
-            var plan = try fromAddresses(addresses, hostname: address, scope: scope)
-            if case .list(let list) = plan.hosts, list.count > maxAddresses {
-                plan = HostPlan(hosts: .list(Array(list.prefix(maxAddresses))), hostname: address, refused: plan.refused,
-                                addressesCut: list.count - maxAddresses, scope: scope)
+            // The Resolver sorts, so a rotating name keeps the same subset under the cap.
+            let kept = Array(addresses.prefix(max(1, maxAddresses)))
+            var plan = try fromAddresses(kept, hostname: address, scope: scope)
+            if kept.count < addresses.count {
+                plan.addressLimitHit = "\(address) resolved to \(addresses.count) addresses; \(kept.count) kept (cap)"
             }
             return plan
         case "ip":

@@ -133,7 +133,7 @@ struct ResultWriter {
     }
 
     /// The diff's view of this scan: hosts of a domain matched by name, cut hosts partial, TLS facts
-    /// (keyType once the probe reports it), ports whose probe found no TLS marked plain.
+    /// with key type, ports whose probe found no TLS marked plain (a failed probe is unknown, not plain).
     static func snapshot(_ outcome: ScanOutcome) -> ScanSnapshot {
         var open: [String: [OpenPort]] = [:]
         var names: [String: String] = [:]
@@ -144,9 +144,12 @@ struct ResultWriter {
             open[host.host] = host.openPorts.map { port in
                 let key = HostPort(host: host.host, port: port)
                 let tls = outcome.tls[key].map {
-                    SkannrCore.TLSFacts(fingerprint: $0.fingerprintSHA256, subject: $0.subject, issuer: $0.issuer, notAfter: $0.notAfter)
+                    SkannrCore.TLSFacts(fingerprint: $0.fingerprintSHA256, subject: $0.subject, issuer: $0.issuer, notAfter: $0.notAfter,
+                                        keyType: $0.keyType == "unknown" ? nil : $0.keyType)
                 }
-                return OpenPort(port: port, service: PortCatalog.serviceName(for: port), tls: tls, plain: outcome.notTLS.contains(key))
+                // Not in `tls` and not unknown: the probe established that the port does not speak TLS.
+                let plain = tls == nil && !outcome.tlsUnknown.contains(key) && host.acceptsAll == nil
+                return OpenPort(port: port, service: PortCatalog.serviceName(for: port), tls: tls, plain: plain)
             }
         }
         let scanned = outcome.scannedHosts

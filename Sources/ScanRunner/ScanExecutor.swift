@@ -1,7 +1,7 @@
 // Runs one claimed scan: plan the hosts (resolve/expand + policy), sweep every port with progress and
 // lease heartbeats, sample hosts with many open ports for a tarpit, apply the budgets, TLS-probe
-// every open port in a bounded pool (in batches, heartbeating between). `confirm` re-probes the
-// pairs that differ from the baseline (ScanProcessor calls it before the write-back).
+// every open port (TLSPhase: a pool sized by the setting, heartbeating while it runs). `confirm`
+// re-probes the pairs that differ from the baseline (ScanProcessor calls it before the write-back).
 // Stops early when the lease is lost (a cancel included) or SIGTERM asked us to stop; the duration
 // budget stops the sweep too, but keeps its results (partial, said in limits_hit).
 import Foundation
@@ -17,7 +17,8 @@ enum ExecutionEnd: Sendable {
 struct ScanExecutor {
     let configuration: RunnerConfiguration
     let stop: StopSignal
-    var resolve: @Sendable (String) throws -> [String] = { try Resolver.resolve($0) }
+    /// Name resolution (tests replace it); nil: ScanEngine's Resolver with the configured deadline and retries.
+    var resolve: (@Sendable (String) throws -> [String])? = nil
     /// The random ports a tarpit suspect is sampled on (tests pin them).
     var samplePorts: @Sendable (AcceptsAllRule, PortList) -> [UInt16] = { rule, covered in rule.samplePorts(excluding: covered) }
 
@@ -26,8 +27,10 @@ struct ScanExecutor {
         do { ports = Array(try PortList.parse(scan.ports)) } catch {
             throw RunnerError(.invalidScan, "the scan's port list is invalid: \(error)")
         }
+        let options = configuration.resolverOptions
         let plan = try HostPlan.make(addressType: scan.addressType, address: scan.address, scope: configuration.scope,
-                                     maxAddresses: configuration.maxAddressesPerDomain, resolve: resolve)
+                                     maxAddresses: configuration.maxAddressesPerName,
+                                     resolve: resolve ?? { try Resolver.resolve($0, options: options) })
         keeper.tick(progress: 0, hostsDone: 0, hostsTotal: plan.expectedHosts, force: true)
         if let end = try interruption(keeper) { return end }
 
@@ -62,24 +65,18 @@ struct ScanExecutor {
         var outcome = ScanOutcome(hosts: hosts, tls: [:], remark: remark(refused: plan.refused.count, skipped: plan.skipped.count))
         outcome.coveredPorts = outOfTime ? nil : covered
         if outOfTime { outcome.limitsHit.append("scan duration capped at \(configuration.maxScanDuration.components.seconds) s: results are partial") }
-        if plan.addressesCut > 0, let name = plan.hostname {
-            outcome.limitsHit.append("addresses of \(name) capped at \(configuration.maxAddressesPerDomain) (\(plan.addressesCut) more not scanned)")
-        }
+        if let cut = plan.addressLimitHit { outcome.limitsHit.append(cut) }
         ScanBudget(maxOpenPerHost: configuration.maxOpenPortsPerHost, maxOpenPerScan: configuration.maxOpenPortsPerScan)
             .apply(to: &outcome)
         hosts = outcome.hosts.filter { $0.acceptsAll == nil }   // a tarpit's "open" ports speak nothing
-        let probes = hosts.flatMap { host in
-            host.openPorts.map { TLSProbe.Target(host: host.host, port: $0, serverName: plan.hostname) }
-        }
-        let batch = max(1, configuration.tlsConcurrency * 4)
-        for start in stride(from: 0, to: probes.count, by: batch) {
-            let chunk = Array(probes[start..<min(probes.count, start + batch)])
-            let outcomes = TLSProbe.probeAll(chunk, timeout: configuration.tlsTimeout, concurrency: configuration.tlsConcurrency)
-            for (target, probe) in zip(chunk, outcomes) {
-                if case .tls(let facts) = probe { outcome.tls[HostPort(host: target.host, port: target.port)] = facts }
-            }
-            keeper.tick()
-            if let end = try interruption(keeper) { return end }
+        let tls = TLSPhase.run(hosts, serverName: plan.hostname, configuration: configuration, keeper: keeper, stop: stop)
+        if let end = try interruption(keeper) { return end }
+        if tls.interrupted { return .stopped }
+        outcome.tls = tls.facts
+        outcome.tlsUnknown = tls.unknown
+        if let cut = tls.limitHit { outcome.limitsHit.append(cut) }
+        if !outcome.limitsHit.isEmpty {
+            outcome.remark = ([outcome.remark].compactMap { $0 } + outcome.limitsHit).joined(separator: "; ")
         }
         return .completed(outcome)
     }

@@ -35,13 +35,13 @@ struct ScanOutcome: Sendable {
     var tls: [HostPort: ScanEngine.TLSFacts]
     /// A remark for the scan's `error` column on an otherwise completed scan (skipped addresses).
     var remark: String?
-    /// Ports whose TLS probe established that the peer does not speak TLS (not a failed probe).
-    /// Filled by the TLS loop once the probe tells the two apart (branch tls-dns).
-    var notTLS: Set<HostPort> = []
+    /// Open ports whose TLS probe failed or was cut by the cap: TLS state unknown this scan (keep the
+    /// last known certificate; neither a change nor TLS disappearing). Ports absent here and from `tls` are not TLS.
+    var tlsUnknown: Set<HostPort> = []
+    /// Budgets that cut work ("TLS probes capped …", "… resolved to N addresses, M scanned"), for `limits_hit`.
+    var limitsHit: [String] = []
     /// The ports every host was swept on (nil: unknown).
     var coveredPorts: PortList? = nil
-    /// Budgets this scan ran into (scans.limits_hit); never silent.
-    var limitsHit: [String] = []
     /// Re-probe answers of the change confirmation (nil: not run, every change counts as confirmed).
     var confirmations: [AddressPort: ProbeAnswer]? = nil
 

@@ -60,7 +60,7 @@ case "tls":
         switch outcome {
         case .tls(let facts): print("tls \(target.port) \(facts.fingerprintSHA256) \(facts.version) \(facts.cipher)")
         case .notTLS(let reason): print("notls \(target.port) \(reason)")
-        case .timeout: print("timeout \(target.port)")
+        case .failed(let failure): print("failed \(target.port) \(failure)")
         }
     }
 default:
