@@ -120,7 +120,7 @@ static void enqueue(Direction *d, const unsigned char *pkt, ssize_t n, int64_t n
 
 static void read_all(Direction *d) {
     unsigned char buf[SLOT_BYTES];
-    for (int i = 0; i < 4096; i++) { /* bounded: the other direction gets its turn */
+    for (int i = 0; i < 64; i++) { /* small batches: releases due meanwhile must not wait behind reads */
         ssize_t n = read(d->in_fd, buf, sizeof buf);
         if (n < 0) {
             if (errno != EAGAIN && errno != EINTR && errno != EIO) fprintf(stderr, "read %s: %s\n", d->name, strerror(errno));
