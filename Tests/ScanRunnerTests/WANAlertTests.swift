@@ -72,4 +72,41 @@ struct WANAlertTests {
         #expect(try runner.scan(target, "host back").1 == [])
         #expect(try fixture.string("SELECT status AS s FROM alerts WHERE type = 'host_down' AND target_id = ?", [.int(target)]) == "resolved")
     }
+
+    @Test("on the lossy link: the tarpit is accepts_all once (no port alerts), a rotating name raises no alert")
+    func tarpitAndRotatingName() throws {
+        let bench = try WANBench.up(link: .lossy)
+        defer { bench.down() }
+        let truth = try bench.truth()
+        let tarpit = try #require(truth.host(.tarpit))
+        let fixture = try RunnerFixture()
+        var configuration = try fixture.configuration()
+        configuration.onlyNetworks = try ScanScope.networks(bench.networks)
+        configuration.dnsServers = ["\(truth.dns.server):\(truth.dns.port)"]
+        configuration.probeTimeout = .seconds(1)
+        configuration.tlsTimeout = .seconds(3)
+        let runner = Runner(fixture: fixture, processor: ScanProcessor(configuration: configuration, stop: StopSignal(),
+                                                                       logger: Logger(label: "wan")),
+                            ports: "\(truth.portRange[0])-\(truth.portRange[1])")
+
+        let trap = try fixture.addTarget(tarpit.address)
+        let (first, firstAlerts) = try runner.scan(trap, "tarpit")
+        #expect(firstAlerts == ["accepts_all:-"])
+        #expect(try fixture.int("SELECT accepts_all AS n FROM scan_hosts WHERE scan_id = ?", [.int(first)]) == 1)
+        #expect(try fixture.int("SELECT COUNT(*) AS n FROM port_results WHERE scan_id = ?", [.int(first)]) <= 100)
+        #expect(try runner.scan(trap, "tarpit again").1 == [])
+
+        let name = try fixture.addTarget(truth.dns.rotating, type: "domain", count: 0)
+        var seen: Set<String> = []
+        for round in 1...3 {
+            let (scan, alerts) = try runner.scan(name, "\(truth.dns.rotating) round \(round)")
+            #expect(alerts == [], "round \(round)")
+            seen.formUnion(try fixture.db.query("SELECT host FROM scan_hosts WHERE scan_id = ?", [.int(scan)]).map { try $0.string("host") })
+        }
+        #expect(seen.count > 1, "the name rotated: \(seen.sorted())")
+
+        // Not here yet: the TLS host. Scanned through the runner it answered 95 of its 200 ports, then none
+        // (closed, confirmed by the re-probes) on the next scan: the bench's TLS listener stops accepting
+        // after a sweep plus a TLS phase. To be added once the bench's TLS host holds that load.
+    }
 }
