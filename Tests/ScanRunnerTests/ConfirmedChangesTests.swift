@@ -177,6 +177,22 @@ struct ConfirmedChangesTests {
         #expect(try alerts(fixture, scan: scan) == [])
     }
 
+    @Test("a scan out of time keeps what it found as partial, says so in limits_hit, and raises no closed_port")
+    func durationBudget() throws {
+        let fixture = try RunnerFixture()
+        let target = try fixture.addTarget("127.0.0.0/30", type: "cidr", count: 4)
+        let scanID = try fixture.addScan(target: target, ports: "1-65535")
+        var configuration = try fixture.configuration()
+        configuration.maxInFlight = 1
+        configuration.maxScanDuration = .seconds(1)
+        let processor = ScanProcessor(configuration: configuration, stop: StopSignal(), logger: Logger(label: "test"))
+        let end = processor.process(try claim(fixture), claimedAt: .now, connection: fixture.db)
+        guard case .completed = end else { Issue.record("not completed: \(end)"); return }
+        let limits = try #require(try fixture.string("SELECT limits_hit AS s FROM scans WHERE id = ?", [.int(scanID)]))
+        #expect(limits.contains("scan duration capped at 1 s: results are partial"))
+        #expect(try fixture.int("SELECT COUNT(*) AS n FROM alerts") == 0)
+    }
+
     @Test("a domain resolving to a refused address says so without naming it; the summary has no row for it")
     func refusedNotNamed() throws {
         let fixture = try RunnerFixture()
