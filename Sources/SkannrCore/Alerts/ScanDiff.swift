@@ -105,7 +105,7 @@ public struct ScanDiff: Sendable {
             if sighting.facts.tls == nil && !sighting.facts.plain {
                 merged.facts.tls = old.facts.tls
                 merged.facts.plain = old.facts.plain
-            } else if let change = tlsChange(old: old.facts, new: sighting.facts, sighting: sighting, group: cur) {
+            } else if let change = tlsChange(old: old.facts, new: sighting.facts, sighting: sighting) {
                 drafts.append(change)
             }
             group.ports[port] = merged
@@ -189,7 +189,7 @@ public struct ScanDiff: Sendable {
 
     // MARK: TLS
 
-    private func tlsChange(old: OpenPort, new: OpenPort, sighting: HostGroup.PortSighting, group: HostGroup) -> AlertDraft? {
+    private func tlsChange(old: OpenPort, new: OpenPort, sighting: HostGroup.PortSighting) -> AlertDraft? {
         let port = new.port
         let host = sighting.address
         switch (old.tls, new.tls) {
