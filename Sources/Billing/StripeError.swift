@@ -11,6 +11,13 @@ public enum StripeError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Billing is not configured (no secret key, or no price for the plan).
     case notConfigured(String)
 
+    /// Stripe's 400 for a Customer Portal session when no configuration is passed and the mode's
+    /// default has never been saved in the dashboard (test mode starts that way).
+    public var isPortalNotConfigured: Bool {
+        guard case .rejected(400, _, let message, let param, _) = self else { return false }
+        return param == "configuration" || message.lowercased().contains("default configuration")
+    }
+
     public var description: String {
         switch self {
         case .unavailable(let detail): "Stripe unavailable: \(detail)"

@@ -7,12 +7,15 @@ public struct StripeEvent: Sendable {
     public let type: String
     /// Unix seconds when Stripe created the event: orders deliveries for one subscription.
     public let created: Int64
+    /// The API version the payload is shaped by (the webhook endpoint's); nil when not stated.
+    public let apiVersion: String?
     private let raw: Data
 
     private struct Envelope: Decodable {
         let id: String
         let type: String
         let created: Int64
+        let api_version: String?
     }
 
     private struct Wrapper<T: Decodable>: Decodable {
@@ -26,7 +29,7 @@ public struct StripeEvent: Sendable {
         raw = Data(json)
         do {
             let envelope = try JSONDecoder().decode(Envelope.self, from: raw)
-            (id, type, created) = (envelope.id, envelope.type, envelope.created)
+            (id, type, created, apiVersion) = (envelope.id, envelope.type, envelope.created, envelope.api_version)
         } catch {
             throw .malformed("not a Stripe event: \(error)")
         }

@@ -1,6 +1,9 @@
-// The parts of Stripe's objects that Skannr reads. Every other field is ignored; expandable
-// references (`customer`, `subscription`) decode from either an id string or an object with `id`.
-// `current_period_end` moved from the subscription to its items in API 2025-03-31: both are read.
+// The parts of Stripe's objects that Skannr reads, in the shapes of StripeAPI.version. Every other
+// field is ignored; expandable references (`customer`, `subscription`) decode from either an id
+// string or an object with `id`. Traps of this version: `current_period_end` is on the items only,
+// an invoice names its subscription under `parent.subscription_details`, and a cancellation made in
+// the Customer Portal may set `cancel_at` while `cancel_at_period_end` stays false.
+import Foundation
 
 public struct ExpandableID: Decodable, Sendable, Equatable {
     public let id: String
@@ -21,11 +24,15 @@ public struct StripeCustomer: Decodable, Sendable { public let id: String }
 
 public struct StripeCheckoutSession: Decodable, Sendable {
     public let id: String
+    /// Only while the session is open.
     public let url: String?
     public let customer: ExpandableID?
     public let subscription: ExpandableID?
     public let clientReferenceId: String?
     public let mode: String?
+    /// `open`, `complete` or `expired`.
+    public let status: String?
+    public let expiresAt: Int64?
 }
 
 public struct StripePortalSession: Decodable, Sendable {
@@ -46,13 +53,28 @@ public struct StripeSubscription: Decodable, Sendable {
     public let customer: ExpandableID
     public let status: String
     public let cancelAtPeriodEnd: Bool?
-    public let currentPeriodEnd: Int64?
+    /// When a scheduled cancellation takes effect (Customer Portal cancellations set only this).
+    public let cancelAt: Int64?
     public let items: Items
     public let metadata: [String: String]?
 
-    /// The period end of the subscription, or of its first item (newer API versions).
-    public var periodEnd: Int64? { currentPeriodEnd ?? items.data.first?.currentPeriodEnd }
+    /// The period end of the subscription's first item.
+    public var periodEnd: Int64? { items.data.first?.currentPeriodEnd }
     public var firstItem: Item? { items.data.first }
+    /// A cancellation is scheduled, by either field.
+    public var cancellationPending: Bool { cancelAtPeriodEnd == true || cancelAt != nil }
+}
+
+/// A subscription as Stripe answered it, stamped with Stripe's clock (the answer's `Date` header,
+/// whole seconds), so states read at different times can be ordered without the local clock.
+public struct ObservedSubscription: Sendable {
+    public let subscription: StripeSubscription
+    public let observedAt: Date
+
+    public init(subscription: StripeSubscription, observedAt: Date) {
+        self.subscription = subscription
+        self.observedAt = observedAt
+    }
 }
 
 public struct StripeInvoice: Decodable, Sendable {
@@ -62,12 +84,14 @@ public struct StripeInvoice: Decodable, Sendable {
     }
     public let id: String
     public let customer: ExpandableID?
-    public let subscription: ExpandableID?
     public let parent: Parent?
 
-    /// The subscription this invoice belongs to (top-level field, or `parent.subscription_details`).
-    public var subscriptionID: String? { subscription?.id ?? parent?.subscriptionDetails?.subscription?.id }
+    /// The subscription this invoice belongs to (`parent.subscription_details.subscription`).
+    public var subscriptionID: String? { parent?.subscriptionDetails?.subscription?.id }
 }
+
+/// Only the id of an event's object (to fetch its current state from Stripe).
+public struct StripeObjectID: Decodable, Sendable { public let id: String }
 
 /// Stripe's error body: `{"error": {"type", "message", "param", "code"}}`.
 struct StripeErrorBody: Decodable {

@@ -14,8 +14,27 @@ public struct BillingRecord: Sendable, Equatable {
     public let plan: Plan
     public let currentPeriodEnd: Date?
     public let cancelAtPeriodEnd: Bool
+    /// When a scheduled cancellation takes effect (set by date, e.g. from the Customer Portal).
+    public let cancelAt: Date?
     public let pastDueSince: Date?
     public let lastEventAt: Date?
+    /// The account's last Checkout Session, its plan and when Stripe expires it.
+    public let checkout: CheckoutRecord?
+
+    /// A cancellation is scheduled, by either field.
+    public var cancellationPending: Bool { cancelAtPeriodEnd || cancelAt != nil }
+}
+
+public struct CheckoutRecord: Sendable, Equatable {
+    public let sessionID: String
+    public let plan: Plan
+    public let expiresAt: Date
+
+    public init(sessionID: String, plan: Plan, expiresAt: Date) {
+        self.sessionID = sessionID
+        self.plan = plan
+        self.expiresAt = expiresAt
+    }
 }
 
 public struct SubscriptionSnapshot: Sendable, Equatable {
@@ -27,9 +46,10 @@ public struct SubscriptionSnapshot: Sendable, Equatable {
     public var pricePlan: Plan?
     public var currentPeriodEnd: Date?
     public var cancelAtPeriodEnd: Bool
+    public var cancelAt: Date?
 
     public init(subscriptionID: String, customerID: String, itemID: String?, status: String, pricePlan: Plan?,
-                currentPeriodEnd: Date?, cancelAtPeriodEnd: Bool) {
+                currentPeriodEnd: Date?, cancelAtPeriodEnd: Bool, cancelAt: Date? = nil) {
         self.subscriptionID = subscriptionID
         self.customerID = customerID
         self.itemID = itemID
@@ -37,6 +57,7 @@ public struct SubscriptionSnapshot: Sendable, Equatable {
         self.pricePlan = pricePlan
         self.currentPeriodEnd = currentPeriodEnd
         self.cancelAtPeriodEnd = cancelAtPeriodEnd
+        self.cancelAt = cancelAt
     }
 }
 
@@ -44,8 +65,8 @@ public struct SubscriptionSnapshot: Sendable, Equatable {
 public enum ApplyOutcome: Sendable, Equatable {
     /// Written; the account's plan went from `from` to `to`; `enforcement` lists what the limits changed.
     case applied(from: Plan, to: Plan, enforcement: LimitEnforcement)
-    /// Older than what is stored (event `created` before last_event_at), or about a subscription
-    /// that is no longer the account's: nothing written.
+    /// Older than what is stored (observed before last_event_at, or a status the stored one can
+    /// never go back to), or about a subscription that is no longer the account's: nothing written.
     case stale
     /// The account does not exist (deleted): nothing written.
     case unknownAccount

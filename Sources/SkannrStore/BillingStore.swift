@@ -16,7 +16,8 @@ public struct BillingStore {
 
     static let columns = """
         user_id, stripe_customer_id, stripe_subscription_id, stripe_item_id, status, plan,
-        current_period_end, cancel_at_period_end, past_due_since, last_event_at
+        current_period_end, cancel_at_period_end, cancel_at, past_due_since, last_event_at,
+        checkout_session_id, checkout_plan, checkout_expires_at
         """
 
     public func record(accountID: Int64, forUpdate: Bool = false) throws(MariaDBError) -> BillingRecord? {
@@ -43,12 +44,23 @@ public struct BillingStore {
         return Int(try row?.int("n") ?? 0)
     }
 
-    /// Stores the account's Stripe customer (status `none`) unless the account already has one.
-    public func saveCustomer(accountID: Int64, customerID: String, now: Date) throws(MariaDBError) {
+    /// Stores the account's Stripe customer (status `none`) unless the account already has one;
+    /// returns the customer the account has now (another request's may have won).
+    @discardableResult
+    public func saveCustomer(accountID: Int64, customerID: String, now: Date) throws(MariaDBError) -> String {
         try db.execute("""
             INSERT IGNORE INTO subscriptions (user_id, stripe_customer_id, status, plan, updated_at)
             VALUES (?, ?, 'none', 'free', ?)
             """, [.int(accountID), .text(customerID), .date(now)])
+        return try record(accountID: accountID)?.customerID ?? customerID
+    }
+
+    /// Remembers the account's newest Checkout Session (the row exists: saveCustomer came first).
+    public func saveCheckout(accountID: Int64, _ checkout: CheckoutRecord, now: Date) throws(MariaDBError) {
+        try db.execute("""
+            UPDATE subscriptions SET checkout_session_id = ?, checkout_plan = ?, checkout_expires_at = ?, updated_at = ?
+            WHERE user_id = ?
+            """, [.text(checkout.sessionID), .text(checkout.plan.rawValue), .date(checkout.expiresAt), .date(now), .int(accountID)])
     }
 
     public func accountID(forSubscription id: String) throws(MariaDBError) -> Int64? {
@@ -86,17 +98,20 @@ public struct BillingStore {
     }
 
     /// Writes a confirmed subscription state and the plan it grants, then enforces that plan's
-    /// limits. Skips (`.stale`) a state older than the last applied one (`eventAt` < last_event_at)
-    /// and a non-granting state of a subscription other than the account's current one.
-    /// `grant` turns the account's plan, read under lock, into the plan the subscription grants.
-    /// Run inside a transaction.
+    /// limits. Skips (`.stale`) a state observed before the last applied one (`eventAt` <
+    /// last_event_at; equal seconds apply), a state of the same subscription that `mayReplace`
+    /// (given the stored status, then the incoming one) refuses, and a non-granting state of a
+    /// subscription other than the account's current one. `grant` turns the account's plan, read
+    /// under lock, into the plan the subscription grants. Run inside a transaction.
     public func applySubscription(accountID: Int64, snapshot: SubscriptionSnapshot, eventAt: Date, now: Date,
-                                  plans: PlanCatalog, grant: (_ currentPlan: Plan) -> Plan) throws(MariaDBError) -> ApplyOutcome {
+                                  plans: PlanCatalog, mayReplace: (_ stored: String, _ incoming: String) -> Bool = { _, _ in true },
+                                  grant: (_ currentPlan: Plan) -> Plan) throws(MariaDBError) -> ApplyOutcome {
         guard let oldPlan = try accountPlan(accountID: accountID, forUpdate: true) else { return .unknownAccount }
         let grantedPlan = grant(oldPlan)
         let existing = try record(accountID: accountID, forUpdate: true)
         if let existing {
             if let last = existing.lastEventAt, eventAt < last { return .stale }
+            if existing.subscriptionID == snapshot.subscriptionID, !mayReplace(existing.status, snapshot.status) { return .stale }
             if let current = existing.subscriptionID, current != snapshot.subscriptionID, grantedPlan == .free,
                existing.status != "none" {
                 return .stale
@@ -105,19 +120,20 @@ public struct BillingStore {
         let storedPlan = snapshot.pricePlan ?? existing?.plan ?? .free
         try db.execute("""
             INSERT INTO subscriptions (user_id, stripe_customer_id, stripe_subscription_id, stripe_item_id, status, plan,
-                current_period_end, cancel_at_period_end, past_due_since, last_event_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, IF(? = 'past_due', ?, NULL), ?, ?)
+                current_period_end, cancel_at_period_end, cancel_at, past_due_since, last_event_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, IF(? = 'past_due', ?, NULL), ?, ?)
             ON DUPLICATE KEY UPDATE stripe_customer_id = VALUES(stripe_customer_id),
                 stripe_subscription_id = VALUES(stripe_subscription_id), stripe_item_id = VALUES(stripe_item_id),
                 status = VALUES(status), plan = VALUES(plan), current_period_end = VALUES(current_period_end),
-                cancel_at_period_end = VALUES(cancel_at_period_end),
+                cancel_at_period_end = VALUES(cancel_at_period_end), cancel_at = VALUES(cancel_at),
                 past_due_since = IF(VALUES(status) = 'past_due', COALESCE(past_due_since, VALUES(past_due_since)), NULL),
                 last_event_at = GREATEST(COALESCE(last_event_at, VALUES(last_event_at)), VALUES(last_event_at)),
                 updated_at = VALUES(updated_at)
             """, [
                 .int(accountID), .text(snapshot.customerID), .text(snapshot.subscriptionID), SQLValue(snapshot.itemID),
                 .text(snapshot.status), .text(storedPlan.rawValue), SQLValue(snapshot.currentPeriodEnd),
-                SQLValue(snapshot.cancelAtPeriodEnd), .text(snapshot.status), .date(eventAt), .date(eventAt), .date(now),
+                SQLValue(snapshot.cancelAtPeriodEnd), SQLValue(snapshot.cancelAt), .text(snapshot.status), .date(eventAt),
+                .date(eventAt), .date(now),
             ])
         if grantedPlan != oldPlan {
             try db.execute("UPDATE users SET plan = ?, updated_at = ? WHERE id = ?",
@@ -159,6 +175,8 @@ public struct BillingStore {
                     SELECT id FROM (SELECT id FROM targets WHERE user_id = ? ORDER BY created_at, id LIMIT ?) AS kept)
                 """, [.date(now), .int(accountID), .int(accountID), kept])
         }
+        // Targets the plan no longer allows at all (range, profile, port count): disabled too.
+        result.disabledTargetIDs += try PlanFit.disableMisfits(db, accountID: accountID, limits: limits, now: now)
         let minimum = SQLValue.int(Int64(limits.minIntervalMinutes))
         let raised = try db.execute("""
             UPDATE targets SET interval_minutes = ?,
@@ -179,11 +197,17 @@ public struct BillingStore {
     }
 
     static func record(_ row: Row) throws(MariaDBError) -> BillingRecord {
-        BillingRecord(
+        var checkout: CheckoutRecord?
+        if let session = try row.optionalString("checkout_session_id"), let plan = Plan(rawValue: try row.optionalString("checkout_plan") ?? ""),
+           let expiresAt = try row.optionalDate("checkout_expires_at") {
+            checkout = CheckoutRecord(sessionID: session, plan: plan, expiresAt: expiresAt)
+        }
+        return BillingRecord(
             accountID: try row.int("user_id"), customerID: try row.string("stripe_customer_id"),
             subscriptionID: try row.optionalString("stripe_subscription_id"), itemID: try row.optionalString("stripe_item_id"),
             status: try row.string("status"), plan: Plan(rawValue: try row.string("plan")) ?? .free,
             currentPeriodEnd: try row.optionalDate("current_period_end"), cancelAtPeriodEnd: try row.bool("cancel_at_period_end"),
-            pastDueSince: try row.optionalDate("past_due_since"), lastEventAt: try row.optionalDate("last_event_at"))
+            cancelAt: try row.optionalDate("cancel_at"), pastDueSince: try row.optionalDate("past_due_since"),
+            lastEventAt: try row.optionalDate("last_event_at"), checkout: checkout)
     }
 }

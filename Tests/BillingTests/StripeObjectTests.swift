@@ -1,5 +1,5 @@
-// Reading Stripe's JSON: events, expandable references, period end on the item (newer API
-// versions), invoices' subscription in either place; idempotency keys are stable and distinct.
+// Reading Stripe's JSON in the pinned version's shapes: events, expandable references, the period
+// end on the item, an invoice's subscription under parent; idempotency keys are stable and distinct.
 import Billing
 import Foundation
 import Testing

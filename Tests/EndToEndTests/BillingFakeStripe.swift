@@ -64,6 +64,23 @@ enum FakeStripe {
     static func requests() throws -> [[String: Any]] { try call("GET", "/_test/requests")["requests"] as? [[String: Any]] ?? [] }
 
     static func setFailMode(_ mode: String) throws { try call("POST", "/_test/fail_mode", ["mode": mode, "hang_seconds": 20]) }
+
+    /// Whether the Customer Portal's default configuration counts as saved in the dashboard.
+    static func setPortalSaved(_ saved: Bool) throws { try call("POST", "/_test/portal", ["saved": saved]) }
+
+    /// The one API version the stand-in speaks.
+    static func apiVersion() throws -> String { try call("GET", "/_test/state")["api_version"] as? String ?? "?" }
+
+    /// A raw Stripe API call to the stand-in (not through Skannr), with the stack's secret key.
+    static func stripe(_ method: String, _ path: String, form: String = "", version: String?) throws -> (status: Int, error: [String: Any], json: [String: Any]) {
+        var headers = [("Authorization", "Bearer " + (TestStack.setting("SKANNR_STRIPE_SECRET_KEY") ?? "")),
+                       ("Content-Type", "application/x-www-form-urlencoded")]
+        if let version { headers.append(("Stripe-Version", version)) }
+        let response = try HTTPClient(timeout: .seconds(10)).send(HTTPRequest(
+            method: method, url: try baseURL() + path, headers: headers, body: method == "GET" ? nil : Array(form.utf8)))
+        let json = (try? response.json()) as? [String: Any] ?? [:]
+        return (response.status, json.object("error"), json)
+    }
 }
 
 /// An account made with SQL and a token minted for it, as API-NOTES describes.
@@ -106,13 +123,14 @@ struct BillingAccount {
 
     func status() throws -> APIResponse { try client.get("/billing/status") }
 
-    /// POST /billing/checkout, then the fake completes the session (sending the given events).
-    func subscribe(_ plan: String, events: [String]? = nil) throws -> (session: String, subscription: [String: Any], deliveries: [[String: Any]]) {
+    /// POST /billing/checkout, then the fake pays the session as Checkout does (sending `events`
+    /// in that order, else all four of Checkout's in random order); `options` go to complete_checkout.
+    func subscribe(_ plan: String, events: [String]? = nil, options: [String: Any] = [:]) throws -> (session: String, subscription: [String: Any], deliveries: [[String: Any]]) {
         let checkout = try client.post("/billing/checkout", ["plan": plan])
         guard checkout.status == 200, let session = checkout["session_id"] as? String else {
             throw FakeStripeError(description: "checkout failed: \(checkout)")
         }
-        var options: [String: Any] = [:]
+        var options = options
         if let events { options["order"] = events }
         let completed = try FakeStripe.call("POST", "/_test/complete_checkout/\(session)", options)
         return (session, completed["subscription"] as? [String: Any] ?? [:], completed["deliveries"] as? [[String: Any]] ?? [])

@@ -64,4 +64,30 @@ struct BillingStoreTests {
 
         #expect(try apply(snapshot, granted: .pro, at: t0, account: account + 1_000_000) == .unknownAccount)
     }
+
+    @Test("a state the rule refuses for the same subscription is stale even in the same second; cancel_at and the checkout are kept")
+    func orderingAndNewColumns() throws {
+        let account = try f.account()
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        let cancelAt = t0.addingTimeInterval(86_400)
+        let active = SubscriptionSnapshot(subscriptionID: "sub_o\(account)", customerID: "cus_o\(account)", itemID: "si_1", status: "active",
+                                          pricePlan: .pro, currentPeriodEnd: cancelAt, cancelAtPeriodEnd: false, cancelAt: cancelAt)
+        var incomplete = active
+        incomplete.status = "incomplete"
+        let neverIncompleteAfter: (String, String) -> Bool = { stored, incoming in incoming != "incomplete" || stored == "none" }
+        func apply(_ snapshot: SubscriptionSnapshot, granted: Plan) throws -> ApplyOutcome {
+            try f.db.transaction { _ in
+                try store.applySubscription(accountID: account, snapshot: snapshot, eventAt: t0, now: t0, plans: .defaults,
+                                            mayReplace: neverIncompleteAfter) { _ in granted }
+            }
+        }
+        #expect(try apply(active, granted: .pro) == .applied(from: .free, to: .pro, enforcement: LimitEnforcement()))
+        #expect(try apply(incomplete, granted: .free) == .stale, "same second, refused by the rule")
+        let record = try store.record(accountID: account)
+        #expect(record?.status == "active" && record?.cancelAt == cancelAt && record?.cancellationPending == true)
+
+        let checkout = CheckoutRecord(sessionID: "cs_test_\(account)", plan: .business, expiresAt: t0.addingTimeInterval(3600))
+        try store.saveCheckout(accountID: account, checkout, now: t0)
+        #expect(try store.record(accountID: account)?.checkout == checkout)
+    }
 }

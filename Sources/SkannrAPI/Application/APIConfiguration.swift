@@ -16,6 +16,9 @@ public struct APIConfiguration: Sendable {
     /// Shared counter file of the host's responder pool (SKANNR_RATE_LIMIT_FILE); nil counts in MariaDB.
     public var rateLimitFile: String?
     public var maxBodyBytes: Int
+    /// Webhook deliveries per minute and source IP (SKANNR_RATE_LIMIT_STRIPE_WEBHOOK): Stripe sends
+    /// bursts (Checkout alone is four events in a second, retries come in waves) from a few IPs.
+    public var stripeWebhookRequestsPerMinute: Int
     /// Access-token signing: `SKANNR_JWT_KEYS` = `kid:base64secret,...` (first is current).
     public var jwt: JWTSigner
     /// Plan limits (the contract's table, each overridable, see PlanCatalog).
@@ -46,6 +49,8 @@ public struct APIConfiguration: Sendable {
         anonymousRequestsPerMinute = try settings.int("SKANNR_RATE_LIMIT_ANONYMOUS", default: 120)
         rateLimitFile = settings.optional("SKANNR_RATE_LIMIT_FILE").flatMap { $0.isEmpty ? nil : $0 }
         maxBodyBytes = 64 * 1024
+        stripeWebhookRequestsPerMinute = try settings.int("SKANNR_RATE_LIMIT_STRIPE_WEBHOOK", default: 1200)
+        guard stripeWebhookRequestsPerMinute >= 1 else { throw SettingsError("SKANNR_RATE_LIMIT_STRIPE_WEBHOOK must be 1 or more") }
         guard let keys = try settings.secret("SKANNR_JWT_KEYS") else {
             throw SettingsError("SKANNR_JWT_KEYS (or SKANNR_JWT_KEYS_FILE) is required: kid:base64secret[,kid:secret...]")
         }

@@ -61,12 +61,20 @@ public final class Application {
         return String(reflecting: type(of: error))
     }
 
+    /// The largest body any route takes (the responder reads no more).
+    public var largestBodyBytes: Int {
+        router.routes.compactMap(\.limits.maxBodyBytes).reduce(services.configuration.maxBodyBytes, max)
+    }
+
     private func dispatch(_ request: Request, trace: inout RequestTrace) throws -> Response {
-        if let length = request.header("content-length").flatMap(Int.init), length > services.configuration.maxBodyBytes {
-            throw APIError(.payloadTooLarge, "The body is larger than \(services.configuration.maxBodyBytes) bytes")
+        let match = router.match(method: request.method, path: Self.apiPath(request.path) ?? "/\u{0}")
+        var limits = RouteLimits()
+        if case .found(let route, _) = match { limits = route.limits }
+        let maxBodyBytes = limits.maxBodyBytes ?? services.configuration.maxBodyBytes
+        if let length = request.header("content-length").flatMap(Int.init), length > maxBodyBytes {
+            throw APIError(.payloadTooLarge, "The body is larger than \(maxBodyBytes) bytes")
         }
         let now = services.clock()
-        let match = router.match(method: request.method, path: Self.apiPath(request.path) ?? "/\u{0}")
         var authError: APIError?
         if let token = Self.bearerToken(request), let authenticator {
             do { trace.principal = try authenticator.principal(forAccessToken: token, now: now) }
@@ -74,7 +82,8 @@ public final class Application {
         }
         if case .found(let route, _) = match { trace.route = route.pattern }
         if let rateLimiter {
-            let state = try rateLimiter.consume(principal: trace.principal, clientAddress: request.clientAddress, now: now, services: services)
+            let state = try limits.budget.map { try rateLimiter.consume(budget: $0, clientAddress: request.clientAddress, now: now, services: services) }
+                ?? rateLimiter.consume(principal: trace.principal, clientAddress: request.clientAddress, now: now, services: services)
             trace.rateLimit = state
             if !state.allowed {
                 var error = APIError(.rateLimited, "Too many requests; retry after the window resets")

@@ -1,7 +1,9 @@
 // Billing endpoints (contract "Billing"): status, checkout, portal, change-plan; the webhook is in
-// BillingWebhook.swift. Stripe is called first and the database written after, in one
-// transaction, so a Stripe failure (502) leaves nothing half-written. The plan changes only from
-// Stripe's confirmed answer (change-plan) or a verified webhook, never from the request itself.
+// BillingWebhook.swift. Every write follows Stripe's confirmed answer, so a Stripe failure (502)
+// leaves nothing half-written (at most a customer Stripe did create is stored). The plan changes
+// only from Stripe's confirmed answer (change-plan) or a verified webhook, never from the request.
+// Traps: an unconfigured Customer Portal is Stripe's 400, answered 503 with what to do; checkout
+// reuses the open session so a user cannot pay for two subscriptions.
 import Billing
 import FastCGI
 import Foundation
@@ -17,7 +19,7 @@ enum BillingController {
         router.authenticated("POST", "/billing/checkout", checkout)
         router.authenticated("POST", "/billing/portal", portal)
         router.authenticated("POST", "/billing/change-plan", changePlan)
-        router.open("POST", "/billing/webhook", BillingWebhook.handle)
+        router.open("POST", "/billing/webhook", limits: BillingWebhook.limits, BillingWebhook.handle)
     }
 
     static func readPlan(_ context: AuthenticatedContext, paidOnly: Bool) throws(APIError) -> Plan {
@@ -29,6 +31,9 @@ enum BillingController {
         return plan ?? .free
     }
 
+    /// Reuses the account's open Checkout Session for the same plan (a second tab, a double click,
+    /// the back button) rather than letting the user pay for two subscriptions; a session completed
+    /// whose webhooks have not arrived yet is a 409.
     static func checkout(_ context: AuthenticatedContext) throws -> Response {
         let plan = try readPlan(context, paidOnly: true)
         let services = context.services
@@ -42,22 +47,48 @@ enum BillingController {
             throw BillingSupport.apiError(.notConfigured("no price for \(plan.rawValue)"), services: services)
         }
         let client = try BillingSupport.client(services)
-        var customer = record?.customerID
-        if customer == nil {
-            guard let contact = try store.accountContact(accountID: account) else { throw APIError(.unauthorized, "The account no longer exists") }
-            let key = IdempotencyKey.derive(account: account, operation: "customer:" + contact.email)
-            customer = try BillingSupport.stripe(services) { () throws(StripeError) in
-                try client.createCustomer(accountID: account, email: contact.email, name: contact.name, idempotencyKey: key).id
+        if let record, let previous = record.checkout, previous.expiresAt > context.now.addingTimeInterval(60) {
+            let session = try BillingSupport.stripe(services) { () throws(StripeError) in try client.retrieveCheckoutSession(previous.sessionID) }
+            if session.status == "open", previous.plan == plan, let url = session.url {
+                return try .json(200, ["url": url, "session_id": session.id])
+            }
+            if session.status == "open" {
+                let key = IdempotencyKey.derive(account: account, operation: "expire:" + session.id)
+                try BillingSupport.stripe(services) { () throws(StripeError) in try client.expireCheckoutSession(session.id, idempotencyKey: key) }
+            }
+            if session.status == "complete", !SubscriptionRules.finalStatuses.contains(record.status) {
+                throw APIError(.conflict, "A checkout was just completed; the subscription is being set up")
             }
         }
-        guard let customer else { throw APIError.internalError }
-        let key = IdempotencyKey.derive(account: account, operation: "checkout:" + plan.rawValue, nonce: BillingSupport.nonce(context.request))
+        let customer = try record?.customerID ?? createCustomer(context, store: store, client: client)
+        // Derived from the last session rather than the request: two quick requests for one plan
+        // get Stripe's one answer, and each new session starts a new key.
+        let key = IdempotencyKey.derive(account: account, operation: "checkout:\(plan.rawValue):\(customer)",
+                                        nonce: record?.checkout?.sessionID ?? "first")
         let session = try BillingSupport.stripe(services) { () throws(StripeError) in
             try client.createCheckoutSession(accountID: account, customer: customer, price: price, idempotencyKey: key)
         }
         guard let url = session.url else { throw BillingSupport.apiError(.malformedResponse("session without url"), services: services) }
-        if record == nil { try store.saveCustomer(accountID: account, customerID: customer, now: context.now) }
+        let expiresAt = Date(timeIntervalSince1970: TimeInterval(session.expiresAt ?? Int64(context.now.timeIntervalSince1970) + 86_400))
+        try store.saveCheckout(accountID: account, CheckoutRecord(sessionID: session.id, plan: plan, expiresAt: expiresAt), now: context.now)
         return try .json(200, ["url": url, "session_id": session.id])
+    }
+
+    /// The account's Stripe customer. Its Idempotency-Key depends on the account alone and its
+    /// parameters never change, so a retry after a failed save replays the same customer even after
+    /// a rename; the email and name are set by a separate update, before the customer is stored.
+    static func createCustomer(_ context: AuthenticatedContext, store: BillingStore, client: StripeClient) throws -> String {
+        let services = context.services
+        let account = context.accountID
+        guard let contact = try store.accountContact(accountID: account) else { throw APIError(.unauthorized, "The account no longer exists") }
+        let customer = try BillingSupport.stripe(services) { () throws(StripeError) in
+            try client.createCustomer(accountID: account, idempotencyKey: IdempotencyKey.derive(account: account, operation: "customer")).id
+        }
+        let key = IdempotencyKey.derive(account: account, operation: "contact:" + customer, nonce: BillingSupport.nonce(context.request))
+        try BillingSupport.stripe(services) { () throws(StripeError) in
+            try client.updateCustomerContact(customer: customer, email: contact.email, name: contact.name, idempotencyKey: key)
+        }
+        return try store.saveCustomer(accountID: account, customerID: customer, now: context.now)
     }
 
     static func portal(_ context: AuthenticatedContext) throws -> Response {
@@ -86,10 +117,10 @@ enum BillingController {
         }
         let client = try BillingSupport.client(services)
         let nonce = BillingSupport.nonce(context.request)
-        let confirmed: StripeSubscription?
+        let confirmed: ObservedSubscription?
         if plan == .free {
             let key = IdempotencyKey.derive(account: account, operation: "cancel:" + subscriptionID, nonce: nonce)
-            confirmed = record.cancelAtPeriodEnd ? nil : try BillingSupport.stripe(services) { () throws(StripeError) in
+            confirmed = record.cancellationPending ? nil : try BillingSupport.stripe(services) { () throws(StripeError) in
                 try client.cancelAtPeriodEnd(subscription: subscriptionID, idempotencyKey: key)
             }
         } else {
@@ -97,24 +128,23 @@ enum BillingController {
                 throw BillingSupport.apiError(.notConfigured("no price for \(plan.rawValue)"), services: services)
             }
             let current = try BillingSupport.stripe(services) { () throws(StripeError) in try client.retrieveSubscription(subscriptionID) }
-            guard let item = current.firstItem else {
+            guard let item = current.subscription.firstItem else {
                 throw BillingSupport.apiError(.malformedResponse("subscription without items"), services: services)
             }
-            if item.price.id == price, current.cancelAtPeriodEnd != true {
+            if item.price.id == price, !current.subscription.cancellationPending {
                 confirmed = current
             } else {
                 let key = IdempotencyKey.derive(account: account, operation: "change:\(subscriptionID):\(price)", nonce: nonce)
                 confirmed = try BillingSupport.stripe(services) { () throws(StripeError) in
-                    try client.changePrice(subscription: subscriptionID, item: item.id, price: price, idempotencyKey: key)
+                    try client.changePrice(current.subscription, item: item.id, price: price, idempotencyKey: key)
                 }
             }
         }
         let now = context.now
         if let confirmed {
-            // Stripe's `created` has whole seconds: an event of this same second must still apply.
-            let eventAt = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
+            // Ordered by Stripe's clock (its answer's Date), the clock its events' states are read by.
             try database.transaction { _ in
-                try BillingSupport.apply(confirmed, accountID: account, eventAt: eventAt, store: store, services: services, now: now)
+                try BillingSupport.apply(confirmed, accountID: account, store: store, services: services, now: now)
             }
         }
         return try BillingSupport.status(accountID: account, store: store, services: services, now: now)

@@ -20,6 +20,10 @@ enum BillingSupport {
         switch error {
         case .unavailable:
             return APIError(.unavailable, "Stripe is unavailable; try again shortly", status: 502)
+        case let rejected where rejected.isPortalNotConfigured:
+            return APIError(.unavailable, "Billing is not fully set up: the Stripe Customer Portal has no saved settings in this "
+                + "mode. An operator must open the Stripe Dashboard (Settings > Billing > Customer portal), choose what customers "
+                + "may do and save, in test and in live mode (docs/deploy.md, Stripe)", status: 503)
         case .rejected(let status, _, _, _, _) where status == 401 || status == 403:
             return APIError(.unavailable, "Stripe refused Skannr's credentials", status: 502)
         case .rejected(_, let type, let message, _, _):
@@ -49,20 +53,23 @@ enum BillingSupport {
             subscriptionID: subscription.id, customerID: subscription.customer.id, itemID: subscription.firstItem?.id,
             status: subscription.status, pricePlan: subscription.firstItem.flatMap { configuration.plan(forPrice: $0.price.id) },
             currentPeriodEnd: subscription.periodEnd.map { Date(timeIntervalSince1970: TimeInterval($0)) },
-            cancelAtPeriodEnd: subscription.cancelAtPeriodEnd ?? false)
+            cancelAtPeriodEnd: subscription.cancelAtPeriodEnd ?? false,
+            cancelAt: subscription.cancelAt.map { Date(timeIntervalSince1970: TimeInterval($0)) })
     }
 
-    /// Writes Stripe's confirmed subscription state (inside the caller's transaction).
+    /// Writes Stripe's confirmed subscription state (inside the caller's transaction), ordered by
+    /// Stripe's clock when it was read and by SubscriptionRules.mayReplace, never by arrival.
     @discardableResult
-    static func apply(_ subscription: StripeSubscription, accountID: Int64, eventAt: Date, store: BillingStore,
+    static func apply(_ observed: ObservedSubscription, accountID: Int64, store: BillingStore,
                       services: Services, now: Date) throws -> ApplyOutcome {
         let configuration = services.configuration
+        let subscription = observed.subscription
         let snapshot = snapshot(subscription, configuration: configuration.stripe)
         if snapshot.pricePlan == nil {
             services.logger.warning("subscription with an unknown price", metadata: ["subscription": "\(subscription.id)"])
         }
-        let outcome = try store.applySubscription(accountID: accountID, snapshot: snapshot, eventAt: eventAt, now: now,
-                                                  plans: configuration.plans) { current in
+        let outcome = try store.applySubscription(accountID: accountID, snapshot: snapshot, eventAt: observed.observedAt, now: now,
+                                                  plans: configuration.plans, mayReplace: SubscriptionRules.mayReplace) { current in
             SubscriptionRules.grantedPlan(status: snapshot.status, pricePlan: snapshot.pricePlan, currentPlan: current)
         }
         if case .applied(let from, let to, let enforcement) = outcome, from != to || !enforcement.disabledTargetIDs.isEmpty {
@@ -85,7 +92,8 @@ enum BillingSupport {
         return try .json(200, StatusBody(
             plan: plan.rawValue, status: hasPaidPlan ? record?.status ?? "none" : "none",
             currentPeriodEnd: hasPaidPlan ? record?.currentPeriodEnd : nil,
-            cancelAtPeriodEnd: hasPaidPlan ? record?.cancelAtPeriodEnd ?? false : false,
+            cancelAtPeriodEnd: hasPaidPlan ? record?.cancellationPending ?? false : false,
+            cancelAt: hasPaidPlan ? record.flatMap { $0.cancelAt ?? ($0.cancelAtPeriodEnd ? $0.currentPeriodEnd : nil) } : nil,
             limits: .init(maxTargets: limits.maxTargets, maxCidrAddresses: limits.maxCIDRAddresses,
                           scanProfiles: limits.orderedScanProfiles.map(\.rawValue),
                           minIntervalMinutes: limits.minIntervalMinutes, requestsPerMinute: limits.requestsPerMinute),
@@ -104,19 +112,23 @@ enum BillingSupport {
         let plan: String
         let status: String
         let currentPeriodEnd: Date?
+        /// True whenever a cancellation is scheduled, by `cancel_at_period_end` or by `cancel_at`.
         let cancelAtPeriodEnd: Bool
+        /// When the scheduled cancellation takes effect; null when none is.
+        let cancelAt: Date?
         let limits: Limits
         let usage: Usage
 
-        enum CodingKeys: String, CodingKey { case plan, status, currentPeriodEnd, cancelAtPeriodEnd, limits, usage }
+        enum CodingKeys: String, CodingKey { case plan, status, currentPeriodEnd, cancelAtPeriodEnd, cancelAt, limits, usage }
 
-        /// current_period_end is written as null rather than left out.
+        /// current_period_end and cancel_at are written as null rather than left out.
         func encode(to encoder: Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(plan, forKey: .plan)
             try container.encode(status, forKey: .status)
             try container.encode(currentPeriodEnd, forKey: .currentPeriodEnd)
             try container.encode(cancelAtPeriodEnd, forKey: .cancelAtPeriodEnd)
+            try container.encode(cancelAt, forKey: .cancelAt)
             try container.encode(limits, forKey: .limits)
             try container.encode(usage, forKey: .usage)
         }

@@ -1,9 +1,11 @@
 // POST /billing/webhook: Stripe's signed events. The signature is checked over the raw body
 // (400 otherwise); the event id is recorded in stripe_events in the same transaction that applies
-// it, so a redelivery is a 200 no-op. Events may arrive in any order: the subscription object's own
-// state decides, and an event older than the last one applied (by `created`) changes nothing.
-// invoice.* events carry no subscription state: the subscription is fetched from Stripe first
-// (outside the transaction); if Stripe is down the answer is 502 and Stripe delivers again.
+// it, so a redelivery is a 200 no-op. Events arrive in any order, often several in one second
+// (Checkout: session completed, subscription created `incomplete`, updated `active`, invoice paid),
+// so no payload is applied: every subscription, invoice and checkout event fetches the
+// subscription's current state from Stripe first (outside the transaction; Stripe down -> 502 and
+// Stripe delivers again), and that state is ordered by Stripe's clock when read and by
+// SubscriptionRules.mayReplace, never by arrival.
 import Billing
 import FastCGI
 import Foundation
@@ -14,6 +16,8 @@ enum BillingWebhook {
         "customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted",
     ]
     static let invoiceEvents: Set<String> = ["invoice.paid", "invoice.payment_failed"]
+    /// 1 MiB bodies (nginx's location for the webhook allows as much) and Stripe's own request budget.
+    static let limits = RouteLimits(maxBodyBytes: 1 << 20, budget: .stripeWebhook)
 
     static func handle(_ context: RequestContext) throws -> Response {
         let services = context.services
@@ -30,31 +34,50 @@ enum BillingWebhook {
         do { event = try StripeEvent(json: context.request.body) } catch {
             throw APIError(.badRequest, "The body is not a Stripe event")
         }
+        if let version = event.apiVersion, version != StripeAPI.version {
+            services.logger.warning("webhook endpoint speaks another Stripe API version", metadata: [
+                "event": "\(event.id)", "endpoint_version": "\(version)", "expected": "\(StripeAPI.version)",
+            ])
+        }
         let database = try services.database()
         let store = BillingStore(database)
         if try store.hasEvent(id: event.id) { return try received(event, duplicate: true) }
 
-        var fetched: StripeSubscription?
-        if invoiceEvents.contains(event.type) {
-            let invoice = try decode(event, StripeInvoice.self)
-            if let id = invoice.subscriptionID {
-                let client = try BillingSupport.client(services)
-                fetched = try BillingSupport.stripe(services) { () throws(StripeError) in try client.retrieveSubscription(id) }
-            }
+        var session: StripeCheckoutSession?
+        if event.type == "checkout.session.completed" { session = try decode(event, StripeCheckoutSession.self) }
+        var fetched: ObservedSubscription?
+        if let id = try subscriptionID(of: event, session: session) {
+            fetched = try fetch(id, event: event, services: services)
         }
         let now = context.now
         let fresh = try database.transaction { _ throws -> Bool in
             guard try store.recordEvent(id: event.id, type: event.type, now: now) else { return false }
-            if event.type == "checkout.session.completed" {
-                try linkCheckout(try decode(event, StripeCheckoutSession.self), store: store, services: services, now: now)
-            } else if subscriptionEvents.contains(event.type) {
-                try apply(try decode(event, StripeSubscription.self), event: event, store: store, services: services, now: now)
-            } else if let fetched {
-                try apply(fetched, event: event, store: store, services: services, now: now)
-            }
+            if let session { try linkCheckout(session, store: store, services: services, now: now) }
+            if let fetched { try apply(fetched, event: event, store: store, services: services, now: now) }
             return true
         }
         return try received(event, duplicate: !fresh)
+    }
+
+    /// The subscription's current state. One Stripe does not know (a sample event, another
+    /// account's object) is recorded and ignored: a 502 would only make Stripe retry for days.
+    static func fetch(_ id: String, event: StripeEvent, services: Services) throws(APIError) -> ObservedSubscription? {
+        let client = try BillingSupport.client(services)
+        do {
+            return try client.retrieveSubscription(id)
+        } catch .rejected(404, _, _, _, _) {
+            services.logger.warning("event about a subscription Stripe does not know", metadata: ["event": "\(event.id)"])
+            return nil
+        } catch {
+            throw BillingSupport.apiError(error, services: services)
+        }
+    }
+
+    /// The subscription an event is about, or nil for events Skannr only records.
+    static func subscriptionID(of event: StripeEvent, session: StripeCheckoutSession?) throws(APIError) -> String? {
+        if subscriptionEvents.contains(event.type) { return try decode(event, StripeObjectID.self).id }
+        if invoiceEvents.contains(event.type) { return try decode(event, StripeInvoice.self).subscriptionID }
+        return session?.subscription?.id
     }
 
     static func linkCheckout(_ session: StripeCheckoutSession, store: BillingStore, services: Services, now: Date) throws {
@@ -69,7 +92,8 @@ enum BillingWebhook {
         try store.linkCheckout(accountID: account, customerID: customer, subscriptionID: session.subscription?.id, now: now)
     }
 
-    static func apply(_ subscription: StripeSubscription, event: StripeEvent, store: BillingStore, services: Services, now: Date) throws {
+    static func apply(_ observed: ObservedSubscription, event: StripeEvent, store: BillingStore, services: Services, now: Date) throws {
+        let subscription = observed.subscription
         var account = try store.accountID(forSubscription: subscription.id)
         if account == nil { account = try store.accountID(forCustomer: subscription.customer.id) }
         if account == nil, let fromMetadata = subscription.metadata?["account_id"].flatMap(Int64.init),
@@ -80,8 +104,7 @@ enum BillingWebhook {
             services.logger.warning("subscription event for an unknown account", metadata: ["event": "\(event.id)"])
             return
         }
-        let outcome = try BillingSupport.apply(subscription, accountID: account, eventAt: event.createdAt, store: store,
-                                               services: services, now: now)
+        let outcome = try BillingSupport.apply(observed, accountID: account, store: store, services: services, now: now)
         if outcome == .stale {
             services.logger.info("stale subscription event ignored", metadata: ["event": "\(event.id)", "account_id": "\(account)"])
         }

@@ -2,7 +2,8 @@
 // process: in the host's shared counter file when SKANNR_RATE_LIMIT_FILE is set (no round trip;
 // one API host), else in MariaDB (one upsert per request, RateLimitStore.hit; any number of API
 // hosts). Buckets: `a:<account id>` with the plan's requests_per_minute when the bearer token
-// checked out, else `ip:<client address>` with SKANNR_RATE_LIMIT_ANONYMOUS. In MariaDB about 1
+// checked out, else `ip:<client address, or IPv6 /64>` with SKANNR_RATE_LIMIT_ANONYMOUS; a route with a
+// budget of its own (Stripe's webhook) counts `stripe:<client address>` with its limit. In MariaDB about 1
 // request in 1000 also deletes windows older than 10 minutes. Over the limit the request still
 // counts (the window is short).
 import Foundation
@@ -28,9 +29,20 @@ public struct DatabaseRateLimiter: RateLimiting {
             bucket = "a:\(principal.accountID)"
             limit = configuration.plans.limits(for: Plan(rawValue: principal.plan) ?? .free).requestsPerMinute
         } else {
-            bucket = "ip:" + Self.asciiOnly(clientAddress)
+            bucket = "ip:" + Self.asciiOnly(ClientAddressKey.key(for: clientAddress))  // an IPv6 client by its /64
             limit = configuration.anonymousRequestsPerMinute
         }
+        return try count(bucket: bucket, limit: limit, now: now, services: services)
+    }
+
+    public func consume(budget: RouteBudget, clientAddress: String, now: Date, services: Services) throws -> RateLimitState {
+        let limit = switch budget {
+        case .stripeWebhook: services.configuration.stripeWebhookRequestsPerMinute
+        }
+        return try count(bucket: budget.rawValue + ":" + Self.asciiOnly(clientAddress), limit: limit, now: now, services: services)
+    }
+
+    private func count(bucket: String, limit: Int, now: Date, services: Services) throws -> RateLimitState {
         let seconds = Int64(now.timeIntervalSince1970.rounded(.down))
         let windowStart = seconds - seconds % Self.windowSeconds
         let hits = try sharedCounters?.hit(key: bucket, windowStart: windowStart)

@@ -31,4 +31,13 @@ public struct RateLimitState: Sendable, Equatable {
 public protocol RateLimiting {
     /// Counts one request against the caller's budget (an account, or a client IP when nil).
     func consume(principal: Principal?, clientAddress: String, now: Date, services: Services) throws -> RateLimitState
+    /// Counts one request against a route's own budget for the client IP (e.g. Stripe's webhook).
+    func consume(budget: RouteBudget, clientAddress: String, now: Date, services: Services) throws -> RateLimitState
+}
+
+extension RateLimiting {
+    /// Limiters that know no route budgets count such requests as anonymous ones.
+    public func consume(budget: RouteBudget, clientAddress: String, now: Date, services: Services) throws -> RateLimitState {
+        try consume(principal: nil, clientAddress: clientAddress, now: now, services: services)
+    }
 }

@@ -12,6 +12,7 @@ public struct Router: Sendable {
         let segments: [Segment]
         public let access: Access
         let handler: Handler
+        public var limits = RouteLimits()
     }
 
     enum Segment: Sendable, Equatable {
@@ -36,6 +37,13 @@ public struct Router: Sendable {
 
     public mutating func open(_ method: String, _ pattern: String, _ handler: @escaping @Sendable (RequestContext) throws -> Response) {
         add(method, pattern, .open, .open(handler))
+    }
+
+    /// An open route with limits of its own (Stripe's webhook: larger bodies, its own budget).
+    public mutating func open(_ method: String, _ pattern: String, limits: RouteLimits,
+                              _ handler: @escaping @Sendable (RequestContext) throws -> Response) {
+        add(method, pattern, .open, .open(handler))
+        routes[routes.count - 1].limits = limits
     }
 
     public mutating func authenticated(_ method: String, _ pattern: String, _ handler: @escaping @Sendable (AuthenticatedContext) throws -> Response) {
@@ -74,4 +82,21 @@ public struct Router: Sendable {
         }
         return parameters
     }
+}
+
+/// Limits a route sets apart from the API-wide ones: nil keeps the API's.
+public struct RouteLimits: Sendable {
+    public var maxBodyBytes: Int?
+    public var budget: RouteBudget?
+
+    public init(maxBodyBytes: Int? = nil, budget: RouteBudget? = nil) {
+        self.maxBodyBytes = maxBodyBytes
+        self.budget = budget
+    }
+}
+
+/// A request budget of a route's own, counted per client IP apart from the caller's usual one.
+public enum RouteBudget: String, Sendable {
+    /// Stripe's webhook deliveries (SKANNR_RATE_LIMIT_STRIPE_WEBHOOK per minute and source IP).
+    case stripeWebhook = "stripe"
 }
