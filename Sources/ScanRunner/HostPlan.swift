@@ -29,10 +29,10 @@ struct HostPlan {
     let hostname: String?
     /// Addresses of an IP/domain target that the policy refused: not scanned, never shown.
     let refused: [String]
-    /// Allowed addresses of a domain beyond the per-domain budget (not scanned).
-    var addressesCut = 0
     let skipped = SkipCounter()
     let scope: ScanScope
+    /// "<name> resolved to N addresses; M kept (cap)" when SKANNR_SCANNER_MAX_ADDRESSES_PER_NAME cut the list.
+    var addressLimitHit: String? = nil
 
     /// Expected host count for progress.
     var expectedHosts: Int {
@@ -78,10 +78,11 @@ struct HostPlan {
             } catch {
                 throw RunnerError(.resolveFailed, "\(address) could not be resolved (\(error))")
             }
-            var plan = try fromAddresses(addresses, hostname: address, scope: scope)
-            if case .list(let list) = plan.hosts, list.count > maxAddresses {
-                plan = HostPlan(hosts: .list(Array(list.prefix(maxAddresses))), hostname: address, refused: plan.refused,
-                                addressesCut: list.count - maxAddresses, scope: scope)
+            // The Resolver sorts, so a rotating name keeps the same subset under the cap.
+            let kept = Array(addresses.prefix(max(1, maxAddresses)))
+            var plan = try fromAddresses(kept, hostname: address, scope: scope)
+            if kept.count < addresses.count {
+                plan.addressLimitHit = "\(address) resolved to \(addresses.count) addresses; \(kept.count) kept (cap)"
             }
             return plan
         case "ip":

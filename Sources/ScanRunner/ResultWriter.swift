@@ -137,7 +137,7 @@ struct ResultWriter {
     }
 
     /// The diff's view of this scan: hosts of a domain matched by name, cut hosts partial, TLS facts
-    /// (keyType once the probe reports it), ports whose probe found no TLS marked plain.
+    /// with key type, ports whose probe found no TLS marked plain (a failed probe is unknown, not plain).
     static func snapshot(_ outcome: ScanOutcome) -> ScanSnapshot {
         var open: [String: [OpenPort]] = [:]
         var names: [String: String] = [:]
@@ -149,15 +149,19 @@ struct ResultWriter {
                 let key = HostPort(host: host.host, port: port)
                 let tls = outcome.tls[key].map {
                     SkannrCore.TLSFacts(fingerprint: $0.fingerprintSHA256, subject: $0.subject, issuer: $0.issuer, notAfter: $0.notAfter,
-                                        keyType: $0.keyType)
+                                        keyType: $0.keyType == "unknown" ? nil : $0.keyType)
                 }
-                return OpenPort(port: port, service: PortCatalog.serviceName(for: port), tls: tls, plain: outcome.notTLS.contains(key))
+                // Not in `tls` and not unknown: the probe established that the port does not speak TLS.
+                let plain = tls == nil && !outcome.tlsUnknown.contains(key) && host.acceptsAll == nil
+                return OpenPort(port: port, service: PortCatalog.serviceName(for: port), tls: tls, plain: plain)
             }
         }
         let scanned = outcome.scannedHosts
-        return ScanSnapshot(openPorts: open, hostsScanned: Set(scanned.map(\.host)), hostsUp: Set(scanned.filter(\.up).map(\.host)),
-                            hostnames: names, coveredPorts: outcome.coveredPorts, acceptsAll: acceptsAll,
-                            partial: Set(scanned.filter(\.partial).map(\.host)))
+        var snapshot = ScanSnapshot(openPorts: open, hostsScanned: Set(scanned.map(\.host)), hostsUp: Set(scanned.filter(\.up).map(\.host)),
+                                    hostnames: names, coveredPorts: outcome.coveredPorts, acceptsAll: acceptsAll,
+                                    partial: Set(scanned.filter(\.partial).map(\.host)))
+        for host in scanned where !host.unanswered.isEmpty && host.acceptsAll == nil { snapshot.unanswered[host.host] = host.unanswered }
+        return snapshot
     }
 
     static func json(_ value: [String: JSONValue]) -> String {

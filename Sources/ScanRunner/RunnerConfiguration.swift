@@ -40,6 +40,8 @@ public struct RunnerConfiguration: Sendable {
     public var dnsTimeout: Duration
     public var dnsAttempts: Int
     public var dnsServers: [String]?
+    /// Addresses scanned from one domain target (sorted order); the rest are reported as cut.
+    public var maxAddressesPerName: Int
     public var pollMinimum: Duration
     public var pollMaximum: Duration
     /// Due targets handled per scheduling transaction.
@@ -50,11 +52,10 @@ public struct RunnerConfiguration: Sendable {
     public var billingGraceDays: Int
     /// Scans of one account running at once across all runners (SKANNR_SCANNER_MAX_RUNNING_PER_ACCOUNT).
     public var maxRunningScansPerAccount: Int
-    /// Budgets (issue 14): open ports stored per host and per scan, addresses scanned per domain, a
-    /// scan's duration. What is cut is said in the scan's summary and limits_hit.
+    /// Budgets (issue 14): open ports stored per host and per scan, a scan's duration (addresses per
+    /// domain: maxAddressesPerName). What is cut is said in the scan's summary and limits_hit.
     public var maxOpenPortsPerHost: Int
     public var maxOpenPortsPerScan: Int
-    public var maxAddressesPerDomain: Int
     public var maxScanDuration: Duration
     /// Change confirmation: a (host, port) that differs from the baseline is probed again with these.
     public var confirmRetries: Int
@@ -114,6 +115,7 @@ public struct RunnerConfiguration: Sendable {
         let servers = settings.string("SKANNR_SCANNER_DNS_SERVERS", default: "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         dnsServers = servers.isEmpty ? nil : servers
+        maxAddressesPerName = try settings.int("SKANNR_SCANNER_MAX_ADDRESSES_PER_NAME", default: 16, min: 1)
         pollMinimum = .milliseconds(try settings.int("SKANNR_SCANNER_POLL_MIN_MS", default: 200, min: 10))
         pollMaximum = .milliseconds(try settings.int("SKANNR_SCANNER_POLL_MAX_MS", default: 5000, min: 10))
         scheduleBatch = try settings.int("SKANNR_SCANNER_SCHEDULE_BATCH", default: 100, min: 1)
@@ -122,7 +124,6 @@ public struct RunnerConfiguration: Sendable {
         maxRunningScansPerAccount = try settings.int("SKANNR_SCANNER_MAX_RUNNING_PER_ACCOUNT", default: 2, min: 1)
         maxOpenPortsPerHost = try settings.int("SKANNR_SCANNER_MAX_OPEN_PER_HOST", default: 1000, min: 1)
         maxOpenPortsPerScan = try settings.int("SKANNR_SCANNER_MAX_OPEN_PER_SCAN", default: 20000, min: 1)
-        maxAddressesPerDomain = try settings.int("SKANNR_SCANNER_MAX_ADDRESSES_PER_DOMAIN", default: 16, min: 1)
         maxScanDuration = .seconds(try settings.int("SKANNR_SCANNER_MAX_SCAN_SECONDS", default: 3600, min: 1))
         confirmRetries = try settings.int("SKANNR_SCANNER_CONFIRM_RETRIES", default: 4, min: 0)
         confirmTimeout = .milliseconds(try settings.int("SKANNR_SCANNER_CONFIRM_TIMEOUT_MS", default: 3000, min: 10))

@@ -1,7 +1,7 @@
 // Runs one claimed scan: plan the hosts (resolve/expand + policy), sweep every port with progress and
 // lease heartbeats, sample hosts with many open ports for a tarpit, apply the budgets, TLS-probe
-// every open port (TLSPhase: a pool sized by the setting, heartbeating while it runs). `confirm` re-probes the
-// pairs that differ from the baseline (ScanProcessor calls it before the write-back).
+// every open port (TLSPhase: a pool sized by the setting, heartbeating while it runs). `confirm`
+// re-probes the pairs that differ from the baseline (ScanProcessor calls it before the write-back).
 // Stops early when the lease is lost (a cancel included) or SIGTERM asked us to stop; the duration
 // budget stops the sweep too, but keeps its results (partial, said in limits_hit).
 import Foundation
@@ -29,7 +29,7 @@ struct ScanExecutor {
         }
         let options = configuration.resolverOptions
         let plan = try HostPlan.make(addressType: scan.addressType, address: scan.address, scope: configuration.scope,
-                                     maxAddresses: configuration.maxAddressesPerDomain,
+                                     maxAddresses: configuration.maxAddressesPerName,
                                      resolve: resolve ?? { try Resolver.resolve($0, options: options) })
         keeper.tick(progress: 0, hostsDone: 0, hostsTotal: plan.expectedHosts, force: true)
         if let end = try interruption(keeper) { return end }
@@ -53,9 +53,15 @@ struct ScanExecutor {
         var hosts = result.hosts.compactMap { swept -> HostOutcome? in
             let key = HostKey.bytes(for: swept.host.address)
             guard !key.isEmpty else { return nil }
-            return HostOutcome(host: swept.host.address, hostKey: key, hostname: plan.hostname, up: swept.state == .up,
-                               openPorts: swept.openPorts, closedCount: swept.closedCount,
-                               filteredCount: swept.filteredCount, note: nil, partial: outOfTime)
+            var host = HostOutcome(host: swept.host.address, hostKey: key, hostname: plan.hostname, up: swept.state == .up,
+                                   openPorts: swept.openPorts, closedCount: swept.closedCount,
+                                   filteredCount: swept.filteredCount, note: nil, partial: outOfTime)
+            // Silent ports of an answering host: on a first scan they are re-probed (a one-time second
+            // pass, so that the first baseline misses no open port, behind a dropping firewall too).
+            if swept.state == .up, swept.filteredCount <= Self.maxUnanswered {
+                host.unanswered = swept.filteredPorts
+            }
+            return host
         }
         if hosts.isEmpty, plan.skipped.count > 0 {
             throw RunnerError(.notAllowed, "every address of \(scan.address) is private, loopback or reserved and may not be scanned")
@@ -65,9 +71,7 @@ struct ScanExecutor {
         var outcome = ScanOutcome(hosts: hosts, tls: [:], remark: remark(refused: plan.refused.count, skipped: plan.skipped.count))
         outcome.coveredPorts = outOfTime ? nil : covered
         if outOfTime { outcome.limitsHit.append("scan duration capped at \(configuration.maxScanDuration.components.seconds) s: results are partial") }
-        if plan.addressesCut > 0, let name = plan.hostname {
-            outcome.limitsHit.append("addresses of \(name) capped at \(configuration.maxAddressesPerDomain) (\(plan.addressesCut) more not scanned)")
-        }
+        if let cut = plan.addressLimitHit { outcome.limitsHit.append(cut) }
         ScanBudget(maxOpenPerHost: configuration.maxOpenPortsPerHost, maxOpenPerScan: configuration.maxOpenPortsPerScan)
             .apply(to: &outcome)
         hosts = outcome.hosts.filter { $0.acceptsAll == nil }   // a tarpit's "open" ports speak nothing
@@ -75,8 +79,11 @@ struct ScanExecutor {
         if let end = try interruption(keeper) { return end }
         if tls.interrupted { return .stopped }
         outcome.tls = tls.facts
-        outcome.notTLS = tls.notTLS
+        outcome.tlsUnknown = tls.unknown
         if let cut = tls.limitHit { outcome.limitsHit.append(cut) }
+        if !outcome.limitsHit.isEmpty {
+            outcome.remark = ([outcome.remark].compactMap { $0 } + outcome.limitsHit).joined(separator: "; ")
+        }
         return .completed(outcome)
     }
 
@@ -140,6 +147,9 @@ struct ScanExecutor {
             keeper.tick()
         }
     }
+
+    /// Most unanswered ports of one host re-probed on a first scan.
+    static let maxUnanswered = 16_384
 
     private static func isLoopback(_ address: String) -> Bool {
         (try? IPAddress.parse(address))?.restriction() == .loopback

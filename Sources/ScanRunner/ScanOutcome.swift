@@ -23,6 +23,8 @@ struct HostOutcome: Sendable, Equatable {
     var partial = false
     /// Open ports the sweep found, before any cap.
     var openFound: Int? = nil
+    /// Unanswered ports of a host that answers almost everything else (likely loss, not a firewall).
+    var unanswered: [UInt16] = []
 }
 
 struct HostPort: Hashable, Sendable {
@@ -35,13 +37,13 @@ struct ScanOutcome: Sendable {
     var tls: [HostPort: ScanEngine.TLSFacts]
     /// A remark for the scan's `error` column on an otherwise completed scan (skipped addresses).
     var remark: String?
-    /// Ports whose TLS probe established that the peer does not speak TLS (not a failed probe).
-    /// Failed or capped probes are in neither this nor `tls`: unknown, the last known certificate stands.
-    var notTLS: Set<HostPort> = []
+    /// Open ports whose TLS probe failed or was cut by the cap: TLS state unknown this scan (keep the
+    /// last known certificate; neither a change nor TLS disappearing). Ports absent here and from `tls` are not TLS.
+    var tlsUnknown: Set<HostPort> = []
+    /// Budgets that cut work ("TLS probes capped …", "… resolved to N addresses, M scanned"), for `limits_hit`.
+    var limitsHit: [String] = []
     /// The ports every host was swept on (nil: unknown).
     var coveredPorts: PortList? = nil
-    /// Budgets this scan ran into (scans.limits_hit); never silent.
-    var limitsHit: [String] = []
     /// Re-probe answers of the change confirmation (nil: not run, every change counts as confirmed).
     var confirmations: [AddressPort: ProbeAnswer]? = nil
 
