@@ -1,13 +1,13 @@
 // The TLS phase of a scan: every open port probed by ScanEngine's pool (SKANNR_SCANNER_TLS_CONCURRENCY at
 // once, at most SKANNR_SCANNER_TLS_MAX_PROBES per scan), the lease kept alive and stop/cancel noticed
-// while it runs. Trap: a failed or capped probe is "unknown", never "no TLS": such a port is in neither
-// `facts` nor `notTLS`, and the diff keeps its last known certificate.
+// while it runs. Trap: a failed or capped probe is "unknown", never "no TLS": the diff must keep the
+// port's last known certificate for those (`ScanOutcome.tlsUnknown`).
 import ScanEngine
 
 struct TLSPhase {
     var facts: [HostPort: ScanEngine.TLSFacts] = [:]
-    /// Ports whose peer answered and does not speak TLS (`ScanOutcome.notTLS`).
-    var notTLS: Set<HostPort> = []
+    /// Probes that failed or were not made (cap): TLS state unknown this scan.
+    var unknown: Set<HostPort> = []
     /// "TLS probes capped at N: M open ports not probed" when the cap cut; nil otherwise.
     var limitHit: String?
     /// The phase was stopped early (lease lost, cancel or SIGTERM): the caller decides what that means.
@@ -30,8 +30,8 @@ struct TLSPhase {
             let key = HostPort(host: target.host, port: target.port)
             switch outcome {
             case .tls(let facts)?: phase.facts[key] = facts
-            case .notTLS?: phase.notTLS.insert(key)
-            case .failed?, nil: break   // unknown this scan
+            case .failed?, nil: phase.unknown.insert(key)
+            case .notTLS?: break
             }
         }
         if result.cutByCap > 0 {
