@@ -43,8 +43,11 @@ extension LoopbackTests {
             defer { server.close() }
             let result = TLSProbe.probeAll(Self.targets(server.port, count: 4), options: .init(timeout: .seconds(5), concurrency: 1))
             #expect(result.outcomes.allSatisfy { $0?.facts != nil })
-            #expect(server.peakActive == 1)
             #expect(result.peakInFlight == 1)
+            // The server may still be closing a finished probe's connection when the next one arrives,
+            // so it can see two at once for a moment; four at once would be a pool that ignores the setting.
+            #expect(server.connectionsHandled == 4)
+            #expect(server.peakActive <= 2)
         }
 
         @Test("progress is reported while a long batch runs, from the calling thread, with growing counts")
