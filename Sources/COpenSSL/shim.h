@@ -36,6 +36,35 @@ static inline GENERAL_NAME *skannr_general_names_at(const GENERAL_NAMES *names, 
 static inline void skannr_general_names_free(GENERAL_NAMES *names) {
     GENERAL_NAMES_free(names);
 }
+/* The TLS probe tells "not TLS" from "failed" by the library and reason of OpenSSL's error code. */
+static inline int skannr_err_library(unsigned long code) {
+    return ERR_GET_LIB(code);
+}
+static inline int skannr_err_reason(unsigned long code) {
+    return ERR_GET_REASON(code);
+}
+/* 1 when the peer closed the connection (OpenSSL 3 reports an EOF mid-handshake as an SSL error). */
+static inline int skannr_err_is_unexpected_eof(unsigned long code) {
+    return ERR_GET_LIB(code) == ERR_LIB_SSL && ERR_GET_REASON(code) == SSL_R_UNEXPECTED_EOF_WHILE_READING;
+}
+static inline int skannr_err_is_system(unsigned long code) {
+    return ERR_GET_LIB(code) == ERR_LIB_SYS;
+}
+/* 1 when the handshake error means the peer's bytes are not TLS records at all. */
+static inline int skannr_err_means_not_tls(unsigned long code) {
+    if (ERR_GET_LIB(code) != ERR_LIB_SSL) return 0;
+    switch (ERR_GET_REASON(code)) {
+    case SSL_R_WRONG_VERSION_NUMBER:
+    case SSL_R_PACKET_LENGTH_TOO_LONG:
+    case SSL_R_UNKNOWN_PROTOCOL:
+    case SSL_R_HTTP_REQUEST:
+    case SSL_R_HTTPS_PROXY_REQUEST:
+    case SSL_R_RECORD_LENGTH_MISMATCH:
+        return 1;
+    default:
+        return 0;
+    }
+}
 
 /* Not OpenSSL: Swift's Glibc module lacks <sys/epoll.h>; ScanEngine (the only user of both) gets it here. */
 #include <sys/epoll.h>

@@ -1,40 +1,81 @@
-// Name resolution for targets: A and AAAA through getaddrinfo, as numeric strings, deduplicated.
-// Trap: getaddrinfo blocks (it may take seconds); call it off request paths. Numeric input passes through.
+// Name resolution for targets: A and AAAA through c-ares (our own deadline, no NSS), retried with backoff
+// on temporary failures (timeout, SERVFAIL, refused); NXDOMAIN and "no address" are permanent at once.
+// Traps: blocks the calling thread (at most `Options.deadline`); numeric input passes through; names are
+// tried as given (no search domains: a target is a fully qualified name); addresses come back sorted
+// (IPv4, then IPv6) so that a round-robin name yields the same list, and a cap the same subset, every time.
 import Glibc
 
 public enum Resolver {
     public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
+        /// "name_not_found", "invalid_name" (permanent); "resolver_timeout", "resolver_unavailable" (temporary).
         public let code: String
         public let message: String
+        /// True when asking again later may succeed (the scan should be retried, not failed).
+        public let isTemporary: Bool
         public var description: String { "\(code): \(message)" }
+
+        init(_ code: String, _ message: String, temporary: Bool) {
+            self.code = code
+            self.message = message
+            self.isTemporary = temporary
+        }
     }
 
-    /// IPv4 addresses first, then IPv6, each in the resolver's order, without duplicates.
-    public static func resolve(_ name: String) throws -> [String] {
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var list: UnsafeMutablePointer<addrinfo>?
-        let rc = getaddrinfo(name, nil, &hints, &list)
-        guard rc == 0 else {
-            let code = rc == EAI_NONAME || rc == -5 /* EAI_NODATA */ ? "name_not_found" : "resolver_failed"
-            throw Failure(code: code, message: "\(name): \(String(cString: gai_strerror(rc)))")
+    public struct Options: Sendable {
+        /// Deadline of one attempt (both A and AAAA queries).
+        public var attemptTimeout: Duration = .seconds(3)
+        /// Attempts in all (temporary failures only are retried).
+        public var attempts: Int = 4
+        /// Wait before the second attempt; doubled after each, at most 2 s.
+        public var backoff: Duration = .milliseconds(250)
+        /// No attempt starts or runs past this, from the call.
+        public var deadline: Duration = .seconds(12)
+        /// DNS servers as "address:port" (tests); nil: the system's /etc/resolv.conf.
+        public var servers: [String]? = nil
+        /// Read /etc/hosts before DNS (as getaddrinfo does).
+        public var useHostsFile: Bool = true
+
+        public init() {}
+    }
+
+    /// IPv4 addresses (sorted), then IPv6 (sorted), without duplicates; throws `Failure`.
+    public static func resolve(_ name: String, options: Options = Options()) throws -> [String] {
+        if let numeric = SocketAddress(numeric: name, port: 0) { return [numeric.host] }
+        guard !name.isEmpty, name.utf8.count <= 253, !name.utf8.contains(0) else {
+            throw Failure("invalid_name", "not a host name", temporary: false)
         }
-        defer { freeaddrinfo(list) }
-        var v4: [String] = []
-        var v6: [String] = []
-        var node = list
-        while let info = node {
-            if let raw = info.pointee.ai_addr, let address = SocketAddress(raw: raw, length: info.pointee.ai_addrlen) {
-                let text = address.host
-                if address.family == AF_INET, !v4.contains(text) { v4.append(text) }
-                if address.family == AF_INET6, !v6.contains(text) { v6.append(text) }
+        let start = MonotonicClock.now()
+        let end = start + options.deadline.nanoseconds
+        var delay = options.backoff.nanoseconds
+        var attempt = 0
+        while true {
+            attempt += 1
+            let now = MonotonicClock.now()
+            let attemptEnd = min(end, now + options.attemptTimeout.nanoseconds)
+            let failure: Failure
+            switch DNSQuery.addresses(of: name, options: options, until: attemptEnd) {
+            case .success(let addresses): return addresses
+            case .failure(let error): failure = error
             }
-            node = info.pointee.ai_next
+            guard failure.isTemporary else { throw failure }
+            let retryAt = MonotonicClock.now() + delay
+            guard attempt < max(1, options.attempts), retryAt < end else {
+                throw Failure(failure.code, "\(failure.message) (after \(attempt) attempts)", temporary: true)
+            }
+            usleep(UInt32(min(delay / 1_000, 2_000_000)))
+            delay = min(delay * 2, 2_000_000_000)
         }
-        guard !(v4.isEmpty && v6.isEmpty) else {
-            throw Failure(code: "name_not_found", message: "\(name): no A or AAAA record")
+    }
+
+    /// Sorts numeric addresses: IPv4 before IPv6, each by its bytes.
+    static func sorted(_ addresses: [String]) -> [String] {
+        func key(_ text: String) -> [UInt8] {
+            var v4 = in_addr()
+            var v6 = in6_addr()
+            if inet_pton(AF_INET, text, &v4) == 1 { return [4] + withUnsafeBytes(of: v4) { Array($0) } }
+            if inet_pton(AF_INET6, text, &v6) == 1 { return [6] + withUnsafeBytes(of: v6) { Array($0) } }
+            return [9] + Array(text.utf8)
         }
-        return v4 + v6
+        return Array(Set(addresses)).sorted { key($0).lexicographicallyPrecedes(key($1)) }
     }
 }

@@ -60,17 +60,22 @@ public final class Sweep: Sendable {
         let inFlight = min(max(1, config.maxInFlight), FileLimits.raiseAndReserve())
         let workerCount = max(1, min(config.workers, inFlight))
         let hostCount = expectedHosts ?? hosts.underestimatedCount
-        let source = WorkSource(hosts: hosts, portCount: ports.count, chunkSize: chunkSize)
+        let source = WorkSource(hosts: hosts, portCount: ports.count, chunkSize: chunkSize, shuffles: config.randomOrder)
+        let order = config.randomOrder ? ports.shuffled() : ports
         let counters = SweepCounters()
         let politeness = Politeness(perHost: config.probesPerSecondPerHost, perScan: config.probesPerSecond, now: started)
         let policy = RetryPolicy(retries: max(0, config.retries),
                                  timeout: max(1_000_000, config.probeTimeout.nanoseconds),
                                  minTimeout: max(1_000_000, config.minProbeTimeout.nanoseconds))
+        var tuning = CongestionTuning()
+        tuning.maxWindow = Double(inFlight)
+        let board = TimingBoard(tuning: tuning, policy: policy, retryCap: config.maxAdaptiveRetries, now: started)
         var workers: [SweepWorker] = []
         for i in 0..<workerCount {
             let share = inFlight / workerCount + (i < inFlight % workerCount ? 1 : 0)
-            workers.append(try SweepWorker(capacity: share, ports: ports, source: source,
-                                           politeness: politeness, counters: counters, policy: policy))
+            workers.append(try SweepWorker(capacity: share, ports: order, source: source,
+                                           politeness: politeness, counters: counters, policy: policy,
+                                           board: board, congestion: config.congestionControl))
         }
         let threads = try Self.startThreads(workers, counters: counters) { try WorkerThread(worker: $0, counters: counters) }
 
@@ -94,11 +99,13 @@ public final class Sweep: Sendable {
         let seen = source.hostsSeen
         progress(snapshot(counters, hostCount: seen.count, ports: ports.count, final: !cancelled))
         let results = seen.indices.map { index in
-            merge(host: seen[index], tallies: workers.compactMap { $0.tallies[index] })
+            merge(host: seen[index], tallies: workers.compactMap { $0.tallies[index] },
+                  notes: board.notes(host: index), roundTrip: board.roundTrip(host: index))
         }
         return SweepResult(hosts: results,
                            probesSent: workers.reduce(0) { $0 + $1.probesSent },
                            retriesSent: workers.reduce(0) { $0 + $1.retriesSent },
+                           windowCuts: board.cuts,
                            cancelled: cancelled,
                            elapsed: .nanoseconds(Int64(MonotonicClock.now() - started)))
     }
@@ -124,13 +131,14 @@ public final class Sweep: Sendable {
         return SweepProgress(portsDone: final ? total : min(done, max(0, total - 1)), portsTotal: total)
     }
 
-    private func merge(host: ScanHost, tallies: [SweepWorker.HostTally]) -> HostSweepResult {
+    private func merge(host: ScanHost, tallies: [SweepWorker.HostTally], notes: [HostNote], roundTrip: UInt64?) -> HostSweepResult {
         var open = PortSet(), filtered = PortSet()
         for tally in tallies {
             open.formUnion(tally.open)
             filtered.formUnion(tally.filtered)
         }
         return HostSweepResult(host: host, open: open, filtered: filtered,
-                               closedCount: tallies.reduce(0) { $0 + $1.closed })
+                               closedCount: tallies.reduce(0) { $0 + $1.closed },
+                               notes: notes, roundTrip: roundTrip.map { .nanoseconds(Int64($0)) })
     }
 }

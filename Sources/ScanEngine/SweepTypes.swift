@@ -43,6 +43,12 @@ public struct SweepConfig: Sendable {
     public var progressInterval: Duration = .seconds(1)
     /// Worker threads, each with its own epoll instance; the ports are shared out in chunks.
     public var workers: Int = SweepConfig.defaultWorkers
+    /// Congestion control (windows per host and per sweep, adaptive retries, reset-limit detection).
+    public var congestionControl: CongestionControl = .automatic
+    /// Most retries a silent port gets when the host's answers show a lossy path (never fewer than `retries`).
+    public var maxAdaptiveRetries: Int = 5
+    /// Ports and hosts are probed in random order (no 1, 2, 3… march for an IDS to see).
+    public var randomOrder = true
 
     public init() {}
 
@@ -50,6 +56,43 @@ public struct SweepConfig: Sendable {
         let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         return max(1, min(cores, 4))
     }
+}
+
+/// Which hosts the congestion control governs.
+public enum CongestionControl: String, Sendable {
+    /// Every host except loopback ones (127.0.0.0/8, ::1): there is no link there to congest, and
+    /// loopback sweeps keep their speed (answers come back inside connect() itself).
+    case automatic
+    /// Every host, loopback included (tests, benchmarks of the machinery itself).
+    case always
+    /// No host: every probe may go out at once (the engine before issue 14; for comparison only).
+    case off
+
+    func manages(_ address: SocketAddress) -> Bool {
+        switch self {
+        case .always: return true
+        case .off: return false
+        case .automatic: return !address.isLoopback
+        }
+    }
+}
+
+extension SocketAddress {
+    /// 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104.
+    var isLoopback: Bool {
+        let bytes = addressBytes
+        if family == AF_INET { return bytes.first == 127 }
+        if bytes == [UInt8](repeating: 0, count: 15) + [1] { return true }
+        return bytes.prefix(10).allSatisfy { $0 == 0 } && bytes[10] == 0xff && bytes[11] == 0xff && bytes[12] == 127
+    }
+}
+
+/// Something the sweep noticed about a host that the port states alone do not say.
+public struct HostNote: Sendable, Equatable, CustomStringConvertible {
+    /// Stable identifier, e.g. `resets_rate_limited`.
+    public let code: String
+    public let message: String
+    public var description: String { "\(code): \(message)" }
 }
 
 /// Progress of a running sweep; `fraction` is 0...1 of the probes expected.
@@ -75,12 +118,18 @@ public struct HostSweepResult: Sendable, Equatable {
     let open: PortSet
     let filtered: PortSet
     public let closedCount: Int
+    /// What the sweep noticed about the host (e.g. `resets_rate_limited`: some filtered ports may be closed).
+    public let notes: [HostNote]
+    /// Smoothed round-trip time of the host's answers (nil: none, or a loopback host).
+    public let roundTrip: Duration?
 
-    init(host: ScanHost, open: PortSet, filtered: PortSet, closedCount: Int) {
+    init(host: ScanHost, open: PortSet, filtered: PortSet, closedCount: Int, notes: [HostNote] = [], roundTrip: Duration? = nil) {
         self.host = host
         self.open = open
         self.filtered = filtered
         self.closedCount = closedCount
+        self.notes = notes
+        self.roundTrip = roundTrip
     }
 
     public var openPorts: [UInt16] { open.sorted() }
@@ -101,6 +150,8 @@ public struct SweepResult: Sendable {
     public let hosts: [HostSweepResult]
     public let probesSent: Int
     public let retriesSent: Int
+    /// Times a congestion window (a host's or the sweep's) was cut.
+    public let windowCuts: Int
     /// True when `isCancelled` stopped the sweep: the results are then partial.
     public let cancelled: Bool
     public let elapsed: Duration

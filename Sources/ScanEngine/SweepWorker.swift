@@ -11,21 +11,57 @@ final class SweepWorker: @unchecked Sendable {
         var port: UInt16 = 0
         var attempt = 0
         var sentAt: UInt64 = 0
+        var previousSentAt: UInt64 = 0
+        /// Still counted in its host's congestion window (managed hosts only).
+        var holdsPlace = false
     }
 
     struct Pending {
         let hostIndex: Int
         let port: UInt16
         let attempt: Int
+        /// When the previous try went out (0 for a first try): a retry's answer dates the loss to it.
+        var previousSentAt: UInt64 = 0
         var deferrals = 0
     }
 
     struct HostTally {
         var address: SocketAddress
+        /// Under congestion control (TimingBoard); loopback hosts are not: they keep this local estimator.
+        var managed: Bool
         var rtt = RTTEstimator()
         var open = PortSet()
         var filtered = PortSet()
         var closed = 0
+    }
+
+    /// This worker's unsent probes of one host: first tries (ranges of the port list) and retries.
+    struct HostWork {
+        var ranges: [Range<Int>] = []
+        var retries: [Pending] = []
+        var retryHead = 0
+
+        var isEmpty: Bool { ranges.isEmpty && retryHead >= retries.count }
+
+        func peek(hostIndex: Int, ports: [UInt16]) -> Pending? {
+            if retryHead < retries.count { return retries[retryHead] }
+            guard let range = ranges.first else { return nil }
+            return Pending(hostIndex: hostIndex, port: ports[range.lowerBound], attempt: 0)
+        }
+
+        mutating func consume() {
+            if retryHead < retries.count {
+                retryHead += 1
+                if retryHead == retries.count {
+                    retries.removeAll(keepingCapacity: true)
+                    retryHead = 0
+                }
+            } else if let range = ranges.first {
+                if range.count <= 1 { ranges.removeFirst() } else { ranges[0] = (range.lowerBound + 1)..<range.upperBound }
+            }
+        }
+
+        mutating func pushFront(_ probe: Pending) { retries.insert(probe, at: retryHead) }
     }
 
     private let epfd: Int32
@@ -35,16 +71,22 @@ final class SweepWorker: @unchecked Sendable {
     private let politeness: Politeness
     private let counters: SweepCounters
     private let policy: RetryPolicy
+    private let board: TimingBoard
+    private let congestion: CongestionControl
 
     private var slots: [Slot]
     private var freeSlots: [Int32]
     private var inFlight = 0
     private var deadlines = DeadlineQueue()
-    private var retryQueue: [Pending] = []
-    private var retryHead = 0
-    private var chunk: WorkChunk?
-    private var chunkCursor = 0
+    /// When managed probes stop counting against their windows (see HostTiming.pipeTime).
+    private var pipeDeadlines = DeadlineQueue()
+    /// Unsent work per host, and the hosts that have some, served round-robin.
+    private var work: [Int: HostWork] = [:]
+    private var order: [Int] = []
+    private var turn = 0
     private var sourceDry = false
+    /// Set by `fill` when windows (here or in the other workers) held every host with work.
+    private var heldByWindows = false
     private var pausedUntil: UInt64 = 0
     private var unreportedDone = 0
     private var budgetSpent = false
@@ -56,7 +98,7 @@ final class SweepWorker: @unchecked Sendable {
     private(set) var retriesSent = 0
 
     init(capacity: Int, ports: [UInt16], source: WorkSource, politeness: Politeness,
-         counters: SweepCounters, policy: RetryPolicy) throws {
+         counters: SweepCounters, policy: RetryPolicy, board: TimingBoard, congestion: CongestionControl) throws {
         let fd = epoll_create1(Int32(EPOLL_CLOEXEC))
         guard fd >= 0 else { throw ScanEngineError.errno("epoll_failed", "epoll_create1", errno) }
         self.epfd = fd
@@ -66,6 +108,8 @@ final class SweepWorker: @unchecked Sendable {
         self.politeness = politeness
         self.counters = counters
         self.policy = policy
+        self.board = board
+        self.congestion = congestion
         self.slots = Array(repeating: Slot(), count: self.capacity)
         self.freeSlots = (0..<Int32(self.capacity)).reversed()
     }
@@ -87,6 +131,9 @@ final class SweepWorker: @unchecked Sendable {
             expired.removeAll(keepingCapacity: true)
             deadlines.popExpired(now: now, into: &expired)
             for entry in expired { expire(entry) }
+            expired.removeAll(keepingCapacity: true)
+            pipeDeadlines.popExpired(now: now, into: &expired)
+            for entry in expired { leavePipe(entry) }
             let politeWait = fill(now: now)
             if inFlight == 0 && !hasWork { break }
             flushDone()
@@ -94,8 +141,10 @@ final class SweepWorker: @unchecked Sendable {
             now = MonotonicClock.now()
             var wait: UInt64 = 50_000_000   // cap: keeps cancellation noticed quickly
             if let next = deadlines.nextDeadline { wait = min(wait, next > now ? next - now : 0) }
+            if let next = pipeDeadlines.nextDeadline { wait = min(wait, next > now ? next - now : 0) }
             if politeWait > 0 { wait = min(wait, politeWait) }
             if pausedUntil > now { wait = min(wait, pausedUntil - now) }
+            if heldByWindows { wait = min(wait, 2_000_000) }   // another worker's answers may free a place
             if budgetSpent { wait = 0 }
             let timeoutMs = Int32((wait + 999_999) / 1_000_000)
             let n = epoll_wait(epfd, &events, maxEvents, timeoutMs)
@@ -111,7 +160,7 @@ final class SweepWorker: @unchecked Sendable {
     }
 
     private var hasWork: Bool {
-        retryHead < retryQueue.count || chunk != nil || !sourceDry
+        !order.isEmpty || !sourceDry
     }
 
     private func flushDone() {
@@ -122,56 +171,83 @@ final class SweepWorker: @unchecked Sendable {
 
     // MARK: sending
 
-    /// Starts probes until the slots are full or the work (or the politeness budget) runs out.
+    /// Starts probes until the slots are full or the work (or the politeness budget) runs out, taking
+    /// the hosts in turn and skipping those whose congestion window is full.
     /// Returns how long politeness asks to wait (0 = not waiting on it).
     private func fill(now: UInt64) -> UInt64 {
         budgetSpent = false
+        heldByWindows = false
         guard now >= pausedUntil else { return 0 }
         var budget = 4096   // back to the loop regularly: cancel checks, counters, deadlines
+        var politeWait: UInt64 = 0
+        var held = Set<Int>()
         while inFlight < capacity {
             guard budget > 0 else {
                 budgetSpent = true
                 return 0
             }
-            budget -= 1
-            guard let next = peekPending() else { return 0 }
-            if politeness.isLimited {
-                let grant = politeness.take(host: next.hostIndex, want: 1, now: now)
-                if grant.granted == 0 { return grant.wait }
+            if order.isEmpty || held.count >= order.count {
+                guard takeChunk(avoiding: held) else {
+                    heldByWindows = !held.isEmpty && politeWait == 0
+                    return politeWait
+                }
+                continue
             }
-            consumePending()
+            turn = turn % order.count
+            let hostIndex = order[turn]
+            guard !held.contains(hostIndex), let next = work[hostIndex]?.peek(hostIndex: hostIndex, ports: ports) else {
+                if work[hostIndex]?.isEmpty ?? true { dropFromOrder(at: turn) } else { turn += 1 }
+                continue
+            }
+            let managed = tallies[hostIndex]?.managed ?? false
+            if managed, !board.acquire(host: hostIndex, now: now) {
+                held.insert(hostIndex)
+                turn += 1
+                continue
+            }
+            if politeness.isLimited {
+                let grant = politeness.take(host: hostIndex, want: 1, now: now)
+                if grant.granted == 0 {
+                    if managed { board.release(host: hostIndex) }
+                    politeWait = politeWait == 0 ? grant.wait : min(politeWait, grant.wait)
+                    held.insert(hostIndex)
+                    turn += 1
+                    continue
+                }
+            }
+            budget -= 1
+            work[hostIndex]?.consume()
+            turn += 1
             if !launch(next, now: now) { return 0 }
         }
         return 0
     }
 
-    private func peekPending() -> Pending? {
-        if retryHead < retryQueue.count { return retryQueue[retryHead] }
-        while true {
-            if let c = chunk, chunkCursor < c.ports.upperBound {
-                return Pending(hostIndex: c.hostIndex, port: ports[chunkCursor], attempt: 0)
-            }
-            chunk = nil
-            guard !sourceDry, let c = source.next() else {
-                sourceDry = true
-                return nil
-            }
-            if tallies[c.hostIndex] == nil { tallies[c.hostIndex] = HostTally(address: c.address) }
-            chunk = c
-            chunkCursor = c.ports.lowerBound
-        }
+    private func dropFromOrder(at index: Int) {
+        work[order[index]] = nil
+        order.remove(at: index)
     }
 
-    private func consumePending() {
-        if retryHead < retryQueue.count {
-            retryHead += 1
-            if retryHead == retryQueue.count {
-                retryQueue.removeAll(keepingCapacity: true)
-                retryHead = 0
-            }
-        } else {
-            chunkCursor += 1
+    /// Pulls the next chunk (of a host not held, when some are); false when the source has none now.
+    private func takeChunk(avoiding held: Set<Int>) -> Bool {
+        guard !sourceDry else { return false }
+        guard let chunk = source.next(avoiding: held) else {
+            sourceDry = source.isDrained
+            return false
         }
+        if tallies[chunk.hostIndex] == nil {
+            tallies[chunk.hostIndex] = HostTally(address: chunk.address, managed: congestion.manages(chunk.address))
+        }
+        addWork(chunk.hostIndex) { $0.ranges.append(chunk.ports) }
+        return true
+    }
+
+    private func addWork(_ hostIndex: Int, _ change: (inout HostWork) -> Void) {
+        if work[hostIndex] == nil {
+            work[hostIndex] = HostWork()
+            order.append(hostIndex)
+        }
+        change(&work[hostIndex]!)
     }
 
     /// Opens the socket and starts connect(). Returns false when a local resource ran out (pause).
@@ -181,6 +257,7 @@ final class SweepWorker: @unchecked Sendable {
         let fd = takeSpare(family: address.family)
             ?? socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else {
+            withdraw(probe)
             deferProbe(probe, now: now)
             return false
         }
@@ -202,6 +279,7 @@ final class SweepWorker: @unchecked Sendable {
         let verdict = ConnectVerdict(errno: err)
         if verdict == .localResource {
             close(fd)
+            withdraw(probe)
             deferProbe(probe, now: now)
             return false
         }
@@ -209,11 +287,11 @@ final class SweepWorker: @unchecked Sendable {
             // Refused before epoll ever saw it: Linux lets a socket whose connect failed connect again,
             // which saves a socket()/close() pair per closed port (most of a sweep).
             spares[spareIndex(address.family)] = fd
-            learn(hostIndex: probe.hostIndex, rtt: MonotonicClock.now() &- sentAt)
+            learn(probe: probe, answer: .closed, sentAt: sentAt, now: MonotonicClock.now())
             record(hostIndex: probe.hostIndex, port: probe.port, state: .closed)
             return true
         }
-        finish(fd: fd, hostIndex: probe.hostIndex, port: probe.port, verdict: verdict, rtt: MonotonicClock.now() &- sentAt)
+        finish(fd: fd, probe: probe, verdict: verdict, sentAt: sentAt, now: MonotonicClock.now())
         return true
     }
 
@@ -230,6 +308,7 @@ final class SweepWorker: @unchecked Sendable {
     private func register(fd: Int32, probe: Pending, now: UInt64) -> Bool {
         guard let slotIndex = freeSlots.popLast() else {
             close(fd)
+            withdraw(probe)
             deferProbe(probe, now: now)
             return false
         }
@@ -240,21 +319,47 @@ final class SweepWorker: @unchecked Sendable {
         slot.port = probe.port
         slot.attempt = probe.attempt
         slot.sentAt = now
+        slot.previousSentAt = probe.previousSentAt
+        slot.holdsPlace = isManaged(probe.hostIndex)
         var event = epoll_event()
         event.events = EPOLLOUT.rawValue | EPOLLERR.rawValue | EPOLLHUP.rawValue
         event.data.u64 = UInt64(slot.generation) << 32 | UInt64(UInt32(slotIndex))
         guard epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &event) == 0 else {
             close(fd)
             freeSlots.append(slotIndex)
+            withdraw(probe)
             deferProbe(probe, now: now)
             return false
         }
         slots[Int(slotIndex)] = slot
         inFlight += 1
-        let rtt = tallies[probe.hostIndex]?.rtt ?? RTTEstimator()
-        let timeout = policy.timeoutFor(attempt: probe.attempt, host: rtt)
-        deadlines.schedule(slot: slotIndex, generation: slot.generation, deadline: now + timeout)
+        let wait = timeout(hostIndex: probe.hostIndex, attempt: probe.attempt)
+        deadlines.schedule(slot: slotIndex, generation: slot.generation, deadline: now + wait)
+        if slot.holdsPlace, let pipe = board.pipeTime(host: probe.hostIndex), pipe < wait {
+            pipeDeadlines.schedule(slot: slotIndex, generation: slot.generation, deadline: now + pipe)
+        }
         return true
+    }
+
+    /// A managed probe has been out longer than its host's pipe time: lost or filtered, it no longer
+    /// loads the path, so its window place goes to the next probe while its deadline still runs.
+    private func leavePipe(_ entry: DeadlineQueue.Entry) {
+        let index = Int(entry.slot)
+        guard slots[index].fd >= 0, slots[index].generation == entry.generation, slots[index].holdsPlace else { return }
+        slots[index].holdsPlace = false
+        board.leftPipe(host: slots[index].hostIndex)
+    }
+
+    private func isManaged(_ hostIndex: Int) -> Bool { tallies[hostIndex]?.managed ?? false }
+
+    private func timeout(hostIndex: Int, attempt: Int) -> UInt64 {
+        if isManaged(hostIndex) { return board.timeout(host: hostIndex, attempt: attempt) }
+        return policy.timeoutFor(attempt: attempt, host: tallies[hostIndex]?.rtt ?? RTTEstimator())
+    }
+
+    /// The probe held a place in its host's window but never reached the wire.
+    private func withdraw(_ probe: Pending) {
+        if isManaged(probe.hostIndex) { board.release(host: probe.hostIndex) }
     }
 
     /// Our side ran out of fds or ephemeral ports: put the probe back and pause briefly.
@@ -265,7 +370,7 @@ final class SweepWorker: @unchecked Sendable {
             record(hostIndex: probe.hostIndex, port: probe.port, state: .filtered)
             return
         }
-        retryQueue.insert(again, at: retryHead)
+        addWork(probe.hostIndex) { $0.pushFront(again) }
         pausedUntil = now + 5_000_000
     }
 
@@ -280,12 +385,14 @@ final class SweepWorker: @unchecked Sendable {
         if getsockopt(slot.fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 { err = errno }
         release(index)
         let verdict = ConnectVerdict(errno: err)
+        let probe = Pending(hostIndex: slot.hostIndex, port: slot.port, attempt: slot.attempt, previousSentAt: slot.previousSentAt)
         if verdict == .localResource {
             close(slot.fd)
-            deferProbe(Pending(hostIndex: slot.hostIndex, port: slot.port, attempt: slot.attempt), now: now)
+            if slot.holdsPlace { withdraw(probe) }
+            deferProbe(probe, now: now)
             return
         }
-        finish(fd: slot.fd, hostIndex: slot.hostIndex, port: slot.port, verdict: verdict, rtt: now &- slot.sentAt)
+        finish(fd: slot.fd, probe: probe, verdict: verdict, sentAt: slot.sentAt, now: now, holdsPlace: slot.holdsPlace)
     }
 
     private func expire(_ entry: DeadlineQueue.Entry) {
@@ -294,10 +401,13 @@ final class SweepWorker: @unchecked Sendable {
         guard slot.fd >= 0, slot.generation == entry.generation else { return }
         release(index)
         close(slot.fd)
-        let rtt = tallies[slot.hostIndex]?.rtt ?? RTTEstimator()
-        switch policy.onTimeout(attempt: slot.attempt, host: rtt) {
+        let decision = isManaged(slot.hostIndex)
+            ? board.timedOut(host: slot.hostIndex, attempt: slot.attempt, holdsPlace: slot.holdsPlace)
+            : policy.onTimeout(attempt: slot.attempt, host: tallies[slot.hostIndex]?.rtt ?? RTTEstimator())
+        switch decision {
         case .retry:
-            retryQueue.append(Pending(hostIndex: slot.hostIndex, port: slot.port, attempt: slot.attempt + 1))
+            let retry = Pending(hostIndex: slot.hostIndex, port: slot.port, attempt: slot.attempt + 1, previousSentAt: slot.sentAt)
+            addWork(slot.hostIndex) { $0.retries.append(retry) }
         case .filtered:
             record(hostIndex: slot.hostIndex, port: slot.port, state: .filtered)
         }
@@ -310,10 +420,10 @@ final class SweepWorker: @unchecked Sendable {
     }
 
     /// Classifies, closes and records one answered probe.
-    private func finish(fd: Int32, hostIndex: Int, port: UInt16, verdict: ConnectVerdict, rtt: UInt64) {
+    private func finish(fd: Int32, probe: Pending, verdict: ConnectVerdict, sentAt: UInt64, now: UInt64, holdsPlace: Bool = true) {
         var state: PortState
         switch verdict {
-        case .open: state = isSelfConnect(fd: fd, port: port, hostIndex: hostIndex) ? .closed : .open
+        case .open: state = isSelfConnect(fd: fd, port: probe.port, hostIndex: probe.hostIndex) ? .closed : .open
         case .closed: state = .closed
         case .filtered, .localResource: state = .filtered
         }
@@ -323,26 +433,39 @@ final class SweepWorker: @unchecked Sendable {
             setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
         }
         close(fd)
-        if verdict == .open || verdict == .closed { learn(hostIndex: hostIndex, rtt: rtt) }
-        record(hostIndex: hostIndex, port: port, state: state)
+        let answer: ProbeOutcome.Answer = state == .open ? .open : state == .closed ? .closed : .unreachable
+        learn(probe: probe, answer: answer, sentAt: sentAt, now: now, holdsPlace: holdsPlace)
+        record(hostIndex: probe.hostIndex, port: probe.port, state: state)
     }
 
-    /// An answer's round trip: into the host's estimator and, on the host's first answer, into the
+    /// An answer's round trip: into the host's timing and, on the host's first answer, into the
     /// deadlines of its probes already in flight. Every answered probe goes through here.
-    private func learn(hostIndex: Int, rtt: UInt64) {
-        guard let samples = tallies[hostIndex]?.rtt.samples else { return }
-        tallies[hostIndex]?.rtt.add(sample: rtt)
-        if samples == 0, let estimator = tallies[hostIndex]?.rtt { tightenDeadlines(hostIndex: hostIndex, rtt: estimator) }
+    private func learn(probe: Pending, answer: ProbeOutcome.Answer, sentAt: UInt64, now: UInt64, holdsPlace: Bool = true) {
+        let hostIndex = probe.hostIndex
+        guard let tally = tallies[hostIndex] else { return }
+        if tally.managed {
+            let outcome = ProbeOutcome(answer: answer, attempt: probe.attempt, sentAt: sentAt, now: now,
+                                       lostTryAt: probe.attempt > 0 ? probe.previousSentAt : nil)
+            if board.answered(host: hostIndex, outcome, holdsPlace: holdsPlace) { tightenDeadlines(hostIndex: hostIndex) }
+            return
+        }
+        guard answer != .unreachable else { return }
+        let first = tally.rtt.samples == 0
+        tallies[hostIndex]?.rtt.add(sample: now &- sentAt)
+        if first { tightenDeadlines(hostIndex: hostIndex) }
     }
 
     /// The host just answered for the first time: probes already in flight to it were given the full
     /// timeout; give them the adaptive one too (an extra heap entry, same generation: whichever
     /// fires first wins, the other finds the slot released and is ignored).
-    private func tightenDeadlines(hostIndex: Int, rtt: RTTEstimator) {
+    private func tightenDeadlines(hostIndex: Int) {
         for index in slots.indices where slots[index].fd >= 0 && slots[index].hostIndex == hostIndex {
             let slot = slots[index]
-            let deadline = slot.sentAt + policy.timeoutFor(attempt: slot.attempt, host: rtt)
+            let deadline = slot.sentAt + timeout(hostIndex: hostIndex, attempt: slot.attempt)
             deadlines.schedule(slot: Int32(index), generation: slot.generation, deadline: deadline)
+            if slot.holdsPlace, let pipe = board.pipeTime(host: hostIndex), slot.sentAt + pipe < deadline {
+                pipeDeadlines.schedule(slot: Int32(index), generation: slot.generation, deadline: slot.sentAt + pipe)
+            }
         }
     }
 

@@ -1,5 +1,7 @@
 // The process-wide OpenSSL client context of the TLS probe and the owner classes of its C objects.
 // Traps: verify mode none; security level 0 and TLS 1.0 allowed so that old servers are still described.
+// OpenSSL writes with write(2): a peer that resets mid-handshake would raise SIGPIPE and kill the process,
+// so making the context ignores SIGPIPE process-wide (errors come back as EPIPE instead).
 import Glibc
 internal import COpenSSL
 
@@ -12,6 +14,7 @@ final class TLSClientContext: @unchecked Sendable {
     static let shared: TLSClientContext? = TLSClientContext()
 
     private init?() {
+        signal(SIGPIPE, SIG_IGN)
         guard let method = TLS_client_method(), let ctx = SSL_CTX_new(method) else { return nil }
         self.ctx = ctx
         SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nil)

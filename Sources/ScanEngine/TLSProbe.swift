@@ -1,8 +1,9 @@
-// The TLS probe: connect, non-blocking OpenSSL handshake under one deadline (poll), read the leaf cert.
-// Traps: one deadline covers connect + handshake, so a silent or trickling peer cannot hold a probe;
-// a chain over TLSClientContext.maxCertificateList fails the handshake; garbage fails it at once.
+// The TLS probe of one port: non-blocking connect + OpenSSL handshake under one deadline (poll), then the
+// leaf certificate. Traps: one deadline covers connect + handshake, so a silent or trickling peer cannot
+// hold a probe; waits are sliced so that a cancelled batch ends within ~50 ms; a chain over
+// TLSClientContext.maxCertificateList fails the handshake. "Not TLS" is only said when the peer answered
+// with bytes that are not TLS records, or closed without a byte: everything else is a failed probe.
 import Foundation
-import Dispatch
 internal import COpenSSL
 
 public enum TLSProbe {
@@ -20,21 +21,27 @@ public enum TLSProbe {
 
     /// Probes one port. Never blocks longer than `timeout` (plus scheduling noise).
     public static func probe(host: String, port: UInt16, serverName: String?, timeout: Duration) -> TLSProbeOutcome {
+        probe(Target(host: host, port: port, serverName: serverName), timeout: timeout, isCancelled: { false })
+    }
+
+    static func probe(_ target: Target, timeout: Duration, isCancelled: @escaping () -> Bool) -> TLSProbeOutcome {
         let deadline = MonotonicClock.now() + timeout.nanoseconds
-        guard let address = SocketAddress(numeric: host, port: port) else {
-            return .notTLS(reason: "not a numeric address: \(host)")
+        guard let address = SocketAddress(numeric: target.host, port: target.port) else {
+            return .failed(TLSProbeFailure(.local, "not a numeric address: \(target.host)"))
         }
         let fd = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return .notTLS(reason: "socket: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { return .failed(TLSProbeFailure(.local, "socket: \(String(cString: strerror(errno)))")) }
         let socket = OwnedSocket(fd: fd)
-        if let failure = connectWithin(socket, address, deadline: deadline) { return failure }
+        let wait = Waiter(deadline: deadline, isCancelled: isCancelled)
+        if let failure = connectWithin(socket, address, wait) { return .failed(failure) }
         guard let context = TLSClientContext.shared, let connection = TLSConnection(context: context) else {
-            return .notTLS(reason: "OpenSSL context unavailable: \(drainOpenSSLErrors())")
+            return .failed(TLSProbeFailure(.local, "OpenSSL context unavailable: \(drainOpenSSLErrors())"))
         }
         let ssl = connection.ssl
         ERR_clear_error()
+        defer { ERR_clear_error() }
         SSL_set_fd(ssl, socket.fd)
-        if let name = serverName, !name.isEmpty, SocketAddress(numeric: name, port: 0) == nil {
+        if let name = target.serverName, !name.isEmpty, SocketAddress(numeric: name, port: 0) == nil {
             _ = skannr_ssl_set_sni(ssl, name)
         }
         SSL_set_connect_state(ssl)
@@ -42,83 +49,79 @@ public enum TLSProbe {
             let rc = SSL_connect(ssl)
             if rc == 1 { break }
             let error = SSL_get_error(ssl, rc)
+            let savedErrno = errno
             let events: Int16
             switch error {
             case SSL_ERROR_WANT_READ: events = Int16(POLLIN)
             case SSL_ERROR_WANT_WRITE: events = Int16(POLLOUT)
-            default:
-                let detail = drainOpenSSLErrors()
-                return .notTLS(reason: detail.isEmpty ? "handshake failed (SSL error \(error))" : detail)
+            default: return handshakeFailure(ssl, error: error, errno: savedErrno)
             }
-            guard waitFor(socket.fd, events: events, deadline: deadline) else {
-                ERR_clear_error()
-                return .timeout
-            }
+            if let failure = wait.ready(socket.fd, events: events) { return .failed(failure) }
         }
         guard let peer = SSL_get1_peer_certificate(ssl) else {
-            return .notTLS(reason: "no certificate")
+            return .failed(TLSProbeFailure(.handshakeFailed, "no certificate"))
         }
         let cert = Certificate(owning: peer)
         let version = SSL_get_version(ssl).map { String(cString: $0) } ?? ""
         let cipher = SSL_get_current_cipher(ssl).flatMap { SSL_CIPHER_get_name($0) }.map { String(cString: $0) } ?? ""
-        defer { ERR_clear_error() }
         guard let facts = CertificateReader.facts(of: cert, version: version, cipher: cipher, now: Date()) else {
-            return .notTLS(reason: "unreadable certificate")
+            return .failed(TLSProbeFailure(.unreadableCertificate, "the leaf certificate could not be read"))
         }
         return .tls(facts)
     }
 
-    /// Probes many ports with at most `concurrency` handshakes at once; outcomes in the targets' order.
-    public static func probeAll(_ targets: [Target], timeout: Duration, concurrency: Int = 8) -> [TLSProbeOutcome] {
-        guard !targets.isEmpty else { return [] }
-        let box = ResultBox(count: targets.count)
-        DispatchQueue.concurrentPerform(iterations: max(1, min(concurrency, targets.count))) { _ in
-            while let index = box.nextIndex() {
-                let t = targets[index]
-                box.store(probe(host: t.host, port: t.port, serverName: t.serverName, timeout: timeout), at: index)
-            }
+    /// Classifies a handshake that ended without WANT_READ/WANT_WRITE.
+    private static func handshakeFailure(_ ssl: OpaquePointer, error: Int32, errno savedErrno: Int32) -> TLSProbeOutcome {
+        let bytesFromPeer = SSL_get_rbio(ssl).map { BIO_number_read($0) } ?? 0
+        let first = ERR_peek_error()
+        let detail = drainOpenSSLErrors()
+        let eof = skannr_err_is_unexpected_eof(first) == 1
+            || (error == SSL_ERROR_SYSCALL && first == 0 && (savedErrno == 0 || savedErrno == EAGAIN))
+        if error == SSL_ERROR_SSL, skannr_err_means_not_tls(first) == 1 {
+            return .notTLS(reason: detail)
         }
-        return box.results()
-    }
-
-    private final class ResultBox: @unchecked Sendable {
-        private let lock = Lock()
-        private var next = 0
-        private var outcomes: [TLSProbeOutcome]
-        init(count: Int) { outcomes = Array(repeating: .timeout, count: count) }
-        func nextIndex() -> Int? {
-            lock.withLock {
-                guard next < outcomes.count else { return nil }
-                defer { next += 1 }
-                return next
-            }
+        if eof {
+            return bytesFromPeer == 0
+                ? .notTLS(reason: "closed the connection without answering")
+                : .failed(TLSProbeFailure(.reset, "closed during the handshake"))
         }
-        func store(_ outcome: TLSProbeOutcome, at index: Int) { lock.withLock { outcomes[index] = outcome } }
-        func results() -> [TLSProbeOutcome] { lock.withLock { outcomes } }
+        if error == SSL_ERROR_SYSCALL || skannr_err_is_system(first) == 1 {
+            let why = savedErrno != 0 && savedErrno != EAGAIN ? String(cString: strerror(savedErrno)) : detail
+            return .failed(TLSProbeFailure(.reset, why.isEmpty ? "connection error" : why))
+        }
+        return .failed(TLSProbeFailure(.handshakeFailed, detail.isEmpty ? "SSL error \(error)" : detail))
     }
 
     /// Non-blocking connect bounded by the deadline; nil when connected.
-    private static func connectWithin(_ socket: OwnedSocket, _ address: SocketAddress, deadline: UInt64) -> TLSProbeOutcome? {
+    private static func connectWithin(_ socket: OwnedSocket, _ address: SocketAddress, _ wait: Waiter) -> TLSProbeFailure? {
         let rc = address.withSockaddr { connect(socket.fd, $0, $1) }
         if rc == 0 { return nil }
-        guard errno == EINPROGRESS else { return .notTLS(reason: "connect: \(String(cString: strerror(errno)))") }
-        guard waitFor(socket.fd, events: Int16(POLLOUT), deadline: deadline) else { return .timeout }
+        guard errno == EINPROGRESS else { return TLSProbeFailure(.connectFailed, "connect: \(String(cString: strerror(errno)))") }
+        if let failure = wait.ready(socket.fd, events: Int16(POLLOUT)) { return failure }
         var err: Int32 = 0
         var len = socklen_t(MemoryLayout<Int32>.size)
         if getsockopt(socket.fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 { err = errno }
-        return err == 0 ? nil : .notTLS(reason: "connect: \(String(cString: strerror(err)))")
+        return err == 0 ? nil : TLSProbeFailure(.connectFailed, "connect: \(String(cString: strerror(err)))")
     }
 
-    /// poll() until the fd is ready or the deadline passes (EINTR retried).
-    private static func waitFor(_ fd: Int32, events: Int16, deadline: UInt64) -> Bool {
-        while true {
-            let now = MonotonicClock.now()
-            guard now < deadline else { return false }
-            var pfd = pollfd(fd: fd, events: events, revents: 0)
-            let ms = Int32(min(UInt64(Int32.max), (deadline - now + 999_999) / 1_000_000))
-            let rc = poll(&pfd, 1, ms)
-            if rc > 0 { return true }
-            if rc < 0 && errno != EINTR { return false }
+    /// poll() in slices until the fd is ready, the deadline passes or the batch is cancelled.
+    private struct Waiter {
+        let deadline: UInt64
+        let isCancelled: () -> Bool
+        static let slice: UInt64 = 50_000_000
+
+        /// nil when ready (or when poll reports an error: the next call will say which).
+        func ready(_ fd: Int32, events: Int16) -> TLSProbeFailure? {
+            while true {
+                if isCancelled() { return TLSProbeFailure(.local, "cancelled") }
+                let now = MonotonicClock.now()
+                guard now < deadline else { return TLSProbeFailure(.timeout, "no complete handshake before the deadline") }
+                var pfd = pollfd(fd: fd, events: events, revents: 0)
+                let ms = Int32((min(deadline - now, Self.slice) + 999_999) / 1_000_000)
+                let rc = poll(&pfd, 1, ms)
+                if rc > 0 { return nil }
+                if rc < 0 && errno != EINTR { return nil }
+            }
         }
     }
 }

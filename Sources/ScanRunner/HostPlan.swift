@@ -2,6 +2,8 @@
 // to its A and AAAA addresses (each a host, the name kept as hostname), a CIDR range is walked LAZILY.
 // Every address is re-checked with AddressPolicy: a name resolving to 10.0.0.1 is not scanned unless
 // private targets are allowed — this is what keeps the scanner off internal networks.
+// Refused addresses are never named in anything a user reads (issue 16, #13: the scanner must not
+// become a lookup tool for internal DNS names): "resolved to a non-public address" only.
 import Foundation
 import ScanEngine
 import SkannrCore
@@ -25,10 +27,12 @@ struct HostPlan {
     let hosts: Hosts
     /// The domain for domain targets (hostname of each host, SNI of TLS probes).
     let hostname: String?
-    /// Addresses of an IP/domain target that the policy refused: recorded as down, not scanned.
+    /// Addresses of an IP/domain target that the policy refused: not scanned, never shown.
     let refused: [String]
     let skipped = SkipCounter()
     let scope: ScanScope
+    /// "<name> resolved to N addresses; M kept (cap)" when SKANNR_SCANNER_MAX_ADDRESSES_PER_NAME cut the list.
+    var addressLimitHit: String? = nil
 
     /// Expected host count for progress.
     var expectedHosts: Int {
@@ -58,8 +62,8 @@ struct HostPlan {
     }
 
     /// Resolves (blocking for domains). Throws notAllowed when no address may be scanned.
-    static func make(addressType: String, address: String, scope: ScanScope,
-                     resolve: (String) throws -> [String] = Resolver.resolve) throws -> HostPlan {
+    static func make(addressType: String, address: String, scope: ScanScope, maxAddresses: Int = .max,
+                     resolve: (String) throws -> [String] = { try Resolver.resolve($0) }) throws -> HostPlan {
         switch addressType {
         case "cidr":
             guard let block = try? CIDRBlock.parse(address) else {
@@ -69,10 +73,18 @@ struct HostPlan {
             return HostPlan(hosts: .range(block, count: count), hostname: nil, refused: [], scope: scope)
         case "domain":
             let addresses: [String]
-            do { addresses = try resolve(address) } catch {
+            do { addresses = try resolve(address) } catch let failure as Resolver.Failure where failure.isTemporary {
+                throw RunnerError(.resolveUnavailable, "\(address) could not be resolved for now (\(failure))")
+            } catch {
                 throw RunnerError(.resolveFailed, "\(address) could not be resolved (\(error))")
             }
-            return try fromAddresses(addresses, hostname: address, scope: scope)
+            // The Resolver sorts, so a rotating name keeps the same subset under the cap.
+            let kept = Array(addresses.prefix(max(1, maxAddresses)))
+            var plan = try fromAddresses(kept, hostname: address, scope: scope)
+            if kept.count < addresses.count {
+                plan.addressLimitHit = "\(address) resolved to \(addresses.count) addresses; \(kept.count) kept (cap)"
+            }
+            return plan
         case "ip":
             return try fromAddresses([address], hostname: nil, scope: scope)
         default:
@@ -91,9 +103,9 @@ struct HostPlan {
             }
         }
         guard !allowed.isEmpty else {
-            let what = hostname.map { "\($0) resolves only to" } ?? "the target is"
+            let what = hostname.map { "\($0) resolved only to non-public addresses" } ?? "the target's address is not public"
             throw RunnerError(.notAllowed,
-                "\(what) addresses that may not be scanned (private, loopback, reserved or outside the runner's allowed networks): \(refused.joined(separator: ", "))")
+                "\(what): it may not be scanned (private, loopback, reserved or outside the runner's allowed networks)")
         }
         return HostPlan(hosts: .list(allowed), hostname: hostname, refused: refused, scope: scope)
     }

@@ -1,14 +1,35 @@
-// Loads what the alert diff compares against: the previous completed scan of the same target (its
-// open ports, services and TLS fingerprints, and the hosts it covered), and the certificate
-// fingerprints already alerted as expiring for the target (from alert dedupe keys "tls_expiring:<fp>").
+// Loads what the alert diff compares against: the target's baseline (target_baselines, written by
+// every write-back), or — for a target whose last scan predates baselines — one built from the
+// previous completed scan (open ports, services, TLS facts, hosts up and down, covered ports).
+// Also the tls_expiring alerts already raised ("<fingerprint>" or "<fingerprint>:<days>").
+// Trap: a baseline that no longer decodes is ignored (rebuilt from the previous scan), never fatal.
 import Foundation
 import MariaDB
 import SkannrCore
 
 enum PreviousScan {
+    static func baseline(targetID: Int64, before scanID: Int64, _ db: Connection) throws -> ScanSnapshot? {
+        if let row = try db.queryOne("SELECT baseline FROM target_baselines WHERE target_id = ?", [.int(targetID)]),
+           let baseline = try? JSONDecoder().decode(ScanSnapshot.self, from: Data(try row.string("baseline").utf8)) {
+            return baseline
+        }
+        return try snapshot(targetID: targetID, before: scanID, db)
+    }
+
+    static func save(_ baseline: ScanSnapshot, targetID: Int64, scanID: Int64, _ db: Connection, now: Date) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .deferredToDate
+        let text = String(decoding: try encoder.encode(baseline), as: UTF8.self)
+        try db.execute("""
+            INSERT INTO target_baselines (target_id, scan_id, baseline, updated_at) VALUES (?, ?, ?, ?)
+            ON DUPLICATE KEY UPDATE scan_id = VALUES(scan_id), baseline = VALUES(baseline), updated_at = VALUES(updated_at)
+            """, [.int(targetID), .int(scanID), .text(text), .date(now)])
+    }
+
     static func snapshot(targetID: Int64, before scanID: Int64, _ db: Connection) throws -> ScanSnapshot? {
         guard let row = try db.queryOne("""
-            SELECT id FROM scans WHERE target_id = ? AND status = 'completed' AND id <> ? ORDER BY id DESC LIMIT 1
+            SELECT id, ports FROM scans WHERE target_id = ? AND status = 'completed' AND id <> ? ORDER BY id DESC LIMIT 1
             """, [.int(targetID), .int(scanID)]) else { return nil }
         let previousID = try row.int("id")
         var open: [String: [OpenPort]] = [:]
@@ -25,8 +46,21 @@ enum PreviousScan {
             let number = UInt16(clamping: try port.int("port"))
             open[try port.string("host"), default: []].append(OpenPort(port: number, service: try port.optionalString("service"), tls: tls))
         }
-        let hosts = try db.query("SELECT host FROM scan_hosts WHERE scan_id = ? AND note IS NULL", [.int(previousID)])
-        return ScanSnapshot(openPorts: open, hostsScanned: Set(try hosts.map { try $0.string("host") }))
+        var scanned: Set<String> = [], up: Set<String> = [], names: [String: String] = [:], acceptsAll: [String: String] = [:]
+        for host in try db.query("""
+            SELECT host, hostname, state, accepts_all FROM scan_hosts WHERE scan_id = ? AND note IS NULL
+            """, [.int(previousID)]) {
+            let address = try host.string("host")
+            scanned.insert(address)
+            if try host.string("state") == "up" { up.insert(address) }
+            if let name = try host.optionalString("hostname") { names[address] = name }
+            if try host.bool("accepts_all") {
+                acceptsAll[address] = "answered open on almost every port"
+                open[address] = nil   // its stored ports mean nothing
+            }
+        }
+        return ScanSnapshot(openPorts: open, hostsScanned: scanned, hostsUp: up, hostnames: names,
+                            coveredPorts: try? PortList.parse(try row.string("ports")), acceptsAll: acceptsAll)
     }
 
     static func alertedFingerprints(targetID: Int64, _ db: Connection) throws -> Set<String> {

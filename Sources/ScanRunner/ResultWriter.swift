@@ -2,8 +2,9 @@
 //  1. lock the scan row (FOR UPDATE) and check lease_owner + status = running (else leaseLost, nothing written);
 //  2. delete this scan's scan_hosts/port_results (tls_certificates cascade): a re-run starts clean;
 //  3. insert scan_hosts, port_results (open ports, service names), tls_certificates;
-//  4. diff against the previous completed scan of the target → alerts (INSERT IGNORE on
-//     UNIQUE(target_id, dedupe_key));
+//  4. diff against the target's baseline with the confirmation answers → alerts (INSERT IGNORE on
+//     UNIQUE(target_id, dedupe_key)); host_down alerts of recovered hosts resolved; the next
+//     baseline replaces the old one (same transaction: a rolled-back write leaves it untouched);
 //  5. scans → completed (fenced again), targets → last_scan_id/last_scan_at;
 //  6. ProgressHook.scanCompleted (XP, streak milestones, achievements; INSERT IGNORE) — after 5, so
 //     its facts include this scan.
@@ -43,10 +44,11 @@ struct ResultWriter {
             let scanned = outcome.scannedHosts
             let done = try db.execute("""
                 UPDATE scans SET status = 'completed', finished_at = ?, open_ports = ?, progress = 100, hosts_done = ?,
-                    hosts_total = ?, error = ?, lease_owner = NULL, lease_expires_at = NULL
+                    hosts_total = ?, error = ?, limits_hit = ?, lease_owner = NULL, lease_expires_at = NULL
                 \(LeaseFence.fence)
                 """, [.date(now), .int(Int64(outcome.openPortCount)), .int(Int64(scanned.count)), .int(Int64(outcome.hosts.count)),
-                      SQLValue(outcome.remark.map { String($0.prefix(1000)) }), .int(scan.id), .text(scan.leaseOwner)])
+                      SQLValue(outcome.remark.map { String($0.prefix(1000)) }),
+                      outcome.limitsHit.isEmpty ? .null : .text(Self.jsonArray(outcome.limitsHit)), .int(scan.id), .text(scan.leaseOwner)])
             guard done.affectedRows > 0 else { throw RunnerError(.leaseLost, "scan \(scan.id) changed during the write") }
             try db.execute("""
                 UPDATE targets SET last_scan_id = ?, last_scan_at = ? WHERE id = ? AND (last_scan_id IS NULL OR last_scan_id <= ?)
@@ -58,10 +60,13 @@ struct ResultWriter {
     }
 
     private func insertHosts(_ hosts: [HostOutcome], scanID: Int64, _ db: Connection) throws {
-        try insertRows(db, "INSERT INTO scan_hosts (scan_id, host, host_key, hostname, state, open_count, closed_count, filtered_count, note) VALUES ",
-                       placeholders: "(?, ?, ?, ?, ?, ?, ?, ?, ?)", hosts) { host in
+        try insertRows(db, """
+            INSERT INTO scan_hosts (scan_id, host, host_key, hostname, state, open_count, closed_count, filtered_count, note,
+                accepts_all, notes) VALUES
+            """, placeholders: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", hosts) { host in
             [.int(scanID), .text(host.host), .blob(host.hostKey), SQLValue(host.hostname), .text(host.up ? "up" : "down"),
-             .int(Int64(host.openPorts.count)), .int(Int64(host.closedCount)), .int(Int64(host.filteredCount)), SQLValue(host.note)]
+             .int(Int64(host.openFound ?? host.openPorts.count)), .int(Int64(host.closedCount)), .int(Int64(host.filteredCount)),
+             SQLValue(host.note), SQLValue(host.acceptsAll != nil), host.notes.isEmpty ? .null : .text(Self.jsonArray(host.notes))]
         }
     }
 
@@ -94,39 +99,63 @@ struct ResultWriter {
     }
 
     private func insertAlerts(_ outcome: ScanOutcome, scan: ClaimedScan, _ db: Connection, now: Date) throws -> Int {
-        let previous = try PreviousScan.snapshot(targetID: scan.targetID, before: scan.id, db)
+        let baseline = try PreviousScan.baseline(targetID: scan.targetID, before: scan.id, db)
         let alerted = try PreviousScan.alertedFingerprints(targetID: scan.targetID, db)
-        let drafts = diff.alerts(previous: previous, current: Self.snapshot(outcome), alreadyAlertedFingerprints: alerted, now: now)
+        let result = diff.evaluate(baseline: baseline, current: Self.snapshot(outcome), answers: outcome.confirmations,
+                                   alreadyAlerted: alerted, now: now)
         var inserted = 0
-        for draft in drafts {
-            let result = try db.execute("""
+        for draft in result.alerts {
+            let row = try db.execute("""
                 INSERT IGNORE INTO alerts (user_id, target_id, scan_id, type, severity, host, port, title, details, status, dedupe_key, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)
                 """, [.int(scan.userID), .int(scan.targetID), .int(scan.id), .text(draft.type.rawValue), .text(draft.severity.rawValue),
-                      .text(draft.host), .int(Int64(draft.port)), .text(String(draft.title.prefix(255))), .text(Self.json(draft.details)),
+                      .text(draft.host), SQLValue(draft.port.map { Int64($0) }), .text(String(draft.title.prefix(255))), .text(Self.json(draft.details)),
                       .text(Self.dedupeKey(draft, scanID: scan.id)), .date(now)])
-            inserted += Int(result.affectedRows)
+            inserted += Int(row.affectedRows)
         }
+        for identity in result.recovered {
+            try db.execute("""
+                UPDATE alerts SET status = 'resolved', resolved_at = ?
+                WHERE target_id = ? AND type = 'host_down' AND status <> 'resolved' AND JSON_VALUE(details, '$.identity') = ?
+                """, [.date(now), .int(scan.targetID), .text(identity)])
+        }
+        try PreviousScan.save(result.baseline, targetID: scan.targetID, scanID: scan.id, db, now: now)
         return inserted
     }
 
-    /// "new_port:<scan>:<host>:<port>" etc.; tls_expiring once per certificate: "tls_expiring:<fingerprint>".
+    /// "new_port:<scan>:<host>:<port>" ("-" for host alerts); tls_expiring once per certificate and
+    /// threshold: "tls_expiring:<fingerprint>:<days>".
     static func dedupeKey(_ draft: AlertDraft, scanID: Int64) -> String {
-        if draft.type == .tlsExpiring, let fingerprint = draft.certificateFingerprint { return "tls_expiring:\(fingerprint)" }
-        return "\(draft.type.rawValue):\(scanID):\(draft.host):\(draft.port)"
+        if draft.type == .tlsExpiring, let fingerprint = draft.certificateFingerprint {
+            return "tls_expiring:\(fingerprint)" + (draft.expiryThreshold.map { ":\($0)" } ?? "")
+        }
+        return "\(draft.type.rawValue):\(scanID):\(draft.host):\(draft.port.map(String.init) ?? "-")"
     }
 
+    /// The diff's view of this scan: hosts of a domain matched by name, cut hosts partial, TLS facts
+    /// with key type, ports whose probe found no TLS marked plain (a failed probe is unknown, not plain).
     static func snapshot(_ outcome: ScanOutcome) -> ScanSnapshot {
         var open: [String: [OpenPort]] = [:]
+        var names: [String: String] = [:]
+        var acceptsAll: [String: String] = [:]
         for host in outcome.scannedHosts {
+            if let name = host.hostname { names[host.host] = name }
+            if let reason = host.acceptsAll { acceptsAll[host.host] = reason }
             open[host.host] = host.openPorts.map { port in
-                let tls = outcome.tls[HostPort(host: host.host, port: port)].map {
-                    SkannrCore.TLSFacts(fingerprint: $0.fingerprintSHA256, subject: $0.subject, issuer: $0.issuer, notAfter: $0.notAfter)
+                let key = HostPort(host: host.host, port: port)
+                let tls = outcome.tls[key].map {
+                    SkannrCore.TLSFacts(fingerprint: $0.fingerprintSHA256, subject: $0.subject, issuer: $0.issuer, notAfter: $0.notAfter,
+                                        keyType: $0.keyType == "unknown" ? nil : $0.keyType)
                 }
-                return OpenPort(port: port, service: PortCatalog.serviceName(for: port), tls: tls)
+                // Not in `tls` and not unknown: the probe established that the port does not speak TLS.
+                let plain = tls == nil && !outcome.tlsUnknown.contains(key) && host.acceptsAll == nil
+                return OpenPort(port: port, service: PortCatalog.serviceName(for: port), tls: tls, plain: plain)
             }
         }
-        return ScanSnapshot(openPorts: open.filter { !$0.value.isEmpty }, hostsScanned: Set(outcome.scannedHosts.map(\.host)))
+        let scanned = outcome.scannedHosts
+        return ScanSnapshot(openPorts: open, hostsScanned: Set(scanned.map(\.host)), hostsUp: Set(scanned.filter(\.up).map(\.host)),
+                            hostnames: names, coveredPorts: outcome.coveredPorts, acceptsAll: acceptsAll,
+                            partial: Set(scanned.filter(\.partial).map(\.host)))
     }
 
     static func json(_ value: [String: JSONValue]) -> String {

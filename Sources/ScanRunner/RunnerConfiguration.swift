@@ -2,6 +2,7 @@
 // the API's (SKANNR_DB_*), so one settings file serves both. The report/README lists them with defaults.
 import SkannrSettings
 import Foundation
+import ScanEngine
 import MariaDB
 import SkannrCore
 
@@ -31,12 +32,31 @@ public struct RunnerConfiguration: Sendable {
     public var probesPerSecondPerHost: Int?
     public var probesPerSecondPerScan: Int?
     public var tlsTimeout: Duration
+    /// TLS handshakes in progress at once (a thread each).
     public var tlsConcurrency: Int
+    /// Most TLS probes per scan; the open ports beyond it are reported in the scan's limits.
+    public var tlsMaxProbes: Int
+    /// Name resolution: per-attempt deadline, attempts (temporary failures only), DNS servers (tests/bench).
+    public var dnsTimeout: Duration
+    public var dnsAttempts: Int
+    public var dnsServers: [String]?
+    /// Addresses scanned from one domain target (sorted order); the rest are reported as cut.
+    public var maxAddressesPerName: Int
     public var pollMinimum: Duration
     public var pollMaximum: Duration
     /// Due targets handled per scheduling transaction.
     public var scheduleBatch: Int
     public var plans: PlanCatalog
+    /// Budgets (issue 14): open ports stored per host and per scan, a scan's duration (addresses per
+    /// domain: maxAddressesPerName). What is cut is said in the scan's summary and limits_hit.
+    public var maxOpenPortsPerHost: Int
+    public var maxOpenPortsPerScan: Int
+    public var maxScanDuration: Duration
+    /// Change confirmation: a (host, port) that differs from the baseline is probed again with these.
+    public var confirmRetries: Int
+    public var confirmTimeout: Duration
+    /// Hosts with at least this many open ports are sampled on random unscanned ports (tarpit check).
+    public var acceptsAllMinimumOpen: Int
     /// Where the scan metrics slot goes (SKANNR_METRICS_DIR, shared with the API); nil = not recorded.
     public var metricsDirectory: String?
 
@@ -80,10 +100,23 @@ public struct RunnerConfiguration: Sendable {
         probesPerSecondPerHost = perHost == 0 ? nil : perHost
         probesPerSecondPerScan = perScan == 0 ? nil : perScan
         tlsTimeout = .milliseconds(try settings.int("SKANNR_SCANNER_TLS_TIMEOUT_MS", default: 3000, min: 10))
-        tlsConcurrency = try settings.int("SKANNR_SCANNER_TLS_CONCURRENCY", default: 8, min: 1)
+        tlsConcurrency = min(1024, try settings.int("SKANNR_SCANNER_TLS_CONCURRENCY", default: 64, min: 1))
+        tlsMaxProbes = try settings.int("SKANNR_SCANNER_TLS_MAX_PROBES", default: 2000, min: 0)
+        dnsTimeout = .milliseconds(try settings.int("SKANNR_SCANNER_DNS_TIMEOUT_MS", default: 3000, min: 10))
+        dnsAttempts = try settings.int("SKANNR_SCANNER_DNS_ATTEMPTS", default: 4, min: 1)
+        let servers = settings.string("SKANNR_SCANNER_DNS_SERVERS", default: "").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        dnsServers = servers.isEmpty ? nil : servers
+        maxAddressesPerName = try settings.int("SKANNR_SCANNER_MAX_ADDRESSES_PER_NAME", default: 16, min: 1)
         pollMinimum = .milliseconds(try settings.int("SKANNR_SCANNER_POLL_MIN_MS", default: 200, min: 10))
         pollMaximum = .milliseconds(try settings.int("SKANNR_SCANNER_POLL_MAX_MS", default: 5000, min: 10))
         scheduleBatch = try settings.int("SKANNR_SCANNER_SCHEDULE_BATCH", default: 100, min: 1)
+        maxOpenPortsPerHost = try settings.int("SKANNR_SCANNER_MAX_OPEN_PER_HOST", default: 1000, min: 1)
+        maxOpenPortsPerScan = try settings.int("SKANNR_SCANNER_MAX_OPEN_PER_SCAN", default: 20000, min: 1)
+        maxScanDuration = .seconds(try settings.int("SKANNR_SCANNER_MAX_SCAN_SECONDS", default: 3600, min: 1))
+        confirmRetries = try settings.int("SKANNR_SCANNER_CONFIRM_RETRIES", default: 4, min: 0)
+        confirmTimeout = .milliseconds(try settings.int("SKANNR_SCANNER_CONFIRM_TIMEOUT_MS", default: 3000, min: 10))
+        acceptsAllMinimumOpen = try settings.int("SKANNR_SCANNER_ACCEPTS_ALL_MIN_OPEN", default: 32, min: 1)
         plans = PlanCatalog.defaults
         metricsDirectory = settings.optional("SKANNR_METRICS_DIR").flatMap { $0.isEmpty ? nil : $0 }
         guard heartbeatInterval < leaseDuration, progressInterval < leaseDuration else {
@@ -111,6 +144,18 @@ public struct RunnerConfiguration: Sendable {
         let host = gethostname(&buffer, buffer.count) == 0
             ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "scanner"
         return "\(host):\(getpid())"
+    }
+}
+
+extension RunnerConfiguration {
+    /// The Resolver's options from the DNS settings; the whole lookup stays well inside a lease.
+    var resolverOptions: Resolver.Options {
+        var options = Resolver.Options()
+        options.attemptTimeout = dnsTimeout
+        options.attempts = dnsAttempts
+        options.deadline = min(leaseDuration / 2, dnsTimeout * dnsAttempts + .seconds(4))
+        options.servers = dnsServers
+        return options
     }
 }
 

@@ -10,6 +10,8 @@ public struct RunnerError: Error, Sendable, Equatable, CustomStringConvertible {
         /// No address of the target may be scanned (private/reserved and not allowed), or none resolved.
         case notAllowed = "target_not_allowed"
         case resolveFailed = "resolve_failed"
+        /// DNS did not answer in time or failed temporarily (after retries): the scan is retried later.
+        case resolveUnavailable = "resolve_unavailable"
         case engine
     }
 

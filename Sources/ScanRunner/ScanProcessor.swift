@@ -6,6 +6,7 @@
 import Foundation
 import Logging
 import MariaDB
+import SkannrCore
 
 public enum ScanEnd: Sendable, Equatable {
     case completed(WriteSummary)
@@ -39,7 +40,9 @@ struct ScanProcessor {
         let end: ScanEnd
         do {
             switch try executor.execute(scan, keeper: keeper) {
-            case .completed(let outcome):
+            case .completed(var outcome):
+                try keeper.check()
+                outcome.confirmations = try confirmations(outcome, scan: scan, keeper: keeper, connection: connection)
                 try keeper.check()
                 end = .completed(try ResultWriter().write(outcome, scan: scan, connection: connection, now: now()))
             case .stopped:
@@ -61,6 +64,20 @@ struct ScanProcessor {
         }
         ScanEventLog.ended(logger, scan: scan, end: end, elapsed: ContinuousClock.now - started)
         return end
+    }
+
+    /// Confirmed changes before alerts: the pairs that differ from the target's baseline are probed
+    /// again (empty answers when stopped: nothing then counts as confirmed, the baseline stays).
+    private func confirmations(_ outcome: ScanOutcome, scan: ClaimedScan, keeper: LeaseKeeper,
+                               connection: Connection) throws -> [AddressPort: ProbeAnswer] {
+        let baseline = try PreviousScan.baseline(targetID: scan.targetID, before: scan.id, connection)
+        let pairs = ChangeConfirmation().candidates(baseline: baseline, current: ResultWriter.snapshot(outcome))
+        let answers = try executor.confirm(pairs, keeper: keeper) ?? [:]
+        if !pairs.isEmpty {
+            logger.info("confirmed changes", metadata: ["scan_id": "\(scan.id)", "candidates": "\(pairs.count)",
+                                                       "answered": "\(answers.count)"])
+        }
+        return answers
     }
 
     /// Runs a closing write; a lost lease there is reported as such, other errors leave the lease to expire.

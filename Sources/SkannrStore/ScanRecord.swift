@@ -30,10 +30,12 @@ public struct ScanRecord: Sendable, Equatable {
     public var startedAt: Date?
     public var finishedAt: Date?
     public var error: String?
+    /// Budgets the scan ran into (issue 14); empty when none.
+    public var limitsHit: [String]
 
     static let columns = """
         id, target_id, status, trigger_kind, scan_profile, progress, hosts_total, hosts_done, ports_per_host,
-        open_ports, created_at, started_at, finished_at, error
+        open_ports, created_at, started_at, finished_at, error, limits_hit
         """
 
     init(row: Row) throws {
@@ -57,6 +59,13 @@ public struct ScanRecord: Sendable, Equatable {
         startedAt = try row.optionalDate("started_at")
         finishedAt = try row.optionalDate("finished_at")
         error = try row.optionalString("error")
+        limitsHit = Self.strings(try row.optionalString("limits_hit"))
+    }
+
+    /// A JSON array of strings column; NULL or broken JSON reads as empty.
+    static func strings(_ json: String?) -> [String] {
+        guard let json else { return [] }
+        return (try? JSONDecoder().decode([String].self, from: Data(json.utf8))) ?? []
     }
 }
 

@@ -35,6 +35,10 @@ public struct HostSummaryRecord: Sendable, Equatable {
     public var filtered: Int64
     public var closed: Int64
     public var openPorts: [Int]
+    /// A tarpit / SYN proxy: answers open on almost every port (at most 100 of its ports stored).
+    public var acceptsAll: Bool = false
+    /// What was cut or noticed on this host.
+    public var notes: [String] = []
 }
 
 public struct SummaryTotals: Sendable, Equatable {
@@ -90,14 +94,15 @@ public struct ScanResultStore {
         }
         var hosts: [HostSummaryRecord] = []
         try connection.forEachRow("""
-            SELECT h.host, h.host_key, h.hostname, h.state, h.open_count, h.closed_count, h.filtered_count
+            SELECT h.host, h.host_key, h.hostname, h.state, h.open_count, h.closed_count, h.filtered_count, h.accepts_all, h.notes
             FROM scan_hosts h JOIN scans s ON s.id = h.scan_id
             WHERE s.user_id = ? AND h.scan_id = ? ORDER BY h.host_key
             """, params) { row in
             hosts.append(HostSummaryRecord(
                 host: try row.string("host"), hostname: try row.optionalString("hostname"), state: try row.string("state"),
                 open: try row.int("open_count"), filtered: try row.int("filtered_count"), closed: try row.int("closed_count"),
-                openPorts: portsByHost[try row.blob("host_key")] ?? []))
+                openPorts: portsByHost[try row.blob("host_key")] ?? [], acceptsAll: try row.bool("accepts_all"),
+                notes: ScanRecord.strings(try row.optionalString("notes"))))
         }
         // The totals are the sums of the rows just read: no second pass over scan_hosts, and they
         // always agree with the hosts listed.

@@ -1,5 +1,5 @@
 // scan-bench: runs ScanEngine once for scripts/bench-scan and prints machine-readable lines.
-// Usage: scan-bench sweep HOSTS PORTS [--timeout MS] [--workers N] [--inflight N] [--json]
+// Usage: scan-bench sweep HOSTS PORTS [--timeout MS] [--workers N] [--inflight N] [--cc automatic|always|off] [--json]
 //          (HOSTS: "198.18.1.10" or "a,b,c"; PORTS: "1-65535" or "22,80,8000-8100"; --json prints one
 //           object with every port's state instead of lines: open and filtered lists, closed count)
 //        scan-bench tls HOST PORT... [--timeout MS]
@@ -32,15 +32,21 @@ var args = Array(CommandLine.arguments.dropFirst())
 let timeoutMs = option("--timeout")
 let workers = option("--workers")
 let inflight = option("--inflight")
+let congestion: CongestionControl? = {
+    guard let i = args.firstIndex(of: "--cc"), i + 1 < args.count else { return nil }
+    defer { args.removeSubrange(i...(i + 1)) }
+    guard let mode = CongestionControl(rawValue: args[i + 1]) else { fail("--cc: automatic, always or off") }
+    return mode
+}()
 let json = args.contains("--json")
 args.removeAll { $0 == "--json" }
 
 /// One line of JSON for scripts/bench-scan: what the engine concluded, port by port.
 func printJSON(_ result: SweepResult, elapsedMs: Double) {
     let hosts = result.hosts.map { h in
-        "{\"host\":\"\(h.host)\",\"state\":\"\(h.state.rawValue)\",\"open\":\(h.openPorts),\"filtered\":\(h.filteredPorts),\"closed_count\":\(h.closedCount)}"
+        "{\"host\":\"\(h.host)\",\"state\":\"\(h.state.rawValue)\",\"open\":\(h.openPorts),\"filtered\":\(h.filteredPorts),\"closed_count\":\(h.closedCount),\"notes\":[\(h.notes.map { "\"\($0.code)\"" }.joined(separator: ","))]}"
     }
-    print("{\"elapsed_ms\":\(elapsedMs),\"probes\":\(result.probesSent),\"retries\":\(result.retriesSent),\"cancelled\":\(result.cancelled),\"hosts\":[\(hosts.joined(separator: ","))]}")
+    print("{\"elapsed_ms\":\(elapsedMs),\"probes\":\(result.probesSent),\"retries\":\(result.retriesSent),\"cancelled\":\(result.cancelled),\"window_cuts\":\(result.windowCuts),\"hosts\":[\(hosts.joined(separator: ","))]}")
 }
 
 guard args.count >= 3 else { fail("usage: scan-bench sweep HOST PORTS | tls HOST PORT...") }
@@ -54,6 +60,7 @@ case "sweep":
     if let timeoutMs { config.probeTimeout = .milliseconds(timeoutMs) }
     if let workers { config.workers = workers }
     if let inflight { config.maxInFlight = inflight }
+    if let congestion { config.congestionControl = congestion }
     let result: SweepResult
     do {
         result = try Sweep(config: config).run(hosts: hosts, ports: parsePorts(args[2]))
@@ -67,9 +74,10 @@ case "sweep":
         exit(0)
     }
     print("elapsed_ms \(elapsedMs)")
-    print("probes \(result.probesSent) retries \(result.retriesSent)")
+    print("probes \(result.probesSent) retries \(result.retriesSent) window_cuts \(result.windowCuts)")
     for hostResult in result.hosts {
         print("host \(hostResult.host) \(hostResult.state.rawValue) open \(hostResult.openCount) closed \(hostResult.closedCount) filtered \(hostResult.filteredCount)")
+        for note in hostResult.notes { print("note \(hostResult.host) \(note)") }
         for port in hostResult.openPorts { print("port \(port) open") }
         for port in hostResult.filteredPorts { print("port \(port) filtered") }
     }
@@ -80,7 +88,7 @@ case "tls":
         switch outcome {
         case .tls(let facts): print("tls \(target.port) \(facts.fingerprintSHA256) \(facts.version) \(facts.cipher)")
         case .notTLS(let reason): print("notls \(target.port) \(reason)")
-        case .timeout: print("timeout \(target.port)")
+        case .failed(let failure): print("failed \(target.port) \(failure)")
         }
     }
 default:

@@ -38,9 +38,11 @@ final class DropRule {
         return nil
     }
 
-    init(address: String, ports: [UInt16]? = nil) throws {
+    /// `lossPercent`: drop only that share of the SYNs, at random (a lossy path), instead of all.
+    init(address: String, ports: [UInt16]? = nil, lossPercent: Int? = nil) throws {
         table = "skannr_engine_test_\(getpid())_\(address.split(separator: ".").last ?? "x")"
-        let match = ports.map { " tcp dport { \($0.map(String.init).joined(separator: ", ")) }" } ?? " ip protocol tcp"
+        var match = ports.map { " tcp dport { \($0.map(String.init).joined(separator: ", ")) }" } ?? " ip protocol tcp"
+        if let lossPercent { match += " tcp flags & (syn | ack) == syn numgen random mod 100 < \(lossPercent)" }
         let rules = """
         table inet \(table) {
           chain input {

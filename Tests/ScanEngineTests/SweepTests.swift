@@ -138,11 +138,13 @@ extension LoopbackTests {
             let counters = SweepCounters()
             let politeness = Politeness(perHost: nil, perScan: nil, now: MonotonicClock.now())
             let policy = RetryPolicy(retries: 1, timeout: 1_000_000_000, minTimeout: 250_000_000)
+            let board = TimingBoard(tuning: CongestionTuning(), policy: policy, retryCap: 5, now: MonotonicClock.now())
             let injected = ScanEngineError("thread_failed", "injected")
             var thrown: Error?
             do {
                 let workers = try (0..<2).map { _ in
-                    try SweepWorker(capacity: 64, ports: ports, source: source, politeness: politeness, counters: counters, policy: policy)
+                    try SweepWorker(capacity: 64, ports: ports, source: source, politeness: politeness, counters: counters,
+                                    policy: policy, board: board, congestion: .automatic)
                 }
                 var starts = 0
                 _ = try Sweep.startThreads(workers, counters: counters) { worker in
@@ -230,5 +232,67 @@ extension LoopbackTests {
         let target = try #require(SocketAddress(numeric: "127.0.0.1", port: listener.port))
         try #require(target.withSockaddr { connect(other, $0, $1) == 0 })
         #expect(!isConnectedToItself(fd: other, destination: target))
+    }
+}
+
+extension LoopbackTests {
+    @Suite("Sweep on loopback under congestion control")
+    struct ManagedSweepTests {
+        func config() -> SweepConfig {
+            var config = SweepConfig()
+            config.congestionControl = .always
+            config.probeTimeout = .milliseconds(400)
+            config.minProbeTimeout = .milliseconds(100)
+            return config
+        }
+
+        @Test("with the windows on, listeners are open, released ports closed and silent ports filtered")
+        func classification() throws {
+            let listeners = try (0..<3).map { _ in try LoopbackListener(behaviour: .listenOnly) }
+            defer { listeners.forEach { $0.close() } }
+            let silent = try SilentPort()
+            let closed = Array(Set(try (0..<200).map { _ in try closedPort() }))
+            let host = try #require(ScanHost(address: "127.0.0.1"))
+            let before = openFDCount()
+            let result = try Sweep(config: config()).run(hosts: [host], ports: listeners.map(\.port) + closed + [silent.port])
+            let h = try #require(result.hosts.first)
+            #expect(h.openPorts == listeners.map(\.port).sorted())
+            #expect(h.filteredPorts == [silent.port])
+            #expect(h.closedCount == closed.count)
+            #expect(h.notes.isEmpty)
+            #expect(h.roundTrip != nil)
+            #expect(openFDCount() == before)
+        }
+
+        @Test("a path that drops a tenth of the SYNs costs retries, never an open or closed port")
+        func lossyPath() throws {
+            if let reason = DropRule.unavailableReason {
+                print("SKIPPED lossy path test: \(reason)")
+                return
+            }
+            let listeners = try (0..<20).map { _ in try LoopbackListener(address: "127.0.0.6", behaviour: .listenOnly) }
+            defer { listeners.forEach { $0.close() } }
+            let rule = try DropRule(address: "127.0.0.6", lossPercent: 10)
+            defer { rule.remove() }
+            let open = Set(listeners.map(\.port))
+            var ports = Array(UInt16(20000)...UInt16(21999)).filter { !open.contains($0) }
+            ports += open
+            let result = try Sweep(config: config()).run(hosts: [try #require(ScanHost(address: "127.0.0.6"))], ports: ports)
+            let h = try #require(result.hosts.first)
+            #expect(h.openPorts == open.sorted())
+            #expect(h.filteredCount <= 1, "adaptive retries find the closed ports: \(h.filteredCount) filtered")
+            #expect(result.retriesSent >= 100)
+        }
+
+        @Test("a dozen hosts are swept side by side, each in its own window, results in the callers' order")
+        func manyHosts() throws {
+            let hosts = try (10..<22).map { try #require(ScanHost(address: "127.0.0.\($0)")) }
+            let listener = try LoopbackListener(address: "127.0.0.15", behaviour: .listenOnly)
+            defer { listener.close() }
+            let result = try Sweep(config: config()).run(hosts: hosts, ports: Array(UInt16(30000)...UInt16(30499)) + [listener.port])
+            #expect(result.hosts.map(\.host) == hosts)
+            #expect(result.hosts.map(\.openCount) == hosts.map { $0.address == "127.0.0.15" ? 1 : 0 })
+            #expect(result.hosts.allSatisfy { $0.filteredCount == 0 && $0.state == .up })
+        }
     }
 }

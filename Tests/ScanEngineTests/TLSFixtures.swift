@@ -55,11 +55,13 @@ final class TLSServer {
     let port: UInt16
     private let process: BackgroundProcess
 
-    init(certificate: TestCertificate, chainFile: String? = nil) throws {
+    /// `sniCertificate`: served instead when the client's SNI names it.
+    init(certificate: TestCertificate, chainFile: String? = nil, sniCertificate: (name: String, TestCertificate)? = nil) throws {
         port = try closedPort()
+        let sni = sniCertificate.map { ["-servername", $0.name, "-cert2", $0.1.certPath, "-key2", $0.1.keyPath] } ?? []
         process = try BackgroundProcess("openssl", ["s_server", "-quiet", "-accept", "127.0.0.1:\(port)",
                                                     "-cert", certificate.certPath, "-key", certificate.keyPath, "-www"]
-                                        + (chainFile.map { ["-cert_chain", $0] } ?? []))
+                                        + (chainFile.map { ["-cert_chain", $0] } ?? []) + sni)
         // Bounded wait until it accepts connections.
         for _ in 0..<300 {
             if LoopbackListener.accepts(port: port) { return }

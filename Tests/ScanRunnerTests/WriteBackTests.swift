@@ -47,7 +47,7 @@ struct WriteBackTests {
         #expect(after == [1, 2, 1, 1, 6])
         #expect(try fixture.int("SELECT COUNT(*) AS n FROM xp_events WHERE kind = 'scan_completed'") == 1)
         #expect(try fixture.string("SELECT service AS s FROM port_results WHERE port = 22") == "ssh")
-        #expect(try fixture.string("SELECT dedupe_key AS s FROM alerts") == "tls_expiring:" + String(repeating: "ab", count: 32))
+        #expect(try fixture.string("SELECT dedupe_key AS s FROM alerts") == "tls_expiring:" + String(repeating: "ab", count: 32) + ":7")
 
         // Second application: the scan is completed, the fence refuses, nothing changes.
         #expect { try ResultWriter().write(outcome, scan: scan, connection: fixture.db, now: Date()) }

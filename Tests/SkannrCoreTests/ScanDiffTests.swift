@@ -41,7 +41,7 @@ struct ScanDiffTests {
     @Test("open -> closed -> open gives new_port, closed_port, new_port")
     func reopen() {
         let open = snap(["198.51.100.1": [OpenPort(port: 6379)]], scanned: ["198.51.100.1"])
-        let closed = snap([:], scanned: ["198.51.100.1"])
+        let closed = ScanSnapshot(openPorts: [:], hostsUp: ["198.51.100.1"])   // up, every port closed
         let base = snap([:], scanned: ["198.51.100.1"])
         #expect(run(base, open).map(\.type) == [.newPort])
         let closing = run(open, closed)
@@ -81,29 +81,27 @@ struct ScanDiffTests {
         #expect(run(current, current, alerted: ["soon"]).isEmpty)
         let expired = run(nil, snap(["c": [OpenPort(port: 443, tls: cert("gone", days: -1))]]))
         #expect(expired.first?.title == "TLS certificate on port 443 has expired")
-        #expect(expired.first?.severity == .high)
+        #expect(expired.first?.severity == .critical)
     }
 
-    @Test("a host missing from the current scan has all its ports closed")
+    @Test("a host the current scan did not cover raises nothing (its ports are not known to be closed)")
     func vanishedHost() {
         let before = snap(["192.0.2.1": [OpenPort(port: 80), OpenPort(port: 443)], "192.0.2.2": [OpenPort(port: 22)]])
         let after = snap(["192.0.2.2": [OpenPort(port: 22)]], scanned: ["192.0.2.2"])
-        let alerts = run(before, after)
-        #expect(alerts.map(\.type) == [.closedPort, .closedPort])
-        #expect(alerts.map(\.port) == [80, 443])
-        #expect(alerts.allSatisfy { $0.details["reason"] == .string("host_not_in_scan") })
+        #expect(run(before, after).isEmpty)
     }
 
-    @Test("a closed port says whether its host was not scanned, had nothing open, or kept other ports")
+    @Test("a closed port says whether its host still has other ports open; a silent host is host_down instead")
     func closedReasons() {
         let before = snap(["192.0.2.1": [OpenPort(port: 22)], "192.0.2.2": [OpenPort(port: 22)],
-                           "192.0.2.3": [OpenPort(port: 22), OpenPort(port: 80)]])
-        let after = snap(["192.0.2.3": [OpenPort(port: 80)]], scanned: ["192.0.2.2", "192.0.2.3"])
+                           "192.0.2.3": [OpenPort(port: 22), OpenPort(port: 80)], "192.0.2.4": [OpenPort(port: 22)]])
+        let after = ScanSnapshot(openPorts: ["192.0.2.3": [OpenPort(port: 80)]], hostsScanned: ["192.0.2.2", "192.0.2.3"],
+                                 hostsUp: ["192.0.2.4"])
         let alerts = run(before, after)
-        #expect(alerts.map(\.type) == [.closedPort, .closedPort, .closedPort])
-        #expect(alerts.map { "\($0.host):\($0.port)" } == ["192.0.2.1:22", "192.0.2.2:22", "192.0.2.3:22"])
-        #expect(alerts.map { $0.details["reason"] } == [.string("host_not_in_scan"), .string("host_down_or_all_closed"),
-                                                        .string("port_closed")])
+        #expect(alerts.map { "\($0.type.rawValue) \($0.host):\($0.port.map(String.init) ?? "-")" }
+                == ["host_down 192.0.2.2:-", "closed_port 192.0.2.3:22", "closed_port 192.0.2.4:22"])
+        #expect(alerts.map { $0.details["reason"] } == [nil, .string("port_closed"), .string("all_ports_closed")])
+        #expect(alerts.first?.severity == .medium)
     }
 
     @Test("a CIDR scan with many hosts yields one alert per changed (host, port), in order")
@@ -119,9 +117,9 @@ struct ScanDiffTests {
         let alerts = run(snap(before, scanned: Set(hosts)), snap(after, scanned: Set(hosts)))
         #expect(alerts.count == 256)
         #expect(alerts.filter { $0.type == .newPort }.count == 128)
-        #expect(alerts.filter { $0.type == .closedPort }.count == 128)
+        #expect(alerts.filter { $0.type == .hostDown }.count == 128)   // the odd hosts went silent
         #expect(alerts.filter { $0.type == .newPort }.allSatisfy { $0.severity == .critical && $0.port == 23 })
-        let keys = alerts.map { "\($0.host):\($0.port)" }
+        let keys = alerts.map { "\($0.host):\($0.port ?? 0)" }
         #expect(Set(keys).count == keys.count)
     }
 

@@ -7,7 +7,7 @@
 PROJECT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PACKAGES="libfcgi-dev libmariadb-dev mariadb-server mariadb-client nginx libssl-dev libargon2-dev
 libqrencode-dev libcurl4-openssl-dev openssl pkg-config zbar-tools librsvg2-bin nftables iproute2
-nmap wrk python3 procps gcc"
+nmap wrk python3 procps libc-ares-dev gcc"
 
 log() { printf '[skannr] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }

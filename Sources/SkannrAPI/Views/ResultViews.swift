@@ -62,7 +62,9 @@ struct SummaryView: Encodable {
     struct Host: Encodable {
         let record: HostSummaryRecord
 
-        enum Key: String, CodingKey { case host, hostname, state, open, filtered, closed, openPorts = "open_ports" }
+        enum Key: String, CodingKey {
+            case host, hostname, state, open, filtered, closed, notes, openPorts = "open_ports", acceptsAll = "accepts_all"
+        }
 
         func encode(to encoder: Encoder) throws {
             var c = encoder.container(keyedBy: Key.self)
@@ -73,6 +75,8 @@ struct SummaryView: Encodable {
             try c.encode(record.filtered, forKey: .filtered)
             try c.encode(record.closed, forKey: .closed)
             try c.encode(record.openPorts, forKey: .openPorts)
+            try c.encode(record.acceptsAll, forKey: .acceptsAll)
+            try c.encode(record.notes, forKey: .notes)
         }
     }
 

@@ -9,7 +9,7 @@ struct ScanView: Encodable {
         case id, status, trigger, progress, error
         case targetID = "target_id", scanProfile = "scan_profile", hostsTotal = "hosts_total", hostsDone = "hosts_done"
         case portsPerHost = "ports_per_host", openPorts = "open_ports", createdAt = "created_at"
-        case startedAt = "started_at", finishedAt = "finished_at"
+        case startedAt = "started_at", finishedAt = "finished_at", limitsHit = "limits_hit"
     }
 
     func encode(to encoder: Encoder) throws {
@@ -28,6 +28,7 @@ struct ScanView: Encodable {
         try c.encode(record.startedAt, forKey: .startedAt)
         try c.encode(record.finishedAt, forKey: .finishedAt)
         try c.encode(record.error, forKey: .error)
+        try c.encode(record.limitsHit, forKey: .limitsHit)
     }
 }
 

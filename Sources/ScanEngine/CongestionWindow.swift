@@ -1,0 +1,156 @@
+// Pure congestion window of one host (or of the whole sweep), in probes, fed with answers and timeouts
+// and a clock passed in. Trap: loss alone is not congestion (1 % random loss would keep a Reno window
+// at ~9 probes); a window is cut on a rising queue delay, or on a share of retransmissions well above random.
+
+/// Knobs of the congestion windows. Defaults follow nmap -T4 where it has one, TCP where it has not.
+struct CongestionTuning: Equatable, Sendable {
+    /// Probes a fresh host may have in flight before it has answered anything.
+    var initialWindow: Double = 64
+    var minWindow: Double = 4
+    var maxWindow: Double = 4096
+    /// A share of answers needing a retransmission above this is taken as congestion, below as random loss.
+    var lossTolerance: Double = 0.05
+    /// Fewest retransmission-answers (decayed count) before loss may cut the window at all.
+    var minDropsForCut: Double = 3
+    /// Multiplicative decrease on congestive loss, and on a queue that keeps growing.
+    var lossCut: Double = 0.5
+    var delayCut: Double = 0.8
+    /// Whether the queue-delay signal is used (not for the group: its hosts have different distances).
+    var usesDelay = true
+    /// Queue delay that ends slow start: max(floor, base RTT × fraction); twice that cuts the window.
+    var queueDelayFloor: UInt64 = 5_000_000
+    var queueDelayFraction: Double = 0.25
+}
+
+struct CongestionWindow: Equatable, Sendable {
+    let tuning: CongestionTuning
+    private(set) var cwnd: Double
+    private(set) var ssthresh: Double = .infinity
+    /// Time of the last cut: only probes sent after it may cut again (one cut per window of probes).
+    private(set) var lastCut: UInt64 = 0
+    private(set) var cuts = 0
+    /// Lowest round trip seen: the path without our queue.
+    private(set) var baseRTT: UInt64 = .max
+    /// Queue delay measured over the last completed round (lowest RTT of the round − base RTT).
+    private(set) var queueDelay: UInt64 = 0
+    private var roundStart: UInt64
+    private var roundMinRTT: UInt64 = .max
+    /// Decayed counts of answers and of answers that needed a retransmission (drops).
+    private(set) var recentAnswers: Double = 0
+    private(set) var recentDrops: Double = 0
+    private(set) var answers = 0
+    private(set) var timeouts = 0
+
+    init(tuning: CongestionTuning, now: UInt64) {
+        self.tuning = tuning
+        self.cwnd = min(tuning.maxWindow, max(tuning.minWindow, tuning.initialWindow))
+        self.roundStart = now
+    }
+
+    /// Probes allowed in flight.
+    var limit: Int { Int(cwnd) }
+    var inSlowStart: Bool { cwnd < ssthresh }
+
+    /// Queue delay from which slow start ends; twice this cuts the window.
+    var queueThreshold: UInt64 {
+        guard baseRTT != .max else { return tuning.queueDelayFloor }
+        return max(tuning.queueDelayFloor, UInt64(Double(baseRTT) * tuning.queueDelayFraction))
+    }
+
+    /// An answer to a probe sent at `sentAt`. `rtt` is nil when the sample is ambiguous (Karn: an answer
+    /// that may belong to a retransmission). `retransmitted`: the answer came only after a retransmission
+    /// (ours or the kernel's) — a drop. `lossIsCongestion` false: the drop is known to be the host's
+    /// rate limit, not the path. `lostAt`: when the lost packet went out (default `sentAt`); a loss from
+    /// before the last cut was already answered by it (a retry's answer comes long after its loss).
+    mutating func answered(sentAt: UInt64, now: UInt64, rtt: UInt64?, retransmitted: Bool,
+                           lossIsCongestion: Bool = true, lostAt: UInt64? = nil) {
+        answers += 1
+        recentAnswers += 1
+        if let rtt {
+            baseRTT = min(baseRTT, max(1, rtt))
+            roundMinRTT = min(roundMinRTT, rtt)
+        }
+        if sentAt >= roundStart { endRound(now: now, sentAt: sentAt) }
+        if retransmitted && lossIsCongestion {
+            recentDrops += 1
+            if (lostAt ?? sentAt) > lastCut, recentDrops >= tuning.minDropsForCut,
+               recentDrops > tuning.lossTolerance * recentAnswers {
+                cut(by: tuning.lossCut, now: now)
+                decay()
+                return
+            }
+        }
+        grow()
+        if recentAnswers > 2 * max(cwnd, 32) { decay() }
+    }
+
+    /// A probe's deadline passed. A host that never answered gives no sign of congestion either way:
+    /// its window opens as if the timeout were an answer, or a silent host would crawl (nmap: 100 s for
+    /// 1000 ports). On a host that answers, the probe already counted when it left the pipe.
+    mutating func timedOut() {
+        timeouts += 1
+        if answers == 0 { cwnd = min(tuning.maxWindow, cwnd + 1) }
+    }
+
+    /// An unanswered probe outlived the host's pipe time: dropped by a firewall (a filtered port) or
+    /// lost. It grows the window like an answer (nmap scales answers by the share unanswered, to the
+    /// same end): a host with 98 % filtered ports would otherwise crawl. Real losses come back as
+    /// answers to retries and cut the window; a queue shows in the delay of the answers that do come.
+    mutating func leftPipe() {
+        grow()
+    }
+
+    /// Undo nothing, forget the loss history and open the window again (the host's drops turned out to
+    /// be its own rate limit, not the path's congestion).
+    mutating func forgiveLoss(now: UInt64) {
+        recentDrops = 0
+        cwnd = max(cwnd, min(tuning.maxWindow, tuning.initialWindow))
+        ssthresh = max(ssthresh, cwnd)
+        lastCut = now
+    }
+
+    /// HyStart's delay increase: base RTT / 8, within 4–16 ms. Slow start doubles the window each
+    /// round and the delay shows the window of a round ago, so it must stop at the first sign of a queue.
+    var slowStartExitDelay: UInt64 {
+        guard baseRTT != .max else { return 4_000_000 }
+        return min(16_000_000, max(4_000_000, baseRTT / 8))
+    }
+
+    private mutating func endRound(now: UInt64, sentAt: UInt64) {
+        if roundMinRTT != .max, baseRTT != .max {
+            queueDelay = roundMinRTT > baseRTT ? roundMinRTT - baseRTT : 0
+            if tuning.usesDelay {
+                if queueDelay >= 2 * queueThreshold {
+                    if sentAt > lastCut { cut(by: tuning.delayCut, now: now) }
+                } else if inSlowStart, queueDelay >= slowStartExitDelay {
+                    ssthresh = cwnd   // HyStart: the queue is building; leave slow start before it overflows
+                }
+            }
+        }
+        roundStart = now
+        roundMinRTT = .max
+    }
+
+    private mutating func grow() {
+        if inSlowStart {
+            cwnd = min(cwnd + 1, max(ssthresh, cwnd))
+        } else if !tuning.usesDelay || queueDelay < queueThreshold / 2 {
+            cwnd += 1 / 8                // no queue: +12.5 % per round (Reno's +1 would take minutes at 80 ms)
+        } else {
+            cwnd += 2 / cwnd             // a queue is forming: +2 per round, as nmap -T4
+        }
+        cwnd = min(tuning.maxWindow, cwnd)
+    }
+
+    private mutating func cut(by factor: Double, now: UInt64) {
+        cwnd = max(tuning.minWindow, cwnd * factor)
+        ssthresh = cwnd
+        lastCut = now
+        cuts += 1
+    }
+
+    private mutating func decay() {
+        recentAnswers /= 2
+        recentDrops /= 2
+    }
+}

@@ -1,0 +1,43 @@
+// The TLS phase of a scan: every open port probed by ScanEngine's pool (SKANNR_SCANNER_TLS_CONCURRENCY at
+// once, at most SKANNR_SCANNER_TLS_MAX_PROBES per scan), the lease kept alive and stop/cancel noticed
+// while it runs. Trap: a failed or capped probe is "unknown", never "no TLS": the diff must keep the
+// port's last known certificate for those (`ScanOutcome.tlsUnknown`).
+import ScanEngine
+
+struct TLSPhase {
+    var facts: [HostPort: ScanEngine.TLSFacts] = [:]
+    /// Probes that failed or were not made (cap): TLS state unknown this scan.
+    var unknown: Set<HostPort> = []
+    /// "TLS probes capped at N: M open ports not probed" when the cap cut; nil otherwise.
+    var limitHit: String?
+    /// The phase was stopped early (lease lost, cancel or SIGTERM): the caller decides what that means.
+    var interrupted = false
+
+    static func run(_ hosts: [HostOutcome], serverName: String?, configuration: RunnerConfiguration,
+                    keeper: LeaseKeeper, stop: StopSignal) -> TLSPhase {
+        let targets = hosts.flatMap { host in
+            host.openPorts.map { TLSProbe.Target(host: host.host, port: $0, serverName: serverName) }
+        }
+        var phase = TLSPhase()
+        guard !targets.isEmpty else { return phase }
+        let options = TLSProbe.BatchOptions(timeout: configuration.tlsTimeout, concurrency: configuration.tlsConcurrency,
+                                            maxProbes: configuration.tlsMaxProbes, progressInterval: .milliseconds(500))
+        let result = TLSProbe.probeAll(targets, options: options) { _ in
+            keeper.tick()   // a heartbeat when one is due: a long TLS phase keeps its lease
+            return !(keeper.mustStop || stop.isRequested)
+        }
+        for (target, outcome) in zip(targets, result.outcomes) {
+            let key = HostPort(host: target.host, port: target.port)
+            switch outcome {
+            case .tls(let facts)?: phase.facts[key] = facts
+            case .failed?, nil: phase.unknown.insert(key)
+            case .notTLS?: break
+            }
+        }
+        if result.cutByCap > 0 {
+            phase.limitHit = "TLS probes capped at \(configuration.tlsMaxProbes): \(result.cutByCap) open ports not probed"
+        }
+        phase.interrupted = result.cancelled
+        return phase
+    }
+}

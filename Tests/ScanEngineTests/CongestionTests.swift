@@ -1,0 +1,329 @@
+// Pure congestion control of the sweep (window, host timing, reset-limit detector, shared board, work
+// source), driven with a clock passed in: no sockets, no sleeps.
+import Testing
+@testable import ScanEngine
+
+private let ms: UInt64 = 1_000_000
+
+@Suite("Congestion control, with the clock passed in")
+struct CongestionTests {
+    /// Answers `count` probes sent at `sentAt` after `rtt`; `dropEvery` > 0 marks every n-th as retransmitted.
+    func feed(_ window: inout CongestionWindow, count: Int, sentAt: UInt64, rtt: UInt64, dropEvery: Int = 0) {
+        for i in 0..<count {
+            let dropped = dropEvery > 0 && i % dropEvery == dropEvery - 1
+            window.answered(sentAt: sentAt, now: sentAt + rtt, rtt: rtt, retransmitted: dropped)
+        }
+    }
+
+    @Test("slow start doubles the window over one round of answers")
+    func slowStartDoubles() {
+        var window = CongestionWindow(tuning: CongestionTuning(), now: 0)
+        #expect(window.limit == 64)
+        feed(&window, count: 64, sentAt: 0, rtt: 80 * ms)
+        #expect(window.limit == 128)
+        #expect(window.inSlowStart)
+    }
+
+    @Test("random loss below the tolerance never cuts the window")
+    func randomLossTolerated() {
+        var window = CongestionWindow(tuning: CongestionTuning(), now: 0)
+        var t: UInt64 = 0
+        for _ in 0..<20 {
+            feed(&window, count: window.limit, sentAt: t, rtt: 80 * ms, dropEvery: 50)   // 2 %
+            t += 80 * ms
+        }
+        #expect(window.cuts == 0)
+        #expect(window.limit == 4096)
+    }
+
+    @Test("a burst of drops cuts the window once, not once per drop")
+    func oneCutPerWindow() {
+        var window = CongestionWindow(tuning: CongestionTuning(), now: 0)
+        feed(&window, count: 64, sentAt: 0, rtt: 80 * ms)
+        let before = window.cwnd
+        for i in 0..<30 {   // all sent before the first cut happens
+            window.answered(sentAt: 10 * ms, now: 400 * ms + UInt64(i), rtt: 80 * ms, retransmitted: true)
+        }
+        #expect(window.cuts == 1)
+        #expect(window.cwnd < before)
+        #expect(window.cwnd >= before / 2)
+    }
+
+    @Test("drops of probes sent after a cut may cut again")
+    func laterDropsCutAgain() {
+        var window = CongestionWindow(tuning: CongestionTuning(), now: 0)
+        for i in 0..<10 { window.answered(sentAt: ms, now: 100 * ms + UInt64(i), rtt: nil, retransmitted: true) }
+        #expect(window.cuts == 1)
+        for i in 0..<10 { window.answered(sentAt: 200 * ms, now: 400 * ms + UInt64(i), rtt: nil, retransmitted: true) }
+        #expect(window.cuts == 2)
+    }
+
+    @Test("drops known to be the host's own rate limit do not cut the window")
+    func forgivenLoss() {
+        var window = CongestionWindow(tuning: CongestionTuning(), now: 0)
+        for i in 0..<50 {
+            window.answered(sentAt: UInt64(i) * ms, now: 500 * ms, rtt: nil, retransmitted: true, lossIsCongestion: false)
+        }
+        #expect(window.cuts == 0)
+    }
+
+    @Test("a queue building up ends slow start, and twice that delay cuts the window")
+    func queueDelay() {
+        var window = CongestionWindow(tuning: CongestionTuning(), now: 0)
+        feed(&window, count: 64, sentAt: 0, rtt: 80 * ms)              // base RTT 80 ms: threshold 20 ms
+        feed(&window, count: 64, sentAt: 90 * ms, rtt: 105 * ms)       // 25 ms of queue
+        window.answered(sentAt: 200 * ms, now: 310 * ms, rtt: 110 * ms, retransmitted: false)   // round ends
+        #expect(!window.inSlowStart)
+        #expect(window.cuts == 0)
+        feed(&window, count: 32, sentAt: 320 * ms, rtt: 130 * ms)      // 50 ms of queue
+        #expect(window.cuts == 1)
+        #expect(window.queueDelay == 50 * ms)
+        window.answered(sentAt: 460 * ms, now: 590 * ms, rtt: 130 * ms, retransmitted: false)
+        #expect(window.cuts == 2, "a standing queue cuts once per round")
+    }
+
+    @Test("jitter-free answers at the base round trip keep slow start going")
+    func flatDelayKeepsSlowStart() {
+        var window = CongestionWindow(tuning: CongestionTuning(), now: 0)
+        var t: UInt64 = 0
+        for _ in 0..<4 {
+            feed(&window, count: window.limit, sentAt: t, rtt: 80 * ms)
+            t += 81 * ms
+        }
+        #expect(window.inSlowStart)
+        #expect(window.limit == 1024)
+    }
+
+    @Test("a host that never answered opens its window as its probes time out")
+    func silentHostOpens() {
+        var window = CongestionWindow(tuning: CongestionTuning(), now: 0)
+        for _ in 0..<64 { window.timedOut() }
+        #expect(window.limit == 128)
+        window.answered(sentAt: 0, now: 1, rtt: 1, retransmitted: false)
+        let after = window.cwnd
+        for _ in 0..<64 { window.timedOut() }
+        #expect(window.cwnd == after, "once the host answers, a timeout is no reason to grow")
+    }
+
+    @Test("a probe that leaves the pipe unanswered grows the window like an answer: filtered ports do not freeze it")
+    func leftPipeGrows() {
+        var window = CongestionWindow(tuning: CongestionTuning(), now: 0)
+        window.answered(sentAt: 0, now: 80 * ms, rtt: 80 * ms, retransmitted: false)
+        for _ in 0..<63 { window.leftPipe() }
+        #expect(window.limit == 128)
+        for _ in 0..<64 { window.timedOut() }
+        #expect(window.limit == 128, "its deadline passing later does not count twice")
+    }
+
+    @Test("the window never leaves its bounds")
+    func bounds() {
+        var tuning = CongestionTuning()
+        tuning.maxWindow = 100
+        var window = CongestionWindow(tuning: tuning, now: 0)
+        feed(&window, count: 500, sentAt: 0, rtt: ms)
+        #expect(window.limit == 100)
+        var t: UInt64 = 10 * ms
+        var lowest = window.cwnd
+        for _ in 0..<40 {
+            for i in 0..<10 {
+                window.answered(sentAt: t, now: t + ms + UInt64(i), rtt: nil, retransmitted: true)
+                lowest = min(lowest, window.cwnd)
+            }
+            t += 10 * ms
+        }
+        #expect(lowest == 4)
+    }
+}
+
+@Suite("Host timing and reset-limit detection")
+struct HostTimingTests {
+    func outcome(_ answer: ProbeOutcome.Answer, attempt: Int = 0, sentAt: UInt64, rtt: UInt64) -> ProbeOutcome {
+        ProbeOutcome(answer: answer, attempt: attempt, sentAt: sentAt, now: sentAt + rtt)
+    }
+
+    @Test("an answer after the kernel's own SYN retransmission gives no RTT sample and counts as a drop")
+    func kernelRetransmit() {
+        var timing = HostTiming(tuning: CongestionTuning(), now: 0)
+        timing.sent(now: 0)
+        let sample = timing.answered(outcome(.open, sentAt: 0, rtt: 1_080 * ms))
+        #expect(sample == nil)
+        #expect(timing.rtt.samples == 0)
+        #expect(timing.drops == 1)
+        #expect(timing.maxSuccessfulAttempt == 1)
+    }
+
+    @Test("retries follow the deepest try that worked on the host, capped, never below the configured number")
+    func adaptiveRetries() {
+        var timing = HostTiming(tuning: CongestionTuning(), now: 0)
+        #expect(timing.retries(configured: 1, cap: 5) == 1)
+        timing.answered(outcome(.closed, attempt: 1, sentAt: 0, rtt: 80 * ms))
+        #expect(timing.retries(configured: 1, cap: 5) == 2)
+        timing.answered(outcome(.closed, attempt: 2, sentAt: 0, rtt: 80 * ms))
+        #expect(timing.retries(configured: 1, cap: 5) == 3)
+        timing.answered(outcome(.open, attempt: 6, sentAt: 0, rtt: 80 * ms))
+        #expect(timing.retries(configured: 1, cap: 5) == 5)
+        #expect(timing.retries(configured: 7, cap: 5) == 7)
+    }
+
+    @Test("a lossy host gets enough tries that an answering port is rarely lost on every one")
+    func lossBasedRetries() {
+        var timing = HostTiming(tuning: CongestionTuning(), now: 0)
+        for _ in 0..<950 { timing.answered(outcome(.closed, sentAt: 0, rtt: 80 * ms)) }
+        #expect(timing.retries(configured: 1, cap: 5) == 1, "no loss seen: the configured retries")
+        for _ in 0..<50 { timing.answered(outcome(.closed, attempt: 1, sentAt: 0, rtt: 80 * ms)) }
+        // 5 % loss per try, 1000 answering ports: 0.05^3 × 1000 > 0.01, 0.05^4 × 1000 < 0.01: 4 tries
+        #expect(timing.retries(configured: 1, cap: 5) == 3)
+        #expect(timing.retries(configured: 1, cap: 2) == 2)
+    }
+
+    @Test("an ICMP answer on a retry raises neither the tries nor the drops: it changes no verdict")
+    func unreachableOnRetry() {
+        var timing = HostTiming(tuning: CongestionTuning(), now: 0)
+        timing.answered(outcome(.unreachable, attempt: 2, sentAt: 0, rtt: 80 * ms))
+        #expect(timing.retries(configured: 1, cap: 5) == 1)
+        #expect(timing.drops == 0)
+        #expect(timing.rtt.samples == 1)
+    }
+
+    /// One second of a host at 80 ms: `sent` probes, `first` refusals on the first try, `late` on a retry,
+    /// `open`/`openLate` open ports; then one answer in the next second closes the interval.
+    func second(_ detector: inout ResetLimitDetector, at start: UInt64, sent: Int, first: Int, late: Int,
+                open: Int = 0, openLate: Int = 0, flat: Bool = true) {
+        for i in 0..<sent { detector.sent(now: start + UInt64(i)) }
+        for _ in 0..<first { detector.answered(open: false, attempt: 0, now: start + 500 * ms, queueIsFlat: flat) }
+        for _ in 0..<late { detector.answered(open: false, attempt: 1, now: start + 600 * ms, queueIsFlat: flat) }
+        for _ in 0..<open { detector.answered(open: true, attempt: 0, now: start + 700 * ms, queueIsFlat: flat) }
+        for _ in 0..<openLate { detector.answered(open: true, attempt: 1, now: start + 700 * ms, queueIsFlat: flat) }
+        detector.answered(open: false, attempt: 0, now: start + 1_000 * ms, queueIsFlat: flat)
+    }
+
+    @Test("refusals arriving at a low steady rate, many only on a retry, for two seconds, are recognised as a reset limit")
+    func resetLimitRecognised() {
+        var detector = ResetLimitDetector(now: 0)
+        second(&detector, at: 0, sent: 2000, first: 30, late: 20, open: 20)
+        #expect(!detector.isLimited, "one second of it may be a congestion episode")
+        second(&detector, at: 1_000 * ms, sent: 2000, first: 30, late: 20, open: 20)
+        #expect(detector.isLimited)
+        #expect(detector.detectedRate == 51)
+    }
+
+    @Test("plain random loss is not a reset limit")
+    func randomLossIsNotLimit() {
+        var detector = ResetLimitDetector(now: 0)
+        second(&detector, at: 0, sent: 2000, first: 1950, late: 40)
+        #expect(!detector.isLimited)
+    }
+
+    @Test("congestion that silences open ports as much as closed ones is not a reset limit")
+    func congestionIsNotLimit() {
+        var detector = ResetLimitDetector(now: 0)
+        second(&detector, at: 0, sent: 2000, first: 300, late: 200, open: 30, openLate: 20)
+        #expect(!detector.isLimited)
+        second(&detector, at: 1_000 * ms, sent: 2000, first: 300, late: 200, flat: false)
+        #expect(!detector.isLimited, "a growing queue says congestion")
+    }
+
+    @Test("a filtered host (silence that stays silence on retries) is not a reset limit")
+    func filteredIsNotLimit() {
+        var detector = ResetLimitDetector(now: 0)
+        second(&detector, at: 0, sent: 2000, first: 100, late: 0)
+        #expect(!detector.isLimited)
+    }
+
+    @Test("a host found to limit its resets says so in its notes, with the ports left filtered")
+    func limitNote() {
+        var timing = HostTiming(tuning: CongestionTuning(), now: 0)
+        for second in 0..<2 {
+            let start = UInt64(second) * 1_000 * ms
+            for i in 0..<2000 { timing.sent(now: start + UInt64(i) * 100_000) }
+            for _ in 0..<30 { timing.answered(outcome(.closed, sentAt: start, rtt: 80 * ms)) }
+            for _ in 0..<20 { timing.answered(outcome(.closed, attempt: 1, sentAt: start + 300 * ms, rtt: 80 * ms)) }
+        }
+        timing.answered(outcome(.closed, sentAt: 2_000 * ms, rtt: 80 * ms))
+        #expect(timing.detector.isLimited)
+        for _ in 0..<7 { timing.gaveUp() }
+        let notes = timing.notes()
+        #expect(notes.map(\.code) == ["resets_rate_limited"])
+        #expect(notes.first?.message.contains("7 ports") == true)
+        #expect(timing.retries(configured: 1, cap: 5) == 1, "late refusals no longer add tries")
+    }
+
+    @Test("a host without a reset limit has no notes")
+    func noNotes() {
+        var timing = HostTiming(tuning: CongestionTuning(), now: 0)
+        timing.answered(outcome(.closed, sentAt: 0, rtt: 80 * ms))
+        #expect(timing.notes().isEmpty)
+    }
+}
+
+@Suite("Timing board and work source")
+struct TimingBoardTests {
+    let policy = RetryPolicy(retries: 1, timeout: 1_000 * ms, minTimeout: 100 * ms)
+
+    @Test("a full host window refuses a place until an answer frees one")
+    func windowHolds() {
+        var tuning = CongestionTuning()
+        tuning.initialWindow = 4
+        let board = TimingBoard(tuning: tuning, policy: policy, retryCap: 5, now: 0)
+        for _ in 0..<4 { #expect(board.acquire(host: 0, now: 0)) }
+        #expect(!board.acquire(host: 0, now: 0))
+        #expect(board.acquire(host: 1, now: 0), "another host has its own window")
+        _ = board.answered(host: 0, ProbeOutcome(answer: .closed, attempt: 0, sentAt: 0, now: 80 * ms))
+        #expect(board.acquire(host: 0, now: 80 * ms))
+    }
+
+    @Test("a host that has not answered waits the group's estimate on its first try and the configured one on a retry")
+    func groupEstimate() {
+        let board = TimingBoard(tuning: CongestionTuning(), policy: policy, retryCap: 5, now: 0)
+        #expect(board.timeout(host: 1, attempt: 0) == 1_000 * ms)
+        #expect(board.acquire(host: 0, now: 0))
+        #expect(board.answered(host: 0, ProbeOutcome(answer: .closed, attempt: 0, sentAt: 0, now: 40 * ms)), "first sample")
+        #expect(board.acquire(host: 1, now: 0))
+        #expect(board.timeout(host: 1, attempt: 0) == 120 * ms)   // srtt 40 + 4 × rttvar 20
+        #expect(board.timeout(host: 1, attempt: 1) == 500 * ms)
+    }
+
+    @Test("a timed-out probe is retried as often as the host's deepest successful try, then given up")
+    func retriesFromBoard() {
+        let board = TimingBoard(tuning: CongestionTuning(), policy: policy, retryCap: 5, now: 0)
+        #expect(board.acquire(host: 0, now: 0))
+        _ = board.answered(host: 0, ProbeOutcome(answer: .closed, attempt: 2, sentAt: 0, now: 80 * ms))
+        for attempt in 0..<3 {
+            #expect(board.acquire(host: 0, now: 0))
+            #expect(board.timedOut(host: 0, attempt: attempt) != .filtered)
+        }
+        #expect(board.acquire(host: 0, now: 0))
+        #expect(board.timedOut(host: 0, attempt: 3) == .filtered)
+    }
+
+    @Test("the work source interleaves hosts, skips held ones and hands out every port once")
+    func interleaving() throws {
+        let hosts = try ["198.18.0.1", "198.18.0.2", "198.18.0.3"].map { try #require(ScanHost(address: $0)) }
+        let source = WorkSource(hosts: hosts, portCount: 10, chunkSize: 4)
+        let first = try #require(source.next())
+        let second = try #require(source.next())
+        #expect(first.hostIndex != second.hostIndex)
+        var handed: [Int: Int] = [first.hostIndex: first.ports.count, second.hostIndex: second.ports.count]
+        while let chunk = source.next(avoiding: [first.hostIndex]) {
+            #expect(chunk.hostIndex != first.hostIndex)
+            handed[chunk.hostIndex, default: 0] += chunk.ports.count
+        }
+        #expect(!source.isDrained)
+        while let chunk = source.next() { handed[chunk.hostIndex, default: 0] += chunk.ports.count }
+        #expect(source.isDrained)
+        #expect(handed == [0: 10, 1: 10, 2: 10])
+        #expect(source.hostsSeen == hosts, "indices follow the caller's order")
+    }
+
+    @Test("loopback hosts are left to the fast path unless congestion control is forced")
+    func loopbackExempt() throws {
+        let v4 = try #require(SocketAddress(numeric: "127.0.0.9", port: 0))
+        let v6 = try #require(SocketAddress(numeric: "::1", port: 0))
+        let remote = try #require(SocketAddress(numeric: "198.18.0.1", port: 0))
+        #expect(!CongestionControl.automatic.manages(v4))
+        #expect(!CongestionControl.automatic.manages(v6))
+        #expect(CongestionControl.automatic.manages(remote))
+        #expect(CongestionControl.always.manages(v4))
+        #expect(!CongestionControl.off.manages(remote))
+    }
+}
