@@ -32,7 +32,7 @@ let package = Package(
         systemLibrary("CAres", pkg: "libcares", apt: "libc-ares-dev"),
 
         .target(name: "Observability", dependencies: [logging]),
-        .target(name: "SkannrSettings"),
+        .target(name: "SkannrSettings", dependencies: ["SkannrCore"]),
         .target(name: "FastCGI", dependencies: ["CFastCGI", logging]),
         .target(name: "MariaDB", dependencies: ["CMariaDB"]),
         .target(name: "SkannrCrypto", dependencies: ["COpenSSL", "CArgon2", "CQREncode"]),

@@ -4,8 +4,10 @@
 import Glibc
 
 enum ListeningSocket {
-    /// Binds a fresh unix socket at `path`, replacing a stale socket file left by a crash.
-    static func bind(path: String, mode: mode_t, backlog: Int32 = 1024) throws(PoolError) -> Int32 {
+    /// Binds a fresh unix socket at `path`, replacing a stale socket file left by a crash. The file
+    /// gets `mode` and, when given, the group `group` (the web server's), so only its owner and
+    /// that group may speak FastCGI to the pool (and forge REMOTE_ADDR or reach /metrics).
+    static func bind(path: String, mode: mode_t, group: gid_t? = nil, backlog: Int32 = 1024) throws(PoolError) -> Int32 {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw PoolError("socket(): \(errnoText())") }
         var address = sockaddr_un()
@@ -30,8 +32,24 @@ enum ListeningSocket {
             close(fd)
             throw PoolError("cannot listen on \(path): \(reason)")
         }
-        chmod(path, mode)
+        if let group, chown(path, uid_t.max, group) != 0 {
+            let reason = errnoText()
+            close(fd)
+            throw PoolError("cannot give \(path) to group \(group): \(reason)")
+        }
+        guard chmod(path, mode) == 0 else {
+            let reason = errnoText()
+            close(fd)
+            throw PoolError("cannot chmod \(path): \(reason)")
+        }
         return fd
+    }
+
+    /// The id of group `name` (a name or a number), or an error naming it.
+    static func groupID(_ name: String) throws(PoolError) -> gid_t {
+        if let number = gid_t(name) { return number }
+        guard let entry = getgrnam(name) else { throw PoolError("no such group: \(name)") }
+        return entry.pointee.gr_gid
     }
 
     /// True when fd 0 is a listening socket (started by spawn-fcgi or systemd socket activation).

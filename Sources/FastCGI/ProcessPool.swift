@@ -10,7 +10,11 @@ import Logging
 public struct PoolConfiguration: Sendable {
     /// Unix socket to bind; nil takes the listening socket on fd 0.
     public var socketPath: String?
-    public var socketMode: mode_t = 0o666
+    /// Owner and group only: nginx's workers reach the socket through `socketGroup` (or by being
+    /// the same user), nobody else can speak FastCGI to the pool.
+    public var socketMode: mode_t = 0o660
+    /// Group name (or number) given the socket; nil keeps the process's group.
+    public var socketGroup: String?
     public var workers: Int
     /// Executable and arguments that start one worker (it accepts on fd 0).
     public var workerCommand: [String]
@@ -39,7 +43,8 @@ public final class ProcessPool {
     /// Runs until SIGTERM/SIGINT; returns the process exit status.
     public func run() throws(PoolError) -> Int32 {
         if let path = configuration.socketPath {
-            listenFD = try ListeningSocket.bind(path: path, mode: configuration.socketMode)
+            let group = try configuration.socketGroup.map { name throws(PoolError) in try ListeningSocket.groupID(name) }
+            listenFD = try ListeningSocket.bind(path: path, mode: configuration.socketMode, group: group)
         } else if ListeningSocket.inheritedOnStdin() {
             listenFD = 0
         } else {

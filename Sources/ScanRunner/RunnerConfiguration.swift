@@ -46,6 +46,7 @@ public struct RunnerConfiguration: Sendable {
     public var pollMaximum: Duration
     /// Due targets handled per scheduling transaction.
     public var scheduleBatch: Int
+    /// SKANNR_PLAN_* overrides, parsed like the API's (PlanSettings): both enforce the same numbers.
     public var plans: PlanCatalog
     /// Budgets (issue 14): open ports stored per host and per scan, a scan's duration (addresses per
     /// domain: maxAddressesPerName). What is cut is said in the scan's summary and limits_hit.
@@ -57,6 +58,10 @@ public struct RunnerConfiguration: Sendable {
     public var confirmTimeout: Duration
     /// Hosts with at least this many open ports are sampled on random unscanned ports (tarpit check).
     public var acceptsAllMinimumOpen: Int
+    /// Days a past-due subscription keeps its plan (SKANNR_BILLING_GRACE_DAYS, as the API).
+    public var billingGraceDays: Int
+    /// Scans of one account running at once across all runners (SKANNR_SCANNER_MAX_RUNNING_PER_ACCOUNT).
+    public var maxRunningScansPerAccount: Int
     /// Where the scan metrics slot goes (SKANNR_METRICS_DIR, shared with the API); nil = not recorded.
     public var metricsDirectory: String?
 
@@ -86,6 +91,9 @@ public struct RunnerConfiguration: Sendable {
         } catch {
             throw RunnerError(.configuration, "SKANNR_SCANNER_ONLY_NETWORKS: \(error.message)")
         }
+        // Allowing private targets never widens what the runner reaches by itself: without an explicit
+        // allow-list it stays on loopback, so a development stack cannot be pointed at a real LAN.
+        if allowPrivateTargets && onlyNetworks.isEmpty { onlyNetworks = Self.loopbackNetworks }
         scannerID = settings.string("SKANNR_SCANNER_ID", default: Self.defaultScannerID())
         concurrentScans = try settings.int("SKANNR_SCANNER_CONCURRENT_SCANS", default: 1, min: 1)
         leaseDuration = .seconds(try settings.int("SKANNR_SCANNER_LEASE_SECONDS", default: 30, min: 2))
@@ -117,7 +125,9 @@ public struct RunnerConfiguration: Sendable {
         confirmRetries = try settings.int("SKANNR_SCANNER_CONFIRM_RETRIES", default: 4, min: 0)
         confirmTimeout = .milliseconds(try settings.int("SKANNR_SCANNER_CONFIRM_TIMEOUT_MS", default: 3000, min: 10))
         acceptsAllMinimumOpen = try settings.int("SKANNR_SCANNER_ACCEPTS_ALL_MIN_OPEN", default: 32, min: 1)
-        plans = PlanCatalog.defaults
+        plans = try PlanSettings.catalog(from: settings)
+        billingGraceDays = try settings.int("SKANNR_BILLING_GRACE_DAYS", default: 7, min: 0)
+        maxRunningScansPerAccount = try settings.int("SKANNR_SCANNER_MAX_RUNNING_PER_ACCOUNT", default: 2, min: 1)
         metricsDirectory = settings.optional("SKANNR_METRICS_DIR").flatMap { $0.isEmpty ? nil : $0 }
         guard heartbeatInterval < leaseDuration, progressInterval < leaseDuration else {
             throw RunnerError(.configuration, "the heartbeat and progress intervals must be shorter than the lease")
@@ -138,6 +148,9 @@ public struct RunnerConfiguration: Sendable {
         configuration.pollMaximum = .milliseconds(200)
         return configuration
     }
+
+    /// 127.0.0.0/8 and ::1/128: where a runner that allows private targets stays unless told otherwise.
+    public static let loopbackNetworks: [CIDRBlock] = (try? ScanScope.networks("127.0.0.0/8,::1/128")) ?? []
 
     static func defaultScannerID() -> String {
         var buffer = [CChar](repeating: 0, count: 256)

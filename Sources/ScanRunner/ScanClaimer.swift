@@ -4,6 +4,9 @@
 // clock (NOW(6)), so runners on several hosts never compare their own clocks.
 // Trap: a scan already claimed maxAttempts times ends `failed` here instead of running again.
 // A cancelled scan is never a candidate: the API's cancel moves it out of pending/running at once.
+// Fairness: a pending scan of an account that already has `maxRunningPerAccount` scans running
+// under a live lease waits, so one account's flood of scans cannot hold every runner slot; the
+// account's users row is locked while counting, so two runners cannot both take its last slot.
 import Foundation
 import MariaDB
 
@@ -11,11 +14,13 @@ public struct ScanClaimer: Sendable {
     public let scannerID: String
     public let leaseDuration: Duration
     public let maxAttempts: Int
+    public let maxRunningPerAccount: Int
 
-    public init(scannerID: String, leaseDuration: Duration, maxAttempts: Int) {
+    public init(scannerID: String, leaseDuration: Duration, maxAttempts: Int, maxRunningPerAccount: Int = Int(Int32.max)) {
         self.scannerID = scannerID
         self.leaseDuration = leaseDuration
         self.maxAttempts = maxAttempts
+        self.maxRunningPerAccount = max(1, maxRunningPerAccount)
     }
 
     public enum Outcome: Sendable, Equatable {
@@ -29,8 +34,12 @@ public struct ScanClaimer: Sendable {
     public func claim(_ connection: Connection, now: Date = Date()) throws -> Outcome? {
         let owner = Self.leaseOwner(scannerID)
         return try connection.transaction { db -> Outcome? in
-            let pending = try db.queryOne(
-                "SELECT id, attempts FROM scans WHERE status = 'pending' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED")
+            let pending = try db.queryOne("""
+                SELECT s.id, s.attempts, s.user_id FROM scans s WHERE s.status = 'pending'
+                AND (SELECT COUNT(*) FROM scans r WHERE r.user_id = s.user_id AND r.status = 'running' AND r.lease_expires_at >= NOW(6)) < ?
+                ORDER BY s.id LIMIT 1 FOR UPDATE SKIP LOCKED
+                """, [.int(Int64(maxRunningPerAccount))])
+            if let pending, try !accountHasRoom(db, userID: pending.int("user_id")) { return nil }
             let candidate = try pending ?? db.queryOne(
                 "SELECT id, attempts FROM scans WHERE status = 'running' AND lease_expires_at < NOW(6) ORDER BY lease_expires_at LIMIT 1 FOR UPDATE SKIP LOCKED")
             guard let candidate else { return nil }
@@ -54,6 +63,17 @@ public struct ScanClaimer: Sendable {
             }
             return .claimed(try ClaimedScan(row: row, leaseOwner: owner))
         }
+    }
+
+    /// Recounts the account's running scans with its users row locked (two runners racing for the
+    /// account's last slot serialise here); false when it is full after all.
+    private func accountHasRoom(_ db: Connection, userID: Int64) throws -> Bool {
+        _ = try db.queryOne("SELECT id FROM users WHERE id = ? FOR UPDATE", [.int(userID)])
+        let running = try db.queryOne("""
+            SELECT COUNT(*) AS n FROM scans WHERE user_id = ? AND status = 'running' AND lease_expires_at >= NOW(6)
+            LOCK IN SHARE MODE
+            """, [.int(userID)])?.int("n") ?? 0   // a locking read: the latest committed rows, not this snapshot
+        return running < maxRunningPerAccount
     }
 
     /// "<scanner id>/<random token>", at most 100 characters (the column's size).

@@ -1,7 +1,8 @@
 // Inserts a pending scan for a target, snapshotting its address, profile and port list with the API's
 // own rule (SkannrStore.ScanSpec: ports text, ports_per_host, hosts_total). INSERT IGNORE: the unique
 // key on active_target_id (one pending/running scan per target) turns a duplicate into "skipped".
-// Also applies the plan's current limits (a downgraded account's target may no longer qualify).
+// Also applies the limits of the account's effective plan (users.plan, or free once a past-due
+// subscription outlived its grace): a downgraded account's target may no longer qualify.
 import Foundation
 import MariaDB
 import SkannrCore
@@ -47,13 +48,13 @@ enum ScanEnqueuer {
         case refused(reason: String)
     }
 
-    static func enqueue(_ target: DueTarget, trigger: String, plans: PlanCatalog, planCache: inout [Int64: Plan],
-                        connection: Connection, now: Date) throws -> Result {
+    static func enqueue(_ target: DueTarget, trigger: String, plans: PlanCatalog, graceDays: Int = 7,
+                        planCache: inout [Int64: Plan], connection: Connection, now: Date) throws -> Result {
         guard let profile = ScanProfile(rawValue: target.profile) else { return .refused(reason: "unknown scan profile") }
         let custom: PortList?
         do { custom = try target.ports.map { try PortList.parse($0) } } catch { return .refused(reason: "invalid port list") }
         if let address = try? TargetAddress.parse(target.address),
-           let plan = try planCache[target.userID] ?? loadPlan(of: target.userID, connection) {
+           let plan = try planCache[target.userID] ?? effectivePlan(of: target.userID, graceDays: graceDays, connection, now: now) {
             planCache[target.userID] = plan
             do {
                 try plans.checkTarget(plan: plan, existingTargets: nil, address: address, profile: profile,
@@ -72,8 +73,12 @@ enum ScanEnqueuer {
         return .inserted(scanID: Int64(result.lastInsertID))
     }
 
-    /// The account's plan (a plain read: the users row is not locked).
-    private static func loadPlan(of userID: Int64, _ connection: Connection) throws -> Plan? {
-        try connection.queryOne("SELECT plan FROM users WHERE id = ?", [.int(userID)]).flatMap { Plan(rawValue: try $0.string("plan")) }
+    /// The account's effective plan, as the API computes it (a plain read: the users row is not locked).
+    static func effectivePlan(of userID: Int64, graceDays: Int, _ connection: Connection, now: Date) throws -> Plan? {
+        guard let row = try connection.queryOne("""
+            SELECT u.plan, s.status, s.past_due_since FROM users u LEFT JOIN subscriptions s ON s.user_id = u.id WHERE u.id = ?
+            """, [.int(userID)]), let plan = Plan(rawValue: try row.string("plan")) else { return nil }
+        return BillingStore.effectivePlan(plan: plan, status: try row.optionalString("status") ?? "none",
+                                          pastDueSince: try row.optionalDate("past_due_since"), now: now, graceDays: graceDays)
     }
 }

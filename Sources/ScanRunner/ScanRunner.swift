@@ -44,7 +44,7 @@ public final class ScanRunner: Sendable {
     /// One claim-and-process step on `connection`; nil when no scan was waiting.
     public func step(_ connection: Connection, slot: Int = 0) throws -> ScanEnd? {
         let claimer = ScanClaimer(scannerID: "\(configuration.scannerID)#\(slot)", leaseDuration: configuration.leaseDuration,
-                                  maxAttempts: configuration.maxAttempts)
+                                  maxAttempts: configuration.maxAttempts, maxRunningPerAccount: configuration.maxRunningScansPerAccount)
         for _ in 0..<100 {
             let claimedAt = ContinuousClock.now
             switch try claimer.claim(connection) {
@@ -65,7 +65,7 @@ public final class ScanRunner: Sendable {
         var ends: [ScanEnd] = []
         var backoff = PollBackoff(minimum: configuration.pollMinimum, maximum: configuration.pollMaximum)
         var connection: Connection?
-        let scheduler = ScanScheduler(batchSize: configuration.scheduleBatch, plans: configuration.plans)
+        let scheduler = ScanScheduler(batchSize: configuration.scheduleBatch, plans: configuration.plans, graceDays: configuration.billingGraceDays)
         while !stop.isRequested {
             do {
                 let db = try connection ?? Connection(config: configuration.database)

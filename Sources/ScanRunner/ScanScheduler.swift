@@ -31,10 +31,12 @@ public struct ScheduleReport: Sendable, Equatable {
 public struct ScanScheduler: Sendable {
     public let batchSize: Int
     public let plans: PlanCatalog
+    public let graceDays: Int
 
-    public init(batchSize: Int = 100, plans: PlanCatalog = .defaults) {
+    public init(batchSize: Int = 100, plans: PlanCatalog = .defaults, graceDays: Int = 7) {
         self.batchSize = batchSize
         self.plans = plans
+        self.graceDays = graceDays
     }
 
     /// One batch; call again while it reports a full batch.
@@ -49,7 +51,7 @@ public struct ScanScheduler: Sendable {
                 """, [.date(now)])
             for row in rows {
                 let target = try DueTarget(row: row)
-                report.count(try ScanEnqueuer.enqueue(target, trigger: "scheduled", plans: self.plans, planCache: &plans,
+                report.count(try ScanEnqueuer.enqueue(target, trigger: "scheduled", plans: self.plans, graceDays: graceDays, planCache: &plans,
                                                       connection: db, now: now))
                 let next = target.intervalMinutes.map { SQLValue.date(now.addingTimeInterval(Double($0) * 60)) } ?? .null
                 try db.execute("UPDATE targets SET next_scan_at = ? WHERE id = ?", [next, .int(target.id)])
@@ -74,8 +76,12 @@ public struct ScanScheduler: Sendable {
 /// scan, in one transaction. Targets with a pending/running scan are counted as busy.
 public struct BulkTrigger: Sendable {
     public let plans: PlanCatalog
+    public let graceDays: Int
 
-    public init(plans: PlanCatalog = .defaults) { self.plans = plans }
+    public init(plans: PlanCatalog = .defaults, graceDays: Int = 7) {
+        self.plans = plans
+        self.graceDays = graceDays
+    }
 
     public func triggerAll(_ connection: Connection, now: Date = Date()) throws -> ScheduleReport {
         try connection.transaction { db in
@@ -85,7 +91,7 @@ public struct BulkTrigger: Sendable {
                 SELECT \(DueTarget.columns) FROM targets WHERE enabled = 1 ORDER BY id FOR UPDATE
                 """)
             for row in rows {
-                report.count(try ScanEnqueuer.enqueue(DueTarget(row: row), trigger: "bulk", plans: self.plans, planCache: &plans,
+                report.count(try ScanEnqueuer.enqueue(DueTarget(row: row), trigger: "bulk", plans: self.plans, graceDays: graceDays, planCache: &plans,
                                                       connection: db, now: now))
             }
             return report
@@ -96,11 +102,11 @@ public struct BulkTrigger: Sendable {
 extension RunnerConfiguration {
     /// `skannr-scanner trigger-all`: its own connection, one transaction.
     public func triggerAll(now: Date = Date()) throws -> ScheduleReport {
-        try BulkTrigger(plans: plans).triggerAll(Connection(config: database), now: now)
+        try BulkTrigger(plans: plans, graceDays: billingGraceDays).triggerAll(Connection(config: database), now: now)
     }
 
     /// `skannr-scanner schedule --once`: enqueue what is due, then return.
     public func scheduleDue(now: Date = Date()) throws -> ScheduleReport {
-        try ScanScheduler(batchSize: scheduleBatch, plans: plans).enqueueAllDue(Connection(config: database), now: now)
+        try ScanScheduler(batchSize: scheduleBatch, plans: plans, graceDays: billingGraceDays).enqueueAllDue(Connection(config: database), now: now)
     }
 }

@@ -175,6 +175,8 @@ public struct BillingStore {
                     SELECT id FROM (SELECT id FROM targets WHERE user_id = ? ORDER BY created_at, id LIMIT ?) AS kept)
                 """, [.date(now), .int(accountID), .int(accountID), kept])
         }
+        // Targets the plan no longer allows at all (range, profile, port count): disabled too.
+        result.disabledTargetIDs += try PlanFit.disableMisfits(db, accountID: accountID, limits: limits, now: now)
         let minimum = SQLValue.int(Int64(limits.minIntervalMinutes))
         let raised = try db.execute("""
             UPDATE targets SET interval_minutes = ?,

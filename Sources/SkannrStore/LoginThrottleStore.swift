@@ -1,7 +1,7 @@
 // Failed-login counters per (scope, subject) in fixed windows, and their locks. The policy (how
-// many failures, how long a lock) lives with the caller; this file only counts and stores.
-// Trap: in MariaDB's ON DUPLICATE KEY UPDATE, later assignments see earlier ones' new values, so
-// `failures` is reset first and `window_started_at` follows from `failures = 1`.
+// many failures, how long a lock) lives with the caller; this file only counts and stores. An
+// attempt is reserved (counted) under a row lock before its password is checked, and released when
+// it was no failure; the account's known addresses live here too.
 import Foundation
 import MariaDB
 
@@ -27,37 +27,6 @@ public struct LoginThrottleStore {
 
     public init(connection: Connection) { self.connection = connection }
 
-    /// The latest lock among `keys` that is still running at `now`, or nil. One round trip.
-    public func lockedUntil(_ keys: [ThrottleKey], now: Date) throws(MariaDBError) -> Date? {
-        guard !keys.isEmpty else { return nil }
-        let conditions = Array(repeating: "(scope = ? AND subject = ?)", count: keys.count).joined(separator: " OR ")
-        var params: [SQLValue] = keys.flatMap { [SQLValue.text($0.scope), .text($0.subject)] }
-        params.append(.date(now))
-        let row = try connection.queryOne(
-            "SELECT MAX(locked_until) AS until FROM login_throttle WHERE (\(conditions)) AND locked_until > ?", params)
-        return try row?.optionalDate("until")
-    }
-
-    /// Counts one failure for `key` (a new window when the current one began before
-    /// `now - windowSeconds`) and returns the counter after it. Call inside a transaction when
-    /// the caller then sets a lock from the count.
-    public func recordFailure(_ key: ThrottleKey, now: Date, windowSeconds: Int) throws(MariaDBError) -> ThrottleCounter {
-        let cutoff = now.addingTimeInterval(-Double(windowSeconds))
-        try connection.execute("""
-            INSERT INTO login_throttle (scope, subject, failures, window_started_at, locked_until) VALUES (?, ?, 1, ?, NULL)
-            ON DUPLICATE KEY UPDATE
-                failures = IF(window_started_at < ?, 1, failures + 1),
-                window_started_at = IF(failures = 1, VALUES(window_started_at), window_started_at)
-            """, [.text(key.scope), .text(key.subject), .date(now), .date(cutoff)])
-        guard let counter = try counter(key) else { throw .client("login_throttle row vanished") }
-        return counter
-    }
-
-    public func lock(_ key: ThrottleKey, until: Date) throws(MariaDBError) {
-        try connection.execute("UPDATE login_throttle SET locked_until = ? WHERE scope = ? AND subject = ?",
-                               [.date(until), .text(key.scope), .text(key.subject)])
-    }
-
     public func clear(_ key: ThrottleKey) throws(MariaDBError) {
         try connection.execute("DELETE FROM login_throttle WHERE scope = ? AND subject = ?", [.text(key.scope), .text(key.subject)])
     }
@@ -76,5 +45,70 @@ public struct LoginThrottleStore {
         try connection.execute("""
             DELETE FROM login_throttle WHERE window_started_at < ? AND (locked_until IS NULL OR locked_until < ?) LIMIT 1000
             """, [.date(cutoff), .date(now)]).affectedRows
+    }
+}
+
+// MARK: reservations (issue 16 #3): an attempt is counted before the password is hashed
+
+public enum ThrottleReservation: Sendable, Equatable {
+    /// Counted in advance as a failure; `release` takes it back when the attempt was not one.
+    case granted
+    /// A lock runs on this key until then: nothing was counted.
+    case locked(until: Date)
+}
+
+extension LoginThrottleStore {
+    /// Reserves one attempt on `key` under a row lock: while a lock runs, `.locked` and nothing
+    /// changes; else the attempt counts as a failure now (a new window once the current one is
+    /// older than `windowSeconds`) and `lockUntil(failures, windowStart)` may lock the key at once.
+    /// Parallel attempts serialise on the row, so no more than the threshold are ever let through.
+    /// Call inside a transaction when reserving several keys together.
+    public func reserve(_ key: ThrottleKey, now: Date, windowSeconds: Int,
+                        lockUntil: (_ failures: Int, _ windowStart: Date) -> Date?) throws(MariaDBError) -> ThrottleReservation {
+        try connection.execute("""
+            INSERT IGNORE INTO login_throttle (scope, subject, failures, window_started_at, locked_until) VALUES (?, ?, 0, ?, NULL)
+            """, [.text(key.scope), .text(key.subject), .date(now)])
+        guard let row = try connection.queryOne(
+            "SELECT failures, window_started_at, locked_until FROM login_throttle WHERE scope = ? AND subject = ? FOR UPDATE",
+            [.text(key.scope), .text(key.subject)]) else { throw .client("login_throttle row vanished") }
+        if let until = try row.optionalDate("locked_until"), until > now { return .locked(until: until) }
+        var failures = Int(try row.int("failures")) + 1
+        var windowStart = try row.date("window_started_at")
+        if windowStart < now.addingTimeInterval(-Double(windowSeconds)) { (failures, windowStart) = (1, now) }
+        let until = lockUntil(failures, windowStart)
+        try connection.execute("""
+            UPDATE login_throttle SET failures = ?, window_started_at = ?, locked_until = ? WHERE scope = ? AND subject = ?
+            """, [.int(Int64(failures)), .date(windowStart), until.map(SQLValue.date) ?? .null, .text(key.scope), .text(key.subject)])
+        return .granted
+    }
+
+    /// Takes back a granted reservation whose attempt was no failure, with the lock it may have set
+    /// (no other attempt could start while that lock ran, so it was this attempt's).
+    public func release(_ key: ThrottleKey) throws(MariaDBError) {
+        try connection.execute("""
+            UPDATE login_throttle SET failures = IF(failures > 0, failures - 1, 0), locked_until = NULL WHERE scope = ? AND subject = ?
+            """, [.text(key.scope), .text(key.subject)])
+    }
+
+    // MARK: known addresses: where an account signed in lately keeps working under attack
+
+    public func isKnownAddress(userID: Int64, addressHash: [UInt8]) throws(MariaDBError) -> Bool {
+        try connection.queryOne("SELECT 1 AS known FROM login_known_addresses WHERE user_id = ? AND address_hash = ?",
+                                [.int(userID), .blob(addressHash)]) != nil
+    }
+
+    /// Remembers a successful sign-in from `addressHash` and keeps only the `keep` latest addresses.
+    public func rememberAddress(userID: Int64, addressHash: [UInt8], now: Date, keep: Int) throws(MariaDBError) {
+        try connection.execute("""
+            INSERT INTO login_known_addresses (user_id, address_hash, last_success_at) VALUES (?, ?, ?)
+            ON DUPLICATE KEY UPDATE last_success_at = VALUES(last_success_at)
+            """, [.int(userID), .blob(addressHash), .date(now)])
+        let rows = try connection.query("""
+            SELECT address_hash FROM login_known_addresses WHERE user_id = ? ORDER BY last_success_at DESC LIMIT 100 OFFSET ?
+            """, [.int(userID), .int(Int64(keep))])
+        for row in rows {
+            try connection.execute("DELETE FROM login_known_addresses WHERE user_id = ? AND address_hash = ?",
+                                   [.int(userID), .blob(try row.blob("address_hash"))])
+        }
     }
 }

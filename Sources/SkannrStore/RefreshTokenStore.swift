@@ -1,7 +1,9 @@
 // Refresh tokens by SHA-256 hash, in families (one per login). Rotation locks the presented
 // token's row (SELECT ... FOR UPDATE) so two concurrent refreshes with one token serialise: the
 // first rotates, the second sees it used and revokes the family (reuse detection). A reuse is a
-// committed outcome, not a thrown error, so the revocation is not rolled back.
+// committed outcome, not a thrown error, so the revocation is not rolled back. Each family carries
+// when its login happened (session_started_at): a rotation never sets an expiry past that moment
+// plus the absolute session lifetime, so a session used every day still ends.
 import Foundation
 import MariaDB
 
@@ -22,16 +24,20 @@ public struct RefreshTokenStore {
     /// Issues the first token of a new family (a login or registration).
     public func issue(userID: Int64, familyID: [UInt8], tokenHash: [UInt8], now: Date, expiresAt: Date) throws(MariaDBError) {
         try connection.execute("""
-            INSERT INTO refresh_tokens (user_id, family_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)
-            """, [.int(userID), .blob(familyID), .blob(tokenHash), .date(now), .date(expiresAt)])
+            INSERT INTO refresh_tokens (user_id, family_id, token_hash, created_at, session_started_at, expires_at)
+            VALUES (?, ?, ?, ?, ?, ?)
+            """, [.int(userID), .blob(familyID), .blob(tokenHash), .date(now), .date(now), .date(expiresAt)])
     }
 
-    /// Rotates `oldHash` to `newHash` (same family, new expiry) in one transaction.
-    public func rotate(oldHash: [UInt8], newHash: [UInt8], now: Date, expiresAt: Date) throws -> RefreshRotation {
+    /// Rotates `oldHash` to `newHash` (same family, new expiry) in one transaction. With
+    /// `sessionLifetime`, the new expiry stops at the family's login plus that many seconds, and a
+    /// token of a session older than that is invalid.
+    public func rotate(oldHash: [UInt8], newHash: [UInt8], now: Date, expiresAt: Date,
+                       sessionLifetime: TimeInterval? = nil) throws -> RefreshRotation {
         try connection.transaction { tx in
             guard let row = try tx.queryOne("""
-                SELECT id, user_id, family_id, expires_at, used_at, revoked_at FROM refresh_tokens
-                WHERE token_hash = ? FOR UPDATE
+                SELECT id, user_id, family_id, COALESCE(session_started_at, created_at) AS started_at, expires_at, used_at, revoked_at
+                FROM refresh_tokens WHERE token_hash = ? FOR UPDATE
                 """, [.blob(oldHash)]) else { return .invalid }
             let userID = try row.int("user_id")
             let familyID = try row.blob("family_id")
@@ -41,10 +47,14 @@ public struct RefreshTokenStore {
                 return .reused(userID: userID)
             }
             guard try row.date("expires_at") > now else { return .invalid }
+            let startedAt = try row.date("started_at")
+            let sessionEnd = sessionLifetime.map { startedAt.addingTimeInterval($0) } ?? expiresAt
+            guard sessionEnd > now else { return .invalid }
             try tx.execute("UPDATE refresh_tokens SET used_at = ? WHERE id = ?", [.date(now), .int(try row.int("id"))])
             try tx.execute("""
-                INSERT INTO refresh_tokens (user_id, family_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)
-                """, [.int(userID), .blob(familyID), .blob(newHash), .date(now), .date(expiresAt)])
+                INSERT INTO refresh_tokens (user_id, family_id, token_hash, created_at, session_started_at, expires_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """, [.int(userID), .blob(familyID), .blob(newHash), .date(now), .date(startedAt), .date(min(expiresAt, sessionEnd))])
             return .rotated(userID: userID)
         }
     }
@@ -59,6 +69,24 @@ public struct RefreshTokenStore {
             try Self.revokeFamily(tx, familyID: try row.blob("family_id"), now: now)
             return true
         }
+    }
+
+    /// The family (login session) of a token, or nil.
+    public func familyID(tokenHash: [UInt8]) throws(MariaDBError) -> [UInt8]? {
+        try connection.queryOne("SELECT family_id FROM refresh_tokens WHERE token_hash = ?", [.blob(tokenHash)])?.blob("family_id")
+    }
+
+    /// Revokes every live refresh token of `userID` except those of family `keeping` (the caller's
+    /// own session, when known); returns how many tokens were revoked.
+    @discardableResult
+    public func revokeAll(userID: Int64, keeping: [UInt8]? = nil, now: Date) throws(MariaDBError) -> UInt64 {
+        guard let keeping else {
+            return try connection.execute("UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+                                          [.date(now), .int(userID)]).affectedRows
+        }
+        return try connection.execute("""
+            UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND family_id <> ?
+            """, [.date(now), .int(userID), .blob(keeping)]).affectedRows
     }
 
     /// Deletes tokens that expired before `cutoff` (housekeeping).

@@ -7,8 +7,21 @@ import SkannrCore
 
 public struct ScanStore {
     public let connection: Connection
+    /// The limits every enqueued scan is checked against, with the account's effective plan.
+    public let plans: PlanCatalog
+    public let billingGraceDays: Int
 
-    public init(connection: Connection) { self.connection = connection }
+    public init(connection: Connection, plans: PlanCatalog = .defaults, billingGraceDays: Int = 7) {
+        self.connection = connection
+        self.plans = plans
+        self.billingGraceDays = billingGraceDays
+    }
+
+    /// The account's effective plan (past-due grace included), its users row locked for the transaction.
+    func lockedLimits(accountID: Int64, now: Date) throws -> (Plan, PlanLimits) {
+        let plan = try TargetStore(connection: connection, billingGraceDays: billingGraceDays).lockedPlan(accountID: accountID, now: now)
+        return (plan, plans.limits(for: plan))
+    }
 
     /// Newest first, optionally filtered; uses (user_id, target_id, id) or (user_id, status, id).
     public func list(accountID: Int64, targetID: Int64?, status: ScanStatus?, limit: Int, after: Int64?) throws -> Page<ScanRecord> {
@@ -37,11 +50,16 @@ public struct ScanStore {
 
     /// A new pending scan of the target. nil when the account has no such target; throws
     /// StoreError.scanInProgress while it has a pending or running scan. A disabled target can
-    /// still be scanned on demand (enabled only governs the schedule and trigger-all).
+    /// still be scanned on demand (enabled only governs the schedule and trigger-all). Throws
+    /// PlanLimitError when the target breaks the limits of the account's effective plan (a downgrade).
     public func createManual(accountID: Int64, targetID: Int64, now: Date) throws -> ScanRecord? {
         try connection.transaction { _ in
+            let (plan, limits) = try lockedLimits(accountID: accountID, now: now)
             let targets = TargetStore(connection: connection)
             guard let target = try targets.find(accountID: accountID, id: targetID, forUpdate: true) else { return nil }
+            if let limit = limits.misfit(target) {
+                throw PlanLimitError(limit: limit, message: "The \(plan.displayName) plan no longer allows scans of this target (\(limit)); change the target or the plan")
+            }
             return try insert(accountID: accountID, target: target, trigger: .manual, now: now)
         }
     }
@@ -51,6 +69,7 @@ public struct ScanStore {
     /// either commits first (this insert then hits the unique key: skipped) or waits.
     public func triggerAll(accountID: Int64, now: Date) throws -> (created: [ScanRecord], skipped: [(targetID: Int64, reason: String)]) {
         try connection.transaction { db in
+            let (_, limits) = try lockedLimits(accountID: accountID, now: now)
             let rows = try db.query(
                 "SELECT \(TargetRecord.columns) FROM targets t WHERE t.user_id = ? ORDER BY t.id FOR UPDATE", [.int(accountID)])
             var created: [ScanRecord] = []
@@ -59,6 +78,10 @@ public struct ScanStore {
                 let target = try TargetRecord(row: row)
                 guard target.enabled else {
                     skipped.append((target.id, "disabled"))
+                    continue
+                }
+                if limits.misfit(target) != nil {
+                    skipped.append((target.id, "plan_limit"))
                     continue
                 }
                 // A duplicate key rolls back only its own statement (InnoDB): no savepoint needed.
@@ -117,12 +140,22 @@ public struct ScanStore {
 
     /// pending or running -> cancelled at once (a runner holding it learns so at its next write: those
     /// are fenced on status = 'running' and find nothing); finished -> as is.
+    /// The UPDATE rewrites the unique active_target_id entry, so it can deadlock with a scan being
+    /// created or a target being deleted at that moment (the fuzzer found one); InnoDB rolled the
+    /// statement back, so it is simply run again, like TargetStore.delete.
     public func cancel(accountID: Int64, id: Int64, now: Date) throws -> CancelOutcome {
-        let result = try connection.execute("""
-            UPDATE scans SET status = 'cancelled', finished_at = ?
-            WHERE user_id = ? AND id = ? AND status IN ('pending', 'running')
-            """, [.date(now), .int(accountID), .int(id)])
+        var affected: UInt64?
+        for attempt in 1...4 where affected == nil {
+            do {
+                affected = try connection.execute("""
+                    UPDATE scans SET status = 'cancelled', finished_at = ?
+                    WHERE user_id = ? AND id = ? AND status IN ('pending', 'running')
+                    """, [.date(now), .int(accountID), .int(id)]).affectedRows
+            } catch {
+                guard error.code == 1213, attempt < 4 else { throw error }
+            }
+        }
         guard let scan = try find(accountID: accountID, id: id) else { return .notFound }
-        return result.affectedRows > 0 ? .cancelled(scan) : .alreadyFinished(scan)
+        return (affected ?? 0) > 0 ? .cancelled(scan) : .alreadyFinished(scan)
     }
 }

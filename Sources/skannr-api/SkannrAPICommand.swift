@@ -43,11 +43,17 @@ struct Serve: ParsableCommand {
     @Option(help: "Number of worker processes (default: 2 per core).")
     var workers: Int = 2 * ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(help: "Group given the socket (mode 0660), e.g. nginx's workers' group; default: SKANNR_API_SOCKET_GROUP, else this process's group.")
+    var socketGroup: String?
+
     func run() throws {
         let (_, logger) = try common.load(label: "skannr.pool")
         var command = [Self.ownExecutable(), "worker", "--log-level", common.logLevel]
         if let config = common.config { command += ["--config", config] }
-        let pool = ProcessPool(configuration: PoolConfiguration(socketPath: socket, workers: workers, workerCommand: command), logger: logger)
+        var configuration = PoolConfiguration(socketPath: socket, workers: workers, workerCommand: command)
+        let settingsGroup = try Settings.load(file: common.config).optional("SKANNR_API_SOCKET_GROUP")
+        configuration.socketGroup = socketGroup ?? settingsGroup.flatMap { $0.isEmpty ? nil : $0 }
+        let pool = ProcessPool(configuration: configuration, logger: logger)
         let status = try pool.run()
         throw ExitCode(status)
     }

@@ -30,11 +30,13 @@ enum DeployFiles {
 
 @Suite("Deploy files")
 struct OperationsDeployTests {
-    @Test("every long-running unit runs as skannr with no capabilities, a read-only system and a syscall filter")
+    @Test("every unit runs as its own unprivileged user with no capabilities, a read-only system and a syscall filter")
     func hardening() throws {
-        for name in ["skannr-api.service", "skannr-scanner.service", "skannr-trigger-all.service"] {
+        let users = ["skannr-api.service": "skannr", "skannr-migrate.service": "skannr",
+                     "skannr-scanner.service": "skannr-scanner", "skannr-trigger-all.service": "skannr-scanner"]
+        for (name, user) in users {
             let unit = try DeployFiles.unit(name)
-            #expect(unit["User"] == "skannr", "\(name)")
+            #expect(unit["User"] == user, "\(name)")
             #expect(unit["NoNewPrivileges"] == "yes", "\(name)")
             #expect(unit["ProtectSystem"] == "strict", "\(name)")
             #expect(unit["ProtectHome"] == "yes", "\(name)")
@@ -66,7 +68,8 @@ struct OperationsDeployTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         var paths: [String] = []
-        for name in ["skannr-api.service", "skannr-scanner.service", "skannr-trigger-all.service", "skannr-trigger-all.timer"] {
+        for name in ["skannr-api.service", "skannr-migrate.service", "skannr-scanner.service", "skannr-trigger-all.service",
+                     "skannr-trigger-all.timer"] {
             let text = try DeployFiles.text("deploy/systemd/" + name).replacingOccurrences(of: "/usr/local/bin/", with: binaries + "/")
             let path = directory.appendingPathComponent(name).path
             try text.write(toFile: path, atomically: true, encoding: .utf8)
@@ -82,9 +85,27 @@ struct OperationsDeployTests {
         #expect(lines.count == 1)
         let fields = lines.first?.split(separator: " ", omittingEmptySubsequences: true).map(String.init) ?? []
         #expect(fields.count > 8)
-        #expect(fields.prefix(6) == ["0", "3", "*", "*", "*", "skannr"])
+        #expect(fields.prefix(6) == ["0", "3", "*", "*", "*", "skannr-scanner"])
         #expect(fields[6] == "flock" && fields.contains("-n"))
-        #expect(lines.first?.contains("skannr-scanner trigger-all --config /etc/skannr/skannr.env") == true)
+        #expect(lines.first?.contains("skannr-scanner trigger-all --config /etc/skannr/scanner.env") == true)
+    }
+
+    @Test("the scan-runner is its own OS user with settings free of API secrets; the API's settings never reach it")
+    func scannerLeastPrivilege() throws {
+        for name in ["skannr-scanner.service", "skannr-trigger-all.service"] {
+            let unit = try DeployFiles.unit(name)
+            #expect(unit["User"] == "skannr-scanner" && unit["Group"] == "skannr-scanner", "\(name)")
+            #expect(unit["ExecStart"]?.hasSuffix("--config /etc/skannr/scanner.env") == true, "\(name)")
+            #expect(unit["SupplementaryGroups"]?.contains("skannr ") != true && unit["SupplementaryGroups"] != "skannr", "\(name)")
+        }
+        let settings = try DeployFiles.text("deploy/scanner.env.example")
+        for secret in ["SKANNR_JWT_KEYS", "SKANNR_MFA_KEY", "SKANNR_STRIPE"] {
+            #expect(!settings.contains(secret), "scanner.env.example holds \(secret)")
+        }
+        #expect(settings.contains("SKANNR_DB_USER=skannr_scanner"))
+        let api = try DeployFiles.unit("skannr-api.service")
+        #expect(api["ExecStartPre"] == nil, "migrations are skannr-migrate.service's, with their own database user")
+        #expect(try DeployFiles.unit("skannr-migrate.service")["EnvironmentFile"] == "/etc/skannr/migrate.env")
     }
 
     @Test("the production nginx site passes nginx -t with the shared snippets; /metrics only on loopback")

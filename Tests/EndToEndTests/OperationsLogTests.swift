@@ -57,7 +57,7 @@ struct OperationsLogTests {
         secrets += recovery
         let recoveryLogin = try client.post("/auth/login", ["email": email, "password": password, "mfa_code": try #require(recovery.first)])
         #expect(recoveryLogin.status == 200, "\(recoveryLogin)")
-        #expect(try bearer.delete("/auth/mfa", ["password": password]).status == 200)
+        #expect(try bearer.delete("/auth/mfa", ["password": password, "code": recovery[1]]).status == 200)
         _ = try client.post("/auth/logout", ["refresh_token": try #require(refreshed["refresh_token"] as? String)])
 
         // A token minted for another account, on an ordinary route.

@@ -14,6 +14,7 @@ struct OpenAPISyncTests {
         "GET /health",
         "POST /auth/register", "POST /auth/login", "POST /auth/token/refresh", "POST /auth/logout", "GET /auth/me",
         "POST /auth/mfa/setup", "POST /auth/mfa/enable", "DELETE /auth/mfa",
+        "POST /auth/logout-all", "POST /auth/password",
         "GET /targets", "POST /targets", "GET /targets/{id}", "PATCH /targets/{id}", "DELETE /targets/{id}",
         "GET /scans", "GET /scans/{id}", "GET /scans/{id}/results", "GET /scans/{id}/summary",
         "POST /targets/{id}/scan", "POST /scans/trigger-all", "POST /scans/{id}/cancel",

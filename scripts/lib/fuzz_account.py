@@ -5,7 +5,7 @@ Registers through POST /auth/register, moves the user to the business plan with 
 limits let creates through) and signs in again for a token that carries it. Standard library only;
 loopback only.
 """
-import json, os, secrets, ssl, subprocess, sys, urllib.error, urllib.request
+import getpass, json, os, secrets, ssl, subprocess, sys, urllib.error, urllib.request
 
 base, runtime = sys.argv[1], sys.argv[2]
 settings = dict(line.split("=", 1) for line in open(os.path.join(runtime, "skannr.env")).read().splitlines()
@@ -24,7 +24,7 @@ def call(method, path, body):
 
 
 def sql(statement):
-    return subprocess.run(["mariadb", "--no-defaults", "-S", os.path.join(runtime, "mysql.sock"), "-uroot", "-N", "-B",
+    return subprocess.run(["mariadb", "--no-defaults", "-S", os.path.join(runtime, "mysql.sock"), "-u" + getpass.getuser(), "-N", "-B",
                            settings.get("SKANNR_DB_NAME", "skannr"), "-e", statement],
                           check=True, capture_output=True, text=True).stdout.strip()
 

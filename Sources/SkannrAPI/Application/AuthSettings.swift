@@ -12,6 +12,8 @@ public struct AuthSettings: Sendable {
     public var mfaBox: SecretBox?
     /// Refresh-token lifetime in seconds (SKANNR_REFRESH_TOKEN_TTL_SECONDS, 7 days).
     public var refreshTokenTTL: Int
+    /// Absolute lifetime of a login session: refreshing never takes it past this (ASVS V3.3).
+    public var sessionLifetime: Int
     public var throttle: LoginThrottlePolicy
 
     public init(settings: Settings) throws {
@@ -29,6 +31,7 @@ public struct AuthSettings: Sendable {
             mfaBox = box
         }
         refreshTokenTTL = try settings.int("SKANNR_REFRESH_TOKEN_TTL_SECONDS", default: 7 * 24 * 3600)
+        sessionLifetime = try settings.int("SKANNR_SESSION_MAX_SECONDS", default: 30 * 24 * 3600, min: 60)
         guard refreshTokenTTL >= 60 else { throw SettingsError("SKANNR_REFRESH_TOKEN_TTL_SECONDS must be at least 60") }
         throttle = try LoginThrottlePolicy(settings: settings)
     }

@@ -1,6 +1,7 @@
-// POST /auth/login: throttle check, password (or the dummy hash for an unknown email, so both
-// cost one Argon2id run), then the second factor when MFA is on. Only real failures count
-// toward throttling; `mfa_required` (password right, no code sent) does not.
+// POST /auth/login: throttle reservation, password (or the dummy hash for an unknown email, so
+// both cost one Argon2id run), then the second factor when MFA is on. Every attempt is counted as
+// a failure before the hash runs; `mfa_required` (password right, no code sent) and success take
+// it back.
 import FastCGI
 import Foundation
 import MariaDB
@@ -23,26 +24,27 @@ extension AuthController {
         let email = Credentials.normalizeEmail(rawEmail)
         let throttle = LoginThrottle(connection: connection, policy: configuration.auth.throttle, email: email,
                                      clientAddress: context.request.clientAddress)
-        try throttle.checkNotLocked(now: now)
-
         let users = UserStore(connection: connection)
         let hasher = configuration.auth.passwordHasher
         let user = email.isEmpty || email.utf8.count > Credentials.maxEmailLength ? nil : try users.find(email: email)
+        let knownAddress = try throttle.isKnownAddress(for: user)
+        // Counted as a failure before the hash runs; taken back below when it was none.
+        try throttle.reserve(now: now, knownAddress: knownAddress)
+
         let passwordMatches = hasher.verify(password, phc: user?.passwordHash ?? hasher.dummyHash)
         guard let user, passwordMatches, Credentials.passwordLengths.contains(password.count) else {
-            try throttle.recordFailure(now: now)
             throw APIError(.invalidCredentials, "The email or password is incorrect")
         }
         if user.mfaEnabled {
             guard let mfaCode, !mfaCode.isEmpty else {
+                try throttle.release(knownAddress: knownAddress)
                 throw APIError(.mfaRequired, "This account uses two-factor authentication: send mfa_code")
             }
             guard try secondFactorMatches(mfaCode, user: user, users: users, context: context) else {
-                try throttle.recordFailure(now: now)
                 throw APIError(.invalidMFACode, "The two-factor code is incorrect or was already used")
             }
         }
-        try throttle.recordSuccess()
+        try throttle.succeeded(userID: user.id, knownAddress: knownAddress, now: now)
         if hasher.needsRehash(phc: user.passwordHash), let fresh = try? hasher.hash(password) {
             try users.updatePasswordHash(userID: user.id, passwordHash: fresh, now: now)
         }

@@ -1,6 +1,7 @@
 // MFA endpoints: setup (a new pending secret, sealed with SKANNR_MFA_KEY; the secret is shown
 // only here), enable (the first code proves the authenticator app; returns 10 recovery codes,
-// stored hashed, shown once), disable (password required, throttled like a login).
+// stored hashed, shown once), disable (password and a TOTP or recovery code, throttled like a
+// login). Enabling and disabling revoke every other session of the account.
 import FastCGI
 import Foundation
 import SkannrCore
@@ -50,23 +51,41 @@ extension AuthController {
                                   recoveryCodeHashes: codes.map(RecoveryCodes.hash), now: context.now) else {
             throw APIError(.conflict, "The two-factor setup changed meanwhile; start again")
         }
+        try RefreshTokenStore(connection: try context.services.database())
+            .revokeAll(userID: user.id, keeping: TokenIssuer.sessionFamily(context), now: context.now)
         return try .json(200, MFAEnableResponse(mfaEnabled: true, recoveryCodes: codes))
     }
 
+    /// DELETE /auth/mfa {password, code}: the password and, while MFA is on, a TOTP or unused
+    /// recovery code (a stolen session alone cannot turn the second factor off).
     static func disableMFA(_ context: AuthenticatedContext) throws -> Response {
         var body = try context.body()
         let password = body.requiredString("password")
+        let code = body.string("code").value
         try body.finish()
+        guard let password else { throw APIError(.badRequest, "password is required") }
         let user = try currentUser(context)
         let connection = try context.services.database()
         let throttle = LoginThrottle(connection: connection, policy: context.services.configuration.auth.throttle,
                                      email: user.email, clientAddress: context.request.clientAddress)
-        try throttle.checkNotLocked(now: context.now)
-        guard let password, context.services.configuration.auth.passwordHasher.verify(password, phc: user.passwordHash) else {
-            try throttle.recordFailure(now: context.now)
+        let known = try throttle.isKnownAddress(for: user)
+        try throttle.reserve(now: context.now, knownAddress: known)
+        guard context.services.configuration.auth.passwordHasher.verify(password, phc: user.passwordHash) else {
             throw APIError(.forbidden, "The password is incorrect")
         }
-        try UserStore(connection: connection).disableMFA(userID: user.id, now: context.now)
+        if user.mfaEnabled {
+            guard let code, !code.isEmpty,
+                  try secondFactorMatches(code, user: user, users: UserStore(connection: connection), context: context.base) else {
+                throw APIError(.invalidMFACode, "Send a current two-factor code or an unused recovery code as code", status: 403)
+            }
+        }
+        try throttle.release(knownAddress: known)
+        try connection.transaction { tx in
+            try UserStore(connection: tx).disableMFA(userID: user.id, now: context.now)
+            if user.mfaEnabled {
+                try RefreshTokenStore(connection: tx).revokeAll(userID: user.id, keeping: TokenIssuer.sessionFamily(context), now: context.now)
+            }
+        }
         return try .json(200, MFAStatusResponse(mfaEnabled: false))
     }
 }

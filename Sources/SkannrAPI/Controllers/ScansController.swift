@@ -4,6 +4,7 @@
 // "scan_in_progress"; cancelling a running scan marks it cancelled at once (the runner's fenced
 // writes then find nothing and it stops); a finished scan (completed/failed/cancelled) is 409 conflict.
 import FastCGI
+import SkannrCore
 import SkannrStore
 
 enum ScansController {
@@ -24,14 +25,23 @@ enum ScansController {
 
         router.authenticated("POST", "/targets/:id/scan") { context in
             let targetID = try context.id(of: "Target")
-            let store = ScanStore(connection: try context.services.database())
-            let created = try StoreErrors.run { try store.createManual(accountID: context.accountID, targetID: targetID, now: context.now) }
+            let configuration = context.services.configuration
+            let store = ScanStore(connection: try context.services.database(), plans: configuration.plans,
+                                  billingGraceDays: configuration.stripe.graceDays)
+            let created: ScanRecord?
+            do {
+                created = try StoreErrors.run { try store.createManual(accountID: context.accountID, targetID: targetID, now: context.now) }
+            } catch let error as PlanLimitError {
+                throw APIError(.planLimit, error.message)
+            }
             guard let created else { throw APIError.notFound("Target") }
             return try .json(202, ScanView(record: created))
         }
 
         router.authenticated("POST", "/scans/trigger-all") { context in
-            let outcome = try ScanStore(connection: context.services.database()).triggerAll(accountID: context.accountID, now: context.now)
+            let configuration = context.services.configuration
+            let outcome = try ScanStore(connection: context.services.database(), plans: configuration.plans,
+                                        billingGraceDays: configuration.stripe.graceDays).triggerAll(accountID: context.accountID, now: context.now)
             return try .json(202, TriggerAllView(
                 items: outcome.created.map(ScanView.init),
                 skipped: outcome.skipped.map { TriggerAllView.Skipped(targetId: $0.targetID, reason: $0.reason) }))

@@ -19,13 +19,13 @@ public struct TokenAuthenticator: Authenticating {
     public func principal(forAccessToken token: String, now: Date) throws(APIError) -> Principal {
         let time = Int64(now.timeIntervalSince1970.rounded(.down))
         if let claims = cache.claims(for: token), time < claims.exp + signer.leeway {
-            return Principal(accountID: claims.sub, plan: claims.plan)
+            return Principal(accountID: claims.sub, plan: claims.plan, sessionID: claims.sid)
         }
         do {
             let claims = try signer.verify(token, now: now)
             guard claims.sub > 0 else { throw APIError(.unauthorized, "Invalid access token") }
             cache.remember(token, claims)
-            return Principal(accountID: claims.sub, plan: claims.plan)
+            return Principal(accountID: claims.sub, plan: claims.plan, sessionID: claims.sid)
         } catch let error as TokenError {
             if error == .expired { throw APIError(.tokenExpired, "The access token has expired; refresh it") }
             throw APIError(.unauthorized, "Invalid access token")

@@ -35,10 +35,13 @@ extension Int64 {
 public struct Principal: Sendable, Equatable {
     public let accountID: Int64
     public let plan: String
+    /// The login session (refresh-token family, hex) of the token; nil in tokens made before sessions were named.
+    public let sessionID: String?
 
-    public init(accountID: Int64, plan: String) {
+    public init(accountID: Int64, plan: String, sessionID: String? = nil) {
         self.accountID = accountID
         self.plan = plan
+        self.sessionID = sessionID
     }
 }
 

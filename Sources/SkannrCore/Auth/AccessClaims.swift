@@ -10,11 +10,13 @@ public struct AccessClaims: Sendable, Codable, Equatable {
     public var aud: String
     public var typ: String
     public var jti: String
+    /// The login session (refresh-token family, hex) the token was issued for; nil in older tokens.
+    public var sid: String?
 
     public var userID: Int64 { sub }
 
     public init(sub: Int64, plan: String, iat: Int64, nbf: Int64? = nil, exp: Int64, iss: String, aud: String,
-                typ: String = "access", jti: String) {
+                typ: String = "access", jti: String, sid: String? = nil) {
         self.sub = sub
         self.plan = plan
         self.iat = iat
@@ -24,5 +26,6 @@ public struct AccessClaims: Sendable, Codable, Equatable {
         self.aud = aud
         self.typ = typ
         self.jti = jti
+        self.sid = sid
     }
 }

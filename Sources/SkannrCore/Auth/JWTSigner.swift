@@ -20,10 +20,10 @@ public struct JWTSigner: Sendable {
         self.leeway = leeway
     }
 
-    public func sign(userID: Int64, plan: String, now: Date) -> String {
+    public func sign(userID: Int64, plan: String, now: Date, sessionID: String? = nil) -> String {
         let issuedAt = Int64(now.timeIntervalSince1970.rounded(.down))
         let claims = AccessClaims(sub: userID, plan: plan, iat: issuedAt, nbf: issuedAt, exp: issuedAt + ttl,
-                                  iss: issuer, aud: audience, jti: Base64URL.encode(SecureRandom.bytes(16)))
+                                  iss: issuer, aud: audience, jti: Base64URL.encode(SecureRandom.bytes(16)), sid: sessionID)
         return sign(claims, kid: keys.currentKid)
     }
 

@@ -5,6 +5,11 @@ public struct PlanLimitError: Error, Equatable, Sendable, CustomStringConvertibl
     public let limit: String
     public let message: String
     public var code: String { "plan_limit" }
+
+    public init(limit: String, message: String) {
+        self.limit = limit
+        self.message = message
+    }
     public var description: String { message }
 }
 

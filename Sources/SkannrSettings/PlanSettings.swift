@@ -1,12 +1,12 @@
 // Plan limits from configuration: SKANNR_PLAN_<FREE|PRO|BUSINESS>_<LIMIT> overrides one number of
 // the contract's table (REQUESTS_PER_MINUTE, MAX_TARGETS, MAX_CIDR_ADDRESSES, MIN_INTERVAL_MINUTES,
 // MAX_CUSTOM_PORTS (0 = no limit), SCAN_PROFILES as a comma list). Unset keys keep the defaults.
-import SkannrSettings
+// Shared by skannr-api and skannr-scanner, so both enforce the same numbers.
 import Foundation
 import SkannrCore
 
-enum PlanSettings {
-    static func catalog(from settings: Settings) throws -> PlanCatalog {
+public enum PlanSettings {
+    public static func catalog(from settings: Settings) throws -> PlanCatalog {
         var overrides: [Plan: PlanLimits] = [:]
         for plan in Plan.allCases {
             let defaults = PlanCatalog.defaults.limits(for: plan)
