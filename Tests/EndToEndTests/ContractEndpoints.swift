@@ -6,7 +6,7 @@ import Testing
 import TestSupport
 
 struct ContractEndpoint: CustomStringConvertible, Sendable {
-    enum IDKind: String, Sendable { case target, scan, alert }
+    enum IDKind: String, Sendable { case target, scan, alert, apiKey }
 
     let method: String
     /// Path below /api/v1 with `{id}` for the path parameter.
@@ -50,6 +50,7 @@ struct ContractEndpoint: CustomStringConvertible, Sendable {
         .init("GET", "/scans/{id}", id: .scan),
         .init("GET", "/scans/{id}/results", id: .scan),
         .init("GET", "/scans/{id}/summary", id: .scan),
+        .init("GET", "/scans/{id}/diff", id: .scan),
         .init("POST", "/targets/{id}/scan", id: .target),
         .init("POST", "/scans/trigger-all"),
         .init("POST", "/scans/{id}/cancel", id: .scan),
@@ -64,6 +65,9 @@ struct ContractEndpoint: CustomStringConvertible, Sendable {
         .init("GET", "/score"),
         .init("GET", "/streak"),
         .init("GET", "/achievements"),
+        .init("POST", "/api-keys", body: ["name": "matrix"]),
+        .init("GET", "/api-keys"),
+        .init("DELETE", "/api-keys/{id}", id: .apiKey),
     ]
 }
 
