@@ -16,6 +16,9 @@ enum AlertsController {
                 type: try ListQuery.enumValue(query, "type", AlertType.self),
                 severity: try ListQuery.enumValue(query, "severity", Severity.self),
                 targetID: try ListQuery.positiveID(query, "target_id"))
+            if CSVExport.wanted(context.request) {   // every page, streamed: no limit, no cursor
+                return CSVExport.alerts(accountID: context.accountID, filter: filter, store: AlertStore(connection: try context.services.database()))
+            }
             let page = try AlertStore(connection: context.services.database()).list(
                 accountID: context.accountID, filter: filter, limit: list.limit, after: list.afterID())
             return try .json(200, ListView(items: page.items.map(AlertView.init), nextCursor: page.nextCursor))
