@@ -57,6 +57,7 @@ struct ContractEndpoint: CustomStringConvertible, Sendable {
         .init("GET", "/alerts"),
         .init("POST", "/alerts/{id}/acknowledge", id: .alert),
         .init("POST", "/alerts/{id}/resolve", id: .alert),
+        .init("POST", "/alerts/{id}/accept", id: .alert, body: ["note": "accepted by another account"]),
         .init("GET", "/billing/status"),
         .init("POST", "/billing/checkout", body: ["plan": "pro"]),
         .init("POST", "/billing/portal"),

@@ -22,7 +22,7 @@ struct OpenAPISyncTests {
         "GET /billing/status", "POST /billing/checkout", "POST /billing/portal", "POST /billing/change-plan",
         "POST /billing/webhook",
         "GET /score", "GET /streak", "GET /achievements",
-        "POST /api-keys", "GET /api-keys", "DELETE /api-keys/{id}", "GET /scans/{id}/diff",
+        "POST /api-keys", "GET /api-keys", "DELETE /api-keys/{id}", "GET /scans/{id}/diff", "POST /alerts/{id}/accept",
     ]
 
     /// Endpoints that need no bearer token (the contract's list).

@@ -16,3 +16,12 @@ CREATE TABLE IF NOT EXISTS api_keys (
     KEY api_keys_user (user_id, id),
     CONSTRAINT api_keys_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- Expected ports (PATCH /targets/:id expected_ports, canonical port list): a new_port on one is
+-- info, a closed_port on one is high. Accepted risk (POST /alerts/:id/accept {note}): the alert is
+-- `accepted`, and the same (host, port, type) raises nothing while it is the latest alert there.
+ALTER TABLE targets ADD COLUMN expected_ports TEXT NULL COMMENT 'canonical port list' AFTER ports;
+
+ALTER TABLE alerts MODIFY status ENUM('open', 'acknowledged', 'resolved', 'accepted') NOT NULL DEFAULT 'open';
+
+ALTER TABLE alerts ADD COLUMN accepted_at DATETIME(6) NULL AFTER resolved_at, ADD COLUMN accept_note VARCHAR(1000) NULL AFTER accepted_at;

@@ -9,7 +9,7 @@ struct AlertView: Encodable {
     enum Key: String, CodingKey {
         case id, type, severity, host, port, title, details, status
         case targetID = "target_id", scanID = "scan_id", createdAt = "created_at"
-        case acknowledgedAt = "acknowledged_at", resolvedAt = "resolved_at"
+        case acknowledgedAt = "acknowledged_at", resolvedAt = "resolved_at", acceptedAt = "accepted_at", note
     }
 
     func encode(to encoder: Encoder) throws {
@@ -27,5 +27,7 @@ struct AlertView: Encodable {
         try c.encode(record.createdAt, forKey: .createdAt)
         try c.encode(record.acknowledgedAt, forKey: .acknowledgedAt)
         try c.encode(record.resolvedAt, forKey: .resolvedAt)
+        try c.encode(record.acceptedAt, forKey: .acceptedAt)
+        try c.encode(record.acceptNote, forKey: .note)
     }
 }
