@@ -154,9 +154,11 @@ struct ResultWriter {
             }
         }
         let scanned = outcome.scannedHosts
-        return ScanSnapshot(openPorts: open, hostsScanned: Set(scanned.map(\.host)), hostsUp: Set(scanned.filter(\.up).map(\.host)),
-                            hostnames: names, coveredPorts: outcome.coveredPorts, acceptsAll: acceptsAll,
-                            partial: Set(scanned.filter(\.partial).map(\.host)))
+        var snapshot = ScanSnapshot(openPorts: open, hostsScanned: Set(scanned.map(\.host)), hostsUp: Set(scanned.filter(\.up).map(\.host)),
+                                    hostnames: names, coveredPorts: outcome.coveredPorts, acceptsAll: acceptsAll,
+                                    partial: Set(scanned.filter(\.partial).map(\.host)))
+        for host in scanned where !host.unanswered.isEmpty && host.acceptsAll == nil { snapshot.unanswered[host.host] = host.unanswered }
+        return snapshot
     }
 
     static func json(_ value: [String: JSONValue]) -> String {

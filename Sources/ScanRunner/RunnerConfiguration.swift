@@ -48,6 +48,10 @@ public struct RunnerConfiguration: Sendable {
     public var scheduleBatch: Int
     /// SKANNR_PLAN_* overrides, parsed like the API's (PlanSettings): both enforce the same numbers.
     public var plans: PlanCatalog
+    /// Days a past-due subscription keeps its plan (SKANNR_BILLING_GRACE_DAYS, as the API).
+    public var billingGraceDays: Int
+    /// Scans of one account running at once across all runners (SKANNR_SCANNER_MAX_RUNNING_PER_ACCOUNT).
+    public var maxRunningScansPerAccount: Int
     /// Budgets (issue 14): open ports stored per host and per scan, a scan's duration (addresses per
     /// domain: maxAddressesPerName). What is cut is said in the scan's summary and limits_hit.
     public var maxOpenPortsPerHost: Int
@@ -58,10 +62,6 @@ public struct RunnerConfiguration: Sendable {
     public var confirmTimeout: Duration
     /// Hosts with at least this many open ports are sampled on random unscanned ports (tarpit check).
     public var acceptsAllMinimumOpen: Int
-    /// Days a past-due subscription keeps its plan (SKANNR_BILLING_GRACE_DAYS, as the API).
-    public var billingGraceDays: Int
-    /// Scans of one account running at once across all runners (SKANNR_SCANNER_MAX_RUNNING_PER_ACCOUNT).
-    public var maxRunningScansPerAccount: Int
     /// Where the scan metrics slot goes (SKANNR_METRICS_DIR, shared with the API); nil = not recorded.
     public var metricsDirectory: String?
 
@@ -119,15 +119,15 @@ public struct RunnerConfiguration: Sendable {
         pollMinimum = .milliseconds(try settings.int("SKANNR_SCANNER_POLL_MIN_MS", default: 200, min: 10))
         pollMaximum = .milliseconds(try settings.int("SKANNR_SCANNER_POLL_MAX_MS", default: 5000, min: 10))
         scheduleBatch = try settings.int("SKANNR_SCANNER_SCHEDULE_BATCH", default: 100, min: 1)
+        plans = try PlanSettings.catalog(from: settings)
+        billingGraceDays = try settings.int("SKANNR_BILLING_GRACE_DAYS", default: 7, min: 0)
+        maxRunningScansPerAccount = try settings.int("SKANNR_SCANNER_MAX_RUNNING_PER_ACCOUNT", default: 2, min: 1)
         maxOpenPortsPerHost = try settings.int("SKANNR_SCANNER_MAX_OPEN_PER_HOST", default: 1000, min: 1)
         maxOpenPortsPerScan = try settings.int("SKANNR_SCANNER_MAX_OPEN_PER_SCAN", default: 20000, min: 1)
         maxScanDuration = .seconds(try settings.int("SKANNR_SCANNER_MAX_SCAN_SECONDS", default: 3600, min: 1))
         confirmRetries = try settings.int("SKANNR_SCANNER_CONFIRM_RETRIES", default: 4, min: 0)
         confirmTimeout = .milliseconds(try settings.int("SKANNR_SCANNER_CONFIRM_TIMEOUT_MS", default: 3000, min: 10))
         acceptsAllMinimumOpen = try settings.int("SKANNR_SCANNER_ACCEPTS_ALL_MIN_OPEN", default: 32, min: 1)
-        plans = try PlanSettings.catalog(from: settings)
-        billingGraceDays = try settings.int("SKANNR_BILLING_GRACE_DAYS", default: 7, min: 0)
-        maxRunningScansPerAccount = try settings.int("SKANNR_SCANNER_MAX_RUNNING_PER_ACCOUNT", default: 2, min: 1)
         metricsDirectory = settings.optional("SKANNR_METRICS_DIR").flatMap { $0.isEmpty ? nil : $0 }
         guard heartbeatInterval < leaseDuration, progressInterval < leaseDuration else {
             throw RunnerError(.configuration, "the heartbeat and progress intervals must be shorter than the lease")

@@ -53,9 +53,15 @@ struct ScanExecutor {
         var hosts = result.hosts.compactMap { swept -> HostOutcome? in
             let key = HostKey.bytes(for: swept.host.address)
             guard !key.isEmpty else { return nil }
-            return HostOutcome(host: swept.host.address, hostKey: key, hostname: plan.hostname, up: swept.state == .up,
-                               openPorts: swept.openPorts, closedCount: swept.closedCount,
-                               filteredCount: swept.filteredCount, note: nil, partial: outOfTime)
+            var host = HostOutcome(host: swept.host.address, hostKey: key, hostname: plan.hostname, up: swept.state == .up,
+                                   openPorts: swept.openPorts, closedCount: swept.closedCount,
+                                   filteredCount: swept.filteredCount, note: nil, partial: outOfTime)
+            // Few silent ports among answering ones: loss, worth a re-probe on a first scan (a firewall
+            // that drops makes most ports silent, and those are not re-probed).
+            if swept.state == .up, swept.filteredCount <= Self.maxUnanswered, swept.filteredCount * 4 <= ports.count {
+                host.unanswered = swept.filteredPorts
+            }
+            return host
         }
         if hosts.isEmpty, plan.skipped.count > 0 {
             throw RunnerError(.notAllowed, "every address of \(scan.address) is private, loopback or reserved and may not be scanned")
@@ -141,6 +147,9 @@ struct ScanExecutor {
             keeper.tick()
         }
     }
+
+    /// Most unanswered ports of one host re-probed on a first scan.
+    static let maxUnanswered = 4096
 
     private static func isLoopback(_ address: String) -> Bool {
         (try? IPAddress.parse(address))?.restriction() == .loopback

@@ -23,6 +23,8 @@ struct HostOutcome: Sendable, Equatable {
     var partial = false
     /// Open ports the sweep found, before any cap.
     var openFound: Int? = nil
+    /// Unanswered ports of a host that answers almost everything else (likely loss, not a firewall).
+    var unanswered: [UInt16] = []
 }
 
 struct HostPort: Hashable, Sendable {

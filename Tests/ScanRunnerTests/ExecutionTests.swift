@@ -52,7 +52,7 @@ struct ExecutionTests {
     func cancelledThroughAPI() throws {
         let fixture = try RunnerFixture()
         let userID = fixture.userID
-        let (end, elapsed, scanID) = try interruptedScan(fixture, after: 0.6) { scanID, _, db in
+        let (end, elapsed, scanID) = try interruptedScan(fixture, after: 1.5) { scanID, _, db in
             _ = try? ScanStore(connection: db).cancel(accountID: userID, id: scanID, now: Date())
         }
         // The API ends the scan itself (status cancelled): the runner's next fenced write finds it

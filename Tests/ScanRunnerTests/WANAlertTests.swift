@@ -109,4 +109,30 @@ struct WANAlertTests {
         // (closed, confirmed by the re-probes) on the next scan: the bench's TLS listener stops accepting
         // after a sweep plus a TLS phase. To be added once the bench's TLS host holds that load.
     }
+
+    @Test("a sweep without retries on the lossy link may miss open ports; the re-probes keep that from alerting")
+    func weakSweepConfirmed() throws {
+        let bench = try WANBench.up(link: .lossy, seed: 2)
+        defer { bench.down() }
+        let truth = try bench.truth()
+        let host = try #require(truth.host(.closed))
+        let fixture = try RunnerFixture()
+        var configuration = try fixture.configuration()
+        configuration.onlyNetworks = try ScanScope.networks(bench.networks)
+        configuration.retries = 0
+        configuration.probeTimeout = .milliseconds(300)
+        configuration.tlsTimeout = .seconds(3)
+        let runner = Runner(fixture: fixture, processor: ScanProcessor(configuration: configuration, stop: StopSignal(),
+                                                                       logger: Logger(label: "wan")),
+                            ports: "\(truth.portRange[0])-\(truth.portRange[1])")
+        let target = try fixture.addTarget(host.address)
+        var found: [Int64] = []
+        for round in 1...5 {
+            let (scan, alerts) = try runner.scan(target, "weak sweep round \(round)")
+            #expect(alerts == [], "round \(round)")
+            found.append(try fixture.int("SELECT COUNT(*) AS n FROM port_results WHERE scan_id = ?", [.int(scan)]))
+            print("[wan] filtered: \(try fixture.int("SELECT filtered_count AS n FROM scan_hosts WHERE scan_id = ?", [.int(scan)]))")
+        }
+        print("[wan] open ports found per scan without retries: \(found) of \(host.open.count)")
+    }
 }

@@ -197,6 +197,17 @@ struct ChangeConfirmationTests {
         #expect(outcome.baseline.port(host, 80) != nil)
     }
 
+    @Test("a first scan re-probes its unanswered ports: one found open joins the baseline, so seeing it later is no new_port")
+    func firstScanMiss() {
+        var first = scan([22])
+        first.unanswered = [host: [80, 443]]
+        #expect(ChangeConfirmation().candidates(baseline: nil, current: first) == [AddressPort(host, 80), AddressPort(host, 443)])
+        let outcome = evaluate(nil, first, answers: [AddressPort(host, 80): .open, AddressPort(host, 443): .silent])
+        #expect(outcome.alerts.isEmpty)
+        #expect(outcome.baseline.port(host, 80) != nil && outcome.baseline.port(host, 443) == nil)
+        #expect(evaluate(outcome.baseline, scan([22, 80]), answers: [:]).alerts.isEmpty)
+    }
+
     @Test("the baseline survives a JSON round trip")
     func baselineCodable() throws {
         let baseline = evaluate(domain(["192.0.2.1": [80]]), domain(["192.0.2.1": [80]])).baseline

@@ -2,8 +2,8 @@
 // process: in the host's shared counter file when SKANNR_RATE_LIMIT_FILE is set (no round trip;
 // one API host), else in MariaDB (one upsert per request, RateLimitStore.hit; any number of API
 // hosts). Buckets: `a:<account id>` with the plan's requests_per_minute when the bearer token
-// checked out, else `ip:<client address, or IPv6 /64>` with SKANNR_RATE_LIMIT_ANONYMOUS; a route with a budget of
-// its own (Stripe's webhook) counts `stripe:<client address>` with its limit. In MariaDB about 1
+// checked out, else `ip:<client address, or IPv6 /64>` with SKANNR_RATE_LIMIT_ANONYMOUS; a route with a
+// budget of its own (Stripe's webhook) counts `stripe:<client address>` with its limit. In MariaDB about 1
 // request in 1000 also deletes windows older than 10 minutes. Over the limit the request still
 // counts (the window is short).
 import Foundation

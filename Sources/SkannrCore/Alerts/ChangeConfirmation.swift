@@ -3,7 +3,9 @@
 // change is real. Pure: the runner does the probing. Confirmation never changes a scan's results;
 // an unconfirmed change raises nothing and leaves the baseline as it was.
 // Rules: an opened port is confirmed when a re-probe finds it open; a closed port when it was
-// re-probed and no address answered open; a host down when every re-probe went unanswered.
+// re-probed and no address answered open; a host down when every re-probe went unanswered. On a
+// first scan, the ports left unanswered on answering hosts are re-probed; those found open join the
+// baseline (not the results, not an alert).
 import Foundation
 
 /// What a re-probe answered.
@@ -38,7 +40,10 @@ public struct ChangeConfirmation: Sendable {
 
     /// The pairs to probe again, sorted; empty when there is nothing to confirm.
     public func candidates(baseline: ScanSnapshot?, current: ScanSnapshot) -> [AddressPort] {
-        guard let baseline else { return [] }
+        guard let baseline else {
+            // First scan: nothing to compare, but the baseline must not start with a missed open port.
+            return current.unanswered.flatMap { address, ports in ports.map { AddressPort(address, $0) } }.sorted()
+        }
         let before = baseline.groups(), now = current.groups()
         var pairs: Set<AddressPort> = []
         for change in Self.changes(before: before, now: now, baseline: baseline, current: current) {

@@ -45,7 +45,7 @@ public struct ScanDiff: Sendable {
         var drafts = acceptsAll(before: baseline?.groups() ?? [:], now: after)
         drafts += expiring(current: current, alreadyAlerted: alreadyAlerted, now: now)
         guard let baseline else {
-            return DiffOutcome(alerts: Self.sorted(drafts), baseline: Self.firstBaseline(current), recovered: [])
+            return DiffOutcome(alerts: Self.sorted(drafts), baseline: Self.firstBaseline(current, answers: answers), recovered: [])
         }
         let before = baseline.groups()
         var next = before
@@ -105,7 +105,7 @@ public struct ScanDiff: Sendable {
             if sighting.facts.tls == nil && !sighting.facts.plain {
                 merged.facts.tls = old.facts.tls
                 merged.facts.plain = old.facts.plain
-            } else if let change = tlsChange(old: old.facts, new: sighting.facts, sighting: sighting, group: cur) {
+            } else if let change = tlsChange(old: old.facts, new: sighting.facts, sighting: sighting) {
                 drafts.append(change)
             }
             group.ports[port] = merged
@@ -122,8 +122,16 @@ public struct ScanDiff: Sendable {
         return copy
     }
 
-    private static func firstBaseline(_ current: ScanSnapshot) -> ScanSnapshot {
-        ScanSnapshot.from(groups: current.groups().mapValues(fresh), coveredPorts: current.coveredPorts)
+    /// The first baseline: the scan as found, plus unanswered ports that the re-probes found open.
+    private static func firstBaseline(_ current: ScanSnapshot, answers: [AddressPort: ProbeAnswer]?) -> ScanSnapshot {
+        var groups = current.groups().mapValues(fresh)
+        for (pair, answer) in answers ?? [:] where answer == .open {
+            let identity = current.identity(of: pair.address)
+            guard var group = groups[identity], group.acceptsAll == nil, group.ports[pair.port] == nil else { continue }
+            group.ports[pair.port] = HostGroup.PortSighting(address: pair.address, facts: OpenPort(port: pair.port), addresses: [pair.address])
+            groups[identity] = group
+        }
+        return ScanSnapshot.from(groups: groups, coveredPorts: current.coveredPorts)
     }
 
     private static func union(_ a: PortList?, _ b: PortList?) -> PortList? {
@@ -189,7 +197,7 @@ public struct ScanDiff: Sendable {
 
     // MARK: TLS
 
-    private func tlsChange(old: OpenPort, new: OpenPort, sighting: HostGroup.PortSighting, group: HostGroup) -> AlertDraft? {
+    private func tlsChange(old: OpenPort, new: OpenPort, sighting: HostGroup.PortSighting) -> AlertDraft? {
         let port = new.port
         let host = sighting.address
         switch (old.tls, new.tls) {
