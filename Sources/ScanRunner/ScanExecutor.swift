@@ -56,9 +56,9 @@ struct ScanExecutor {
             var host = HostOutcome(host: swept.host.address, hostKey: key, hostname: plan.hostname, up: swept.state == .up,
                                    openPorts: swept.openPorts, closedCount: swept.closedCount,
                                    filteredCount: swept.filteredCount, note: nil, partial: outOfTime)
-            // Few silent ports among answering ones: loss, worth a re-probe on a first scan (a firewall
-            // that drops makes most ports silent, and those are not re-probed).
-            if swept.state == .up, swept.filteredCount <= Self.maxUnanswered, swept.filteredCount * 4 <= ports.count {
+            // Silent ports of an answering host: on a first scan they are re-probed (a one-time second
+            // pass, so that the first baseline misses no open port, behind a dropping firewall too).
+            if swept.state == .up, swept.filteredCount <= Self.maxUnanswered {
                 host.unanswered = swept.filteredPorts
             }
             return host
@@ -149,7 +149,7 @@ struct ScanExecutor {
     }
 
     /// Most unanswered ports of one host re-probed on a first scan.
-    static let maxUnanswered = 4096
+    static let maxUnanswered = 16_384
 
     private static func isLoopback(_ address: String) -> Bool {
         (try? IPAddress.parse(address))?.restriction() == .loopback

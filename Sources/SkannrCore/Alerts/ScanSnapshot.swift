@@ -52,8 +52,8 @@ public struct ScanSnapshot: Sendable, Equatable, Codable {
     public var acceptsAll: [String: String]
     /// Hosts whose results were cut (open-port caps, the scan's duration budget).
     public var partial: Set<String>
-    /// Ports that went unanswered on hosts that otherwise answer (loss, not a firewall): on a first
-    /// scan they are re-probed, so that the baseline does not start with a missed open port.
+    /// Ports that went unanswered on hosts that answer: on a first scan they are re-probed, so that
+    /// the baseline does not start with a missed open port.
     public var unanswered: [String: [UInt16]] = [:]
 
     /// Hosts with open ports count as scanned and up even when the sets omit them.
