@@ -22,6 +22,12 @@ public struct APIKeyOwner: Sendable, Equatable {
     public let plan: String
     public let keyHash: [UInt8]
     public let expiresAt: Date?
+    public let lastUsedAt: Date?
+
+    /// Whether a use now should stamp last_used_at (at most once per lastUsedResolution).
+    public func needsUseStamp(now: Date) -> Bool {
+        lastUsedAt.map { now.timeIntervalSince($0) >= APIKeyStore.lastUsedResolution } ?? true
+    }
 }
 
 public enum APIKeyCreation: Sendable, Equatable {
@@ -66,11 +72,12 @@ public struct APIKeyStore {
     /// The owner of the key with this hash, or nil. Expiry is the caller's check (it answers why).
     public func owner(keyHash: [UInt8]) throws(MariaDBError) -> APIKeyOwner? {
         guard let row = try connection.queryOne("""
-            SELECT k.id, k.user_id, u.plan, k.key_hash, k.expires_at FROM api_keys k JOIN users u ON u.id = k.user_id
+            SELECT k.id, k.user_id, u.plan, k.key_hash, k.expires_at, k.last_used_at FROM api_keys k JOIN users u ON u.id = k.user_id
             WHERE k.key_hash = ?
             """, [.blob(keyHash)]) else { return nil }
         return APIKeyOwner(keyID: try row.int("id"), userID: try row.int("user_id"), plan: try row.string("plan"),
-                           keyHash: try row.blob("key_hash"), expiresAt: try row.optionalDate("expires_at"))
+                           keyHash: try row.blob("key_hash"), expiresAt: try row.optionalDate("expires_at"),
+                           lastUsedAt: try row.optionalDate("last_used_at"))
     }
 
     /// Stamps a use, unless the key was stamped less than `lastUsedResolution` ago.
