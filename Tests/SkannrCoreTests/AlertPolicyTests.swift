@@ -34,6 +34,12 @@ struct AlertPolicyTests {
         #expect(out.map { "\($0.type.rawValue)@\($0.host)" } == ["closed_port@192.0.2.1", "new_port@192.0.2.2"])
     }
 
+    @Test("an accepted tls_change does not hide the next certificate change")
+    func tlsChangeIsAlwaysNew() {
+        let policy = AlertPolicy(accepted: [.init(host: "192.0.2.1", port: 443, type: .tlsChange)])
+        #expect(policy.apply(to: [Self.draft(.tlsChange, port: 443, severity: .medium)]).count == 1)
+    }
+
     @Test("the score lists an accepted risky port at 0 points, marked accepted")
     func scoreMarksAccepted() {
         let now = Date()

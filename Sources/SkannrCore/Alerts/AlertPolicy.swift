@@ -24,7 +24,8 @@ public struct AlertPolicy: Sendable {
 
     public func apply(to drafts: [AlertDraft]) -> [AlertDraft] {
         drafts.compactMap { draft in
-            if accepted.contains(Accepted(host: draft.host, port: draft.port, type: draft.type)) { return nil }
+            // A tls_change is a new change every time (another certificate): acceptance never hides it.
+            if draft.type != .tlsChange, accepted.contains(Accepted(host: draft.host, port: draft.port, type: draft.type)) { return nil }
             guard let port = draft.port, let expected = expectedPorts, expected.contains(port) else { return draft }
             var adjusted = draft
             switch draft.type {
