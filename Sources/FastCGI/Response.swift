@@ -4,6 +4,10 @@ public struct Response: Sendable {
     public var status: Int
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
+    /// A body written piece by piece after the headers (no Content-Length; nginx sends it chunked):
+    /// CSV exports of any size in constant memory. Called once, with a function that writes and
+    /// flushes one piece; an error thrown midway ends the body early (the status is already sent).
+    public var stream: BodyStream?
 
     public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
         self.status = status
@@ -35,7 +39,7 @@ public struct Response: Sendable {
             let safe = String(String.UnicodeScalarView(value.unicodeScalars.filter { $0 != "\r" && $0 != "\n" }))
             text += "\(name): \(safe)\r\n"
         }
-        if header("Content-Length") == nil && status != 204 && status != 304 {
+        if header("Content-Length") == nil && stream == nil && status != 204 && status != 304 {
             text += "Content-Length: \(body.count)\r\n"
         }
         text += "\r\n"
@@ -65,4 +69,11 @@ public struct Response: Sendable {
         default: "Status"
         }
     }
+}
+
+/// The writer of a streamed body. @unchecked Sendable: a response is made and written on the one
+/// thread of its worker; the closure may hold that worker's database connection.
+public struct BodyStream: @unchecked Sendable {
+    public let write: (_ put: ([UInt8]) -> Void) throws -> Void
+    public init(_ write: @escaping (_ put: ([UInt8]) -> Void) throws -> Void) { self.write = write }
 }

@@ -74,6 +74,13 @@ final class UpstreamConnection {
         let header = response.headerBlock()
         header.withUnsafeBytes { put($0) }
         response.body.withUnsafeBytes { put($0) }
+        if let stream = response.stream {
+            // Each piece goes out at once, so the worker holds one page, never the whole body.
+            try? stream.write { piece in
+                piece.withUnsafeBytes { put($0) }
+                _ = FCGX_FFlush(request.pointee.out)
+            }
+        }
     }
 
     private func put(_ bytes: UnsafeRawBufferPointer) {

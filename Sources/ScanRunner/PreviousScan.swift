@@ -6,6 +6,7 @@
 import Foundation
 import MariaDB
 import SkannrCore
+import SkannrStore
 
 enum PreviousScan {
     static func baseline(targetID: Int64, before scanID: Int64, _ db: Connection) throws -> ScanSnapshot? {
@@ -29,38 +30,9 @@ enum PreviousScan {
 
     static func snapshot(targetID: Int64, before scanID: Int64, _ db: Connection) throws -> ScanSnapshot? {
         guard let row = try db.queryOne("""
-            SELECT id, ports FROM scans WHERE target_id = ? AND status = 'completed' AND id <> ? ORDER BY id DESC LIMIT 1
+            SELECT id FROM scans WHERE target_id = ? AND status = 'completed' AND id <> ? ORDER BY id DESC LIMIT 1
             """, [.int(targetID), .int(scanID)]) else { return nil }
-        let previousID = try row.int("id")
-        var open: [String: [OpenPort]] = [:]
-        for port in try db.query("""
-            SELECT p.host, p.port, p.service, t.fingerprint_sha256, t.subject, t.issuer, t.not_after
-            FROM port_results p LEFT JOIN tls_certificates t ON t.port_result_id = p.id
-            WHERE p.scan_id = ? AND p.state = 'open'
-            """, [.int(previousID)]) {
-            var tls: SkannrCore.TLSFacts?
-            if let fingerprint = try port.optionalString("fingerprint_sha256") {
-                tls = SkannrCore.TLSFacts(fingerprint: fingerprint, subject: try port.string("subject"),
-                                          issuer: try port.string("issuer"), notAfter: try port.date("not_after"))
-            }
-            let number = UInt16(clamping: try port.int("port"))
-            open[try port.string("host"), default: []].append(OpenPort(port: number, service: try port.optionalString("service"), tls: tls))
-        }
-        var scanned: Set<String> = [], up: Set<String> = [], names: [String: String] = [:], acceptsAll: [String: String] = [:]
-        for host in try db.query("""
-            SELECT host, hostname, state, accepts_all FROM scan_hosts WHERE scan_id = ? AND note IS NULL
-            """, [.int(previousID)]) {
-            let address = try host.string("host")
-            scanned.insert(address)
-            if try host.string("state") == "up" { up.insert(address) }
-            if let name = try host.optionalString("hostname") { names[address] = name }
-            if try host.bool("accepts_all") {
-                acceptsAll[address] = "answered open on almost every port"
-                open[address] = nil   // its stored ports mean nothing
-            }
-        }
-        return ScanSnapshot(openPorts: open, hostsScanned: scanned, hostsUp: up, hostnames: names,
-                            coveredPorts: try? PortList.parse(try row.string("ports")), acceptsAll: acceptsAll)
+        return try ScanSnapshotStore.snapshot(scanID: try row.int("id"), db)
     }
 
     static func alertedFingerprints(targetID: Int64, _ db: Connection) throws -> Set<String> {

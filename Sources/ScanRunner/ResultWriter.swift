@@ -105,7 +105,8 @@ struct ResultWriter {
         let result = diff.evaluate(baseline: baseline, current: Self.snapshot(outcome), answers: outcome.confirmations,
                                    alreadyAlerted: alerted, now: now)
         var inserted = 0
-        for draft in result.alerts {
+        // Expected ports and accepted risks of the target (issue 19) adjust or drop the diff's alerts.
+        for draft in try TargetAlertPolicy.load(targetID: scan.targetID, db).apply(to: result.alerts) {
             let row = try db.execute("""
                 INSERT IGNORE INTO alerts (user_id, target_id, scan_id, type, severity, host, port, title, details, status, dedupe_key, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)

@@ -7,7 +7,7 @@ extension AlertRecord: Encodable {
     enum ContractKey: String, CodingKey {
         case id, type, severity, host, port, title, details, status
         case targetID = "target_id", scanID = "scan_id", createdAt = "created_at"
-        case acknowledgedAt = "acknowledged_at", resolvedAt = "resolved_at"
+        case acknowledgedAt = "acknowledged_at", resolvedAt = "resolved_at", acceptedAt = "accepted_at", note
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -25,5 +25,7 @@ extension AlertRecord: Encodable {
         try c.encode(createdAt, forKey: .createdAt)
         try c.encode(acknowledgedAt, forKey: .acknowledgedAt)
         try c.encode(resolvedAt, forKey: .resolvedAt)
+        try c.encode(acceptedAt, forKey: .acceptedAt)
+        try c.encode(acceptNote, forKey: .note)
     }
 }

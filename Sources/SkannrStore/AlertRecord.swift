@@ -5,7 +5,7 @@ import MariaDB
 import SkannrCore
 
 public enum AlertStatus: String, CaseIterable, Sendable {
-    case open, acknowledged, resolved
+    case open, acknowledged, resolved, accepted
 }
 
 /// The alert types are the diff's kinds (one list for the runner and the API).
@@ -25,9 +25,13 @@ public struct AlertRecord: Sendable, Equatable {
     public var createdAt: Date
     public var acknowledgedAt: Date?
     public var resolvedAt: Date?
+    /// Accepted risk (POST /alerts/:id/accept): when, and the owner's note.
+    public var acceptedAt: Date?
+    public var acceptNote: String?
 
     static let columns = """
-        id, target_id, scan_id, type, severity, host, port, title, details, status, created_at, acknowledged_at, resolved_at
+        id, target_id, scan_id, type, severity, host, port, title, details, status, created_at, acknowledged_at, resolved_at,
+        accepted_at, accept_note
         """
 
     init(row: Row) throws {
@@ -49,6 +53,8 @@ public struct AlertRecord: Sendable, Equatable {
         createdAt = try row.date("created_at")
         acknowledgedAt = try row.optionalDate("acknowledged_at")
         resolvedAt = try row.optionalDate("resolved_at")
+        acceptedAt = try row.optionalDate("accepted_at")
+        acceptNote = try row.optionalString("accept_note")
     }
 }
 

@@ -51,6 +51,20 @@ public struct AlertStore {
                                 [.int(accountID), .int(id)]).map(AlertRecord.init(row:))
     }
 
+    /// open/acknowledged -> accepted (the risk is accepted, with the owner's note; AlertPolicy then
+    /// raises nothing more for that host, port and type until something else happens there);
+    /// accepted: unchanged; resolved: conflict.
+    public func accept(accountID: Int64, id: Int64, note: String, now: Date) throws -> AlertTransition {
+        try connection.transaction { db in
+            let changed = try db.execute("""
+                UPDATE alerts SET status = 'accepted', accepted_at = ?, accept_note = ?
+                WHERE id = ? AND user_id = ? AND status IN ('open', 'acknowledged')
+                """, [.date(now), .text(note), .int(id), .int(accountID)]).affectedRows > 0
+            guard let alert = try find(accountID: accountID, id: id, forUpdate: true) else { return .notFound }
+            return alert.status == .resolved ? .conflict(alert) : .done(alert, changed: changed)
+        }
+    }
+
     /// open -> acknowledged (acknowledged_at set once); acknowledged: unchanged; resolved: conflict.
     public func acknowledge(accountID: Int64, id: Int64, now: Date) throws -> AlertTransition {
         try connection.transaction { db in

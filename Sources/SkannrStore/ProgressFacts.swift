@@ -39,9 +39,13 @@ enum ProgressFacts {
     /// Open ports of each target's latest completed scan (port_results_scan_state per target).
     static func openPorts(accountID: Int64, _ db: Connection) throws -> [ScoreInput.ExposedPort] {
         try db.query("""
-            SELECT p.host, p.port FROM targets t JOIN port_results p ON p.scan_id = t.last_scan_id
+            SELECT p.host, p.port, EXISTS (SELECT 1 FROM alerts a WHERE a.target_id = t.id AND a.status = 'accepted'
+                AND a.type = 'new_port' AND a.host = p.host AND a.port = p.port) AS accepted
+            FROM targets t JOIN port_results p ON p.scan_id = t.last_scan_id
             WHERE t.user_id = ? AND p.state = 'open'
-            """, [.int(accountID)]).map { ScoreInput.ExposedPort(host: try $0.string("host"), port: UInt16(clamping: try $0.int("port"))) }
+            """, [.int(accountID)]).map {
+            ScoreInput.ExposedPort(host: try $0.string("host"), port: UInt16(clamping: try $0.int("port")), accepted: try $0.bool("accepted"))
+        }
     }
 
     /// Certificates of each target's latest completed scan (tls_certificates_scan per target).

@@ -13,6 +13,8 @@ public struct TargetRecord: Sendable, Equatable {
     public var label: String?
     public var scanProfile: ScanProfile
     public var ports: String?
+    /// Ports the owner expects open (issue 19): changes on them are rated differently (AlertPolicy).
+    public var expectedPorts: String?
     public var intervalMinutes: Int?
     public var enabled: Bool
     public var createdAt: Date
@@ -22,14 +24,15 @@ public struct TargetRecord: Sendable, Equatable {
     public var nextScanAt: Date?
 
     static let columns = """
-        t.id, t.address, t.address_type, t.address_count, t.label, t.scan_profile, t.ports,
+        t.id, t.address, t.address_type, t.address_count, t.label, t.scan_profile, t.ports, t.expected_ports,
         t.interval_minutes, t.enabled, t.created_at, t.updated_at, t.next_scan_at, t.last_scan_id, t.last_scan_at
         """
 
     /// For tests and in-memory values; rows come through init(row:).
     public init(id: Int64, address: String, type: String, addressCount: UInt64, label: String?, scanProfile: ScanProfile,
                 ports: String?, intervalMinutes: Int?, enabled: Bool, createdAt: Date, updatedAt: Date,
-                lastScanID: Int64?, lastScanAt: Date?, nextScanAt: Date?) {
+                lastScanID: Int64?, lastScanAt: Date?, nextScanAt: Date?, expectedPorts: String? = nil) {
+        self.expectedPorts = expectedPorts
         self.id = id
         self.address = address
         self.type = type
@@ -56,6 +59,7 @@ public struct TargetRecord: Sendable, Equatable {
         guard let parsed = ScanProfile(rawValue: profile) else { throw MariaDBError.client("unknown scan_profile \(profile)") }
         scanProfile = parsed
         ports = try row.optionalString("ports")
+        expectedPorts = try row.optionalString("expected_ports")
         intervalMinutes = try row.optionalInt("interval_minutes").map { Int($0) }
         enabled = try row.bool("enabled")
         createdAt = try row.date("created_at")
@@ -91,6 +95,7 @@ public struct TargetSettings: Sendable, Equatable {
     public var label: String?
     public var scanProfile: ScanProfile
     public var ports: String?
+    public var expectedPorts: String?
     public var intervalMinutes: Int?
     public var enabled: Bool
     public var nextScanAt: Date?
@@ -99,6 +104,7 @@ public struct TargetSettings: Sendable, Equatable {
         label = record.label
         scanProfile = record.scanProfile
         ports = record.ports
+        expectedPorts = record.expectedPorts
         intervalMinutes = record.intervalMinutes
         enabled = record.enabled
         nextScanAt = record.nextScanAt

@@ -92,10 +92,10 @@ public struct TargetStore {
             guard let current = try find(accountID: accountID, id: id, forUpdate: true) else { return nil }
             let new = try change(current, plan)
             try db.execute("""
-                UPDATE targets SET label = ?, scan_profile = ?, ports = ?, interval_minutes = ?, enabled = ?,
+                UPDATE targets SET label = ?, scan_profile = ?, ports = ?, expected_ports = ?, interval_minutes = ?, enabled = ?,
                     next_scan_at = ?, updated_at = ? WHERE user_id = ? AND id = ?
                 """, [
-                    SQLValue(new.label), .text(new.scanProfile.rawValue), SQLValue(new.ports), SQLValue(new.intervalMinutes),
+                    SQLValue(new.label), .text(new.scanProfile.rawValue), SQLValue(new.ports), SQLValue(new.expectedPorts), SQLValue(new.intervalMinutes),
                     SQLValue(new.enabled), SQLValue(new.nextScanAt), .date(now), .int(accountID), .int(id),
                 ])
             return try find(accountID: accountID, id: id)

@@ -44,7 +44,7 @@ struct AlertsTests {
         #expect(all.items.compactMap { ($0["id"] as? NSNumber)?.int64Value } == [other] + ids.reversed())
         let first = try #require(all.items.last)
         #expect(Set(first.keys) == ["id", "target_id", "scan_id", "type", "severity", "host", "port", "title", "details", "status",
-                                    "created_at", "acknowledged_at", "resolved_at"])
+                                    "created_at", "acknowledged_at", "resolved_at", "accepted_at", "note"])
         #expect(first["status"] as? String == "open" && first["acknowledged_at"] is NSNull)
         #expect((first["details"] as? [String: Any])?["port"] as? Int == 7)
         #expect((first["created_at"] as? String)?.hasSuffix("Z") == true)

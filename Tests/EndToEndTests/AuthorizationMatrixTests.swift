@@ -18,12 +18,14 @@ struct AuthorizationMatrixTests {
         let completedScan: Int64
         let pendingScan: Int64
         let alert: Int64
+        let apiKey: Int64
 
         func id(for kind: ContractEndpoint.IDKind, method: String, path: String) -> Int64 {
             switch kind {
             case .target: target
             case .scan: path.hasSuffix("/cancel") ? pendingScan : completedScan
             case .alert: alert
+            case .apiKey: apiKey
             }
         }
     }
@@ -41,7 +43,9 @@ struct AuthorizationMatrixTests {
             INSERT INTO alerts (user_id, target_id, scan_id, type, severity, host, port, title, details, status, dedupe_key, created_at)
             VALUES (?, ?, ?, 'new_port', 'high', '10.61.0.1', 443, 'New open port 443', '{}', 'open', ?, UTC_TIMESTAMP(6))
             """, [.int(account.id), .int(target), .int(completed), .text("matrix-\(UUID().uuidString)")]).lastInsertID)
-        return Owned(account: account, target: target, completedScan: completed, pendingScan: pending, alert: alert)
+        let key = try account.client().post("/api-keys", ["name": "A's key"])
+        let apiKey = try #require((key["id"] as? NSNumber)?.int64Value, "A's API key: \(key)")
+        return Owned(account: account, target: target, completedScan: completed, pendingScan: pending, alert: alert, apiKey: apiKey)
     }
 
     /// Every row of the account's targets, scans, results and alerts, as one digest per table.
@@ -52,6 +56,7 @@ struct AuthorizationMatrixTests {
             "scans": "SELECT MD5(IFNULL(GROUP_CONCAT(CONCAT_WS('|', id, target_id, status, IFNULL(finished_at,'-')) ORDER BY id), '')) AS h FROM scans WHERE user_id = ?",
             "alerts": "SELECT MD5(IFNULL(GROUP_CONCAT(CONCAT_WS('|', id, status, IFNULL(acknowledged_at,'-'), IFNULL(resolved_at,'-')) ORDER BY id), '')) AS h FROM alerts WHERE user_id = ?",
             "results": "SELECT MD5(IFNULL(GROUP_CONCAT(CONCAT_WS('|', p.id, p.port, p.state) ORDER BY p.id), '')) AS h FROM port_results p JOIN scans s ON s.id = p.scan_id WHERE s.user_id = ?",
+            "api_keys": "SELECT MD5(IFNULL(GROUP_CONCAT(CONCAT_WS('|', id, name, HEX(key_hash)) ORDER BY id), '')) AS h FROM api_keys WHERE user_id = ?",
             "users": "SELECT MD5(CONCAT_WS('|', name, email, plan, mfa_enabled, IFNULL(HEX(mfa_pending_secret),'-'), updated_at)) AS h FROM users WHERE id = ?",
         ]
         var digests: [String: String] = [:]

@@ -6,7 +6,7 @@ import Testing
 import TestSupport
 
 struct ContractEndpoint: CustomStringConvertible, Sendable {
-    enum IDKind: String, Sendable { case target, scan, alert }
+    enum IDKind: String, Sendable { case target, scan, alert, apiKey }
 
     let method: String
     /// Path below /api/v1 with `{id}` for the path parameter.
@@ -50,12 +50,14 @@ struct ContractEndpoint: CustomStringConvertible, Sendable {
         .init("GET", "/scans/{id}", id: .scan),
         .init("GET", "/scans/{id}/results", id: .scan),
         .init("GET", "/scans/{id}/summary", id: .scan),
+        .init("GET", "/scans/{id}/diff", id: .scan),
         .init("POST", "/targets/{id}/scan", id: .target),
         .init("POST", "/scans/trigger-all"),
         .init("POST", "/scans/{id}/cancel", id: .scan),
         .init("GET", "/alerts"),
         .init("POST", "/alerts/{id}/acknowledge", id: .alert),
         .init("POST", "/alerts/{id}/resolve", id: .alert),
+        .init("POST", "/alerts/{id}/accept", id: .alert, body: ["note": "accepted by another account"]),
         .init("GET", "/billing/status"),
         .init("POST", "/billing/checkout", body: ["plan": "pro"]),
         .init("POST", "/billing/portal"),
@@ -72,6 +74,9 @@ struct ContractEndpoint: CustomStringConvertible, Sendable {
         .init("POST", "/notifications/channels/{id}/test"),
         .init("GET", "/notifications/deliveries"),
         .init("POST", "/notifications/deliveries/{id}/redeliver"),
+        .init("POST", "/api-keys", body: ["name": "matrix"]),
+        .init("GET", "/api-keys"),
+        .init("DELETE", "/api-keys/{id}", id: .apiKey),
     ]
 }
 

@@ -25,6 +25,7 @@ struct OpenAPISyncTests {
         "GET /notifications/channels", "POST /notifications/channels", "PATCH /notifications/channels/{id}",
         "DELETE /notifications/channels/{id}", "POST /notifications/channels/{id}/test",
         "GET /notifications/deliveries", "POST /notifications/deliveries/{id}/redeliver",
+        "POST /api-keys", "GET /api-keys", "DELETE /api-keys/{id}", "GET /scans/{id}/diff", "POST /alerts/{id}/accept",
     ]
 
     /// Endpoints that need no bearer token (the contract's list).

@@ -76,9 +76,14 @@ public final class Application {
         }
         let now = services.clock()
         var authError: APIError?
-        if let token = Self.bearerToken(request), let authenticator {
-            do { trace.principal = try authenticator.principal(forAccessToken: token, now: now) }
-            catch { authError = error }
+        if let token = Self.bearerToken(request) {
+            do throws(APIError) {
+                if APIKeys.looksLikeKey(token) {
+                    trace.principal = try APIKeys.principal(forKey: token, services: services, now: now)
+                } else if let authenticator {
+                    trace.principal = try authenticator.principal(forAccessToken: token, now: now)
+                }
+            } catch { authError = error }
         }
         if case .found(let route, _) = match { trace.route = route.pattern }
         if let rateLimiter {
@@ -107,6 +112,9 @@ public final class Application {
             case .authenticated(let handler):
                 guard let principal = trace.principal else {
                     throw authError ?? APIError(.unauthorized, "A bearer access token is required")
+                }
+                if principal.apiKeyID != nil, APIKeys.forbids(method: route.method, pattern: route.pattern) {
+                    throw APIError(.forbidden, "API keys cannot change credentials, MFA, API keys or billing; sign in")
                 }
                 return try handler(AuthenticatedContext(base: context, principal: principal))
             }

@@ -15,6 +15,11 @@ public struct AuthSettings: Sendable {
     /// Absolute lifetime of a login session: refreshing never takes it past this (ASVS V3.3).
     public var sessionLifetime: Int
     public var throttle: LoginThrottlePolicy
+    /// HMAC-SHA256 key that API keys are stored under: SKANNR_API_KEY_SECRET (base64 of 32+ bytes, or
+    /// _FILE), else derived from SKANNR_MFA_KEY; nil = API keys answer 503. Changing it voids every key.
+    public var apiKeyHashKey: [UInt8]?
+    /// Keys one account may hold (SKANNR_API_KEYS_MAX_PER_ACCOUNT, contract: 20).
+    public var maxAPIKeysPerAccount: Int
 
     public init(settings: Settings) throws {
         let memory = try settings.int("SKANNR_ARGON2_MEMORY_KIB", default: 19456)
@@ -29,7 +34,15 @@ public struct AuthSettings: Sendable {
                 throw SettingsError("SKANNR_MFA_KEY must be the base64 of exactly 32 random bytes")
             }
             mfaBox = box
+            apiKeyHashKey = HMAC.sha256(key: Array(key), message: Array("skannr api-key hash v1".utf8))
         }
+        if let text = try settings.secret("SKANNR_API_KEY_SECRET") {
+            guard let key = Data(base64Encoded: text), key.count >= 32 else {
+                throw SettingsError("SKANNR_API_KEY_SECRET must be the base64 of at least 32 random bytes")
+            }
+            apiKeyHashKey = Array(key)
+        }
+        maxAPIKeysPerAccount = try settings.int("SKANNR_API_KEYS_MAX_PER_ACCOUNT", default: 20, min: 1)
         refreshTokenTTL = try settings.int("SKANNR_REFRESH_TOKEN_TTL_SECONDS", default: 7 * 24 * 3600)
         sessionLifetime = try settings.int("SKANNR_SESSION_MAX_SECONDS", default: 30 * 24 * 3600, min: 60)
         guard refreshTokenTTL >= 60 else { throw SettingsError("SKANNR_REFRESH_TOKEN_TTL_SECONDS must be at least 60") }

@@ -1,6 +1,7 @@
 // Validation of what a person types at registration: email (trimmed, lowercased, a practical
 // subset of RFC 5322's dot-atom addr-spec, at most 254 characters), name (1–100 characters after
 // trimming, no control characters), password (10–1024 characters, never trimmed or logged).
+// Lengths count Unicode scalars, as JSON Schema's minLength/maxLength do (openapi.yaml states them).
 import Foundation
 
 enum Credentials {
@@ -48,7 +49,7 @@ enum Credentials {
     static func normalizeName(_ raw: String) -> String { raw.trimmingCharacters(in: .whitespacesAndNewlines) }
 
     static func nameProblem(_ name: String) -> String? {
-        guard nameLengths.contains(name.count) else { return "must be 1 to 100 characters" }
+        guard nameLengths.contains(name.unicodeScalars.count) else { return "must be 1 to 100 characters" }
         guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             return "must not contain control characters"
         }
@@ -56,7 +57,7 @@ enum Credentials {
     }
 
     static func passwordProblem(_ password: String) -> String? {
-        passwordLengths.contains(password.count) && password.utf8.count <= 4 * passwordLengths.upperBound
+        passwordLengths.contains(password.unicodeScalars.count) && password.utf8.count <= 4 * passwordLengths.upperBound
             ? nil : "must be 10 to 1024 characters"
     }
 }

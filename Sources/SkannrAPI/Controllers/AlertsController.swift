@@ -3,6 +3,7 @@
 // acknowledged, idempotent when acknowledged, 409 when resolved; resolve open/acknowledged ->
 // resolved, idempotent when resolved. Another account's alert is 404. Resolving awards XP.
 import FastCGI
+import Foundation
 import SkannrCore
 import SkannrStore
 
@@ -16,6 +17,9 @@ enum AlertsController {
                 type: try ListQuery.enumValue(query, "type", AlertType.self),
                 severity: try ListQuery.enumValue(query, "severity", Severity.self),
                 targetID: try ListQuery.positiveID(query, "target_id"))
+            if CSVExport.wanted(context.request) {   // every page, streamed: no limit, no cursor
+                return CSVExport.alerts(accountID: context.accountID, filter: filter, store: AlertStore(connection: try context.services.database()))
+            }
             let page = try AlertStore(connection: context.services.database()).list(
                 accountID: context.accountID, filter: filter, limit: list.limit, after: list.afterID())
             return try .json(200, ListView(items: page.items.map(AlertView.init), nextCursor: page.nextCursor))
@@ -26,6 +30,17 @@ enum AlertsController {
             let store = AlertStore(connection: try context.services.database())
             return try answer(store.acknowledge(accountID: context.accountID, id: id, now: context.now),
                               conflict: "The alert is resolved and cannot be acknowledged")
+        }
+
+        router.authenticated("POST", "/alerts/:id/accept") { context in
+            let id = try context.id(of: "Alert")
+            var body = try context.body()
+            let note = body.requiredString("note")?.trimmingCharacters(in: .whitespacesAndNewlines)
+            if let note, !(1...1000).contains(note.unicodeScalars.count) { body.fail("note", "must be 1 to 1000 characters") }
+            try body.finish()
+            let store = AlertStore(connection: try context.services.database())
+            return try answer(store.accept(accountID: context.accountID, id: id, note: note ?? "", now: context.now),
+                              conflict: "The alert is resolved; its risk cannot be accepted")
         }
 
         router.authenticated("POST", "/alerts/:id/resolve") { context in

@@ -18,7 +18,8 @@ struct ListQuery {
             }
             limit = value
         }
-        return ListQuery(limit: limit, cursor: query["cursor"])
+        // An empty cursor is the first page (the OpenAPI file allows it; generated clients send `cursor=`).
+        return ListQuery(limit: limit, cursor: query["cursor"].flatMap { $0.isEmpty ? nil : $0 })
     }
 
     /// The last id of the previous page, or nil on the first page; 400 for a cursor we did not make.

@@ -11,6 +11,8 @@ public enum Routes {
         ProgressController.register(in: &router)
         BillingController.register(in: &router)
         AuthController.register(in: &router)
+        APIKeysController.register(in: &router)
+        ScanDiffController.register(in: &router)
         return router
     }
 }

@@ -17,6 +17,10 @@ enum ScanResultsController {
             }
             let after = try query.afterHostPort()
             let scan = try completedScan(context)
+            if CSVExport.wanted(context.request) {   // every page, streamed: no limit, no cursor
+                return CSVExport.results(accountID: context.accountID, scanID: scan.id,
+                                         store: ScanResultStore(connection: try context.services.database()))
+            }
             let page = try ScanResultStore(connection: context.services.database())
                 .openPorts(accountID: context.accountID, scanID: scan.id, limit: query.limit, after: after)
             return try .json(200, ResultsView(scanID: scan.id, items: page.items.map(PortResultView.init), nextCursor: page.nextCursor))

@@ -47,6 +47,8 @@ enum TargetInput {
         var ports: Field<PortList>
         var interval: Field<Int64>
         var enabled: Bool?
+        /// expected_ports: a port list, or null to clear (issue 19).
+        var expectedPorts: Field<PortList> = .absent
 
         /// The target's new settings; throws 400 for an inconsistent profile/ports pair, 403 for plan limits.
         func apply(to current: TargetRecord, plans: PlanCatalog, plan: Plan, now: Date) throws(APIError) -> TargetSettings {
@@ -78,6 +80,11 @@ enum TargetInput {
                 catch { throw APIError(.planLimit, error.message) }
             }
             if let enabled { new.enabled = enabled }
+            switch expectedPorts {
+            case .value(let list): new.expectedPorts = list.description
+            case .null: new.expectedPorts = nil
+            case .absent: break
+            }
             if new.enabled != current.enabled || new.intervalMinutes != current.intervalMinutes {
                 new.nextScanAt = TargetStore.nextScanAt(enabled: new.enabled, intervalMinutes: new.intervalMinutes, now: now)
             }
@@ -108,8 +115,15 @@ enum TargetInput {
         case .absent: break
         case .null: body.fail("enabled", "must be true or false, not null")
         }
+        var expected: Field<PortList> = .absent
+        switch body.string("expected_ports") {
+        case .value(let text):
+            do { expected = .value(try PortList.parse(text)) } catch { body.fail("expected_ports", error.message) }
+        case .null: expected = .null
+        case .absent: break
+        }
         try body.finish()
-        return Patch(label: label, scanProfile: profile, ports: ports, interval: interval, enabled: enabled)
+        return Patch(label: label, scanProfile: profile, ports: ports, interval: interval, enabled: enabled, expectedPorts: expected)
     }
 
     /// nil = absent; .some(nil) = clear the label.

@@ -55,15 +55,21 @@ public struct Router: Sendable {
         routes.append(Route(method: method, pattern: pattern, segments: segments, access: access, handler: handler))
     }
 
+    /// The route for a path is the most specific pattern that binds it (most literal segments):
+    /// `/scans/trigger-all` is that resource, not scan "trigger-all", so GET on it is a 405 whose
+    /// Allow lists only POST (schemathesis checks that Allow names exactly the resource's methods).
     public func match(method: String, path: String) -> Match {
         let parts = Self.split(path)
-        var allowed: [String] = []
+        var best = -1
+        var candidates: [(Route, [String: String])] = []
         for route in routes {
             guard let parameters = Self.bind(route.segments, to: parts) else { continue }
-            if route.method == method { return .found(route, parameters: parameters) }
-            allowed.append(route.method)
+            let literals = route.segments.count - parameters.count
+            if literals > best { best = literals; candidates = [] }
+            if literals == best { candidates.append((route, parameters)) }
         }
-        return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
+        if let (route, parameters) = candidates.first(where: { $0.0.method == method }) { return .found(route, parameters: parameters) }
+        return candidates.isEmpty ? .notFound : .methodNotAllowed(allowed: candidates.map(\.0.method))
     }
 
     static func split(_ path: String) -> [String] {

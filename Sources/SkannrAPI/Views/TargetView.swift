@@ -8,6 +8,7 @@ struct TargetView: JSONWritable {
 
     enum Key: String, CodingKey {
         case id, address, type, label, ports, enabled
+        case expectedPorts = "expected_ports"
         case scanProfile = "scan_profile", intervalMinutes = "interval_minutes", createdAt = "created_at"
         case updatedAt = "updated_at", lastScanID = "last_scan_id", lastScanAt = "last_scan_at", nextScanAt = "next_scan_at"
     }
@@ -20,6 +21,7 @@ struct TargetView: JSONWritable {
         try c.encode(record.label, forKey: .label)
         try c.encode(record.scanProfile.rawValue, forKey: .scanProfile)
         try c.encode(record.ports, forKey: .ports)
+        try c.encode(record.expectedPorts, forKey: .expectedPorts)
         try c.encode(record.intervalMinutes, forKey: .intervalMinutes)
         try c.encode(record.enabled, forKey: .enabled)
         try c.encode(record.createdAt, forKey: .createdAt)
@@ -38,6 +40,7 @@ struct TargetView: JSONWritable {
         w.key("label"); w.string(record.label)
         w.key("scan_profile"); w.string(record.scanProfile.rawValue)
         w.key("ports"); w.string(record.ports)
+        w.key("expected_ports"); w.string(record.expectedPorts)
         w.key("interval_minutes"); w.int(record.intervalMinutes)
         w.key("enabled"); w.bool(record.enabled)
         w.key("created_at"); w.date(record.createdAt)

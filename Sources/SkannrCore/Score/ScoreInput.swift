@@ -8,8 +8,10 @@ public struct ScoreInput: Sendable {
         public var port: UInt16
         /// nil = take it from ServiceRisk.
         public var severity: Severity?
-        public init(host: String, port: UInt16, severity: Severity? = nil) {
-            self.host = host; self.port = port; self.severity = severity
+        /// The owner accepted this port's risk (an accepted new_port alert): listed, not deducted.
+        public var accepted: Bool
+        public init(host: String, port: UInt16, severity: Severity? = nil, accepted: Bool = false) {
+            self.host = host; self.port = port; self.severity = severity; self.accepted = accepted
         }
     }
 

@@ -48,6 +48,7 @@ public enum ScoreRules {
         input.openPorts.sorted { ($0.host, $0.port) < ($1.host, $1.port) }.compactMap { open in
             let risk = ServiceRisk.of(port: open.port)
             guard let points = exposurePoints[open.severity ?? risk.severity] else { return nil }
+            if open.accepted { return (0, "\(open.port)/tcp (\(risk.label)) open on \(open.host) (accepted risk)") }
             return (points, "\(open.port)/tcp (\(risk.label)) open on \(open.host)")
         }
     }

@@ -1,0 +1,50 @@
+// A completed scan's stored results as the alert diff sees them (ScanSnapshot): open ports with
+// services and TLS facts, hosts scanned and up, names, covered ports, hosts that accepted everything.
+// One loader for the scan-runner (a baseline for a target whose last scan predates baselines) and
+// the API's GET /scans/:id/diff, so both compare exactly the same facts with SkannrCore's ScanDiff.
+import Foundation
+import MariaDB
+import SkannrCore
+
+public enum ScanSnapshotStore {
+    /// The snapshot of scan `scanID` (no account check: the caller has checked ownership).
+    public static func snapshot(scanID: Int64, _ db: Connection) throws -> ScanSnapshot {
+        let ports = try db.queryOne("SELECT ports FROM scans WHERE id = ?", [.int(scanID)])?.optionalString("ports")
+        var open: [String: [OpenPort]] = [:]
+        for port in try db.query("""
+            SELECT p.host, p.port, p.service, t.fingerprint_sha256, t.subject, t.issuer, t.not_after
+            FROM port_results p LEFT JOIN tls_certificates t ON t.port_result_id = p.id
+            WHERE p.scan_id = ? AND p.state = 'open'
+            """, [.int(scanID)]) {
+            var tls: SkannrCore.TLSFacts?
+            if let fingerprint = try port.optionalString("fingerprint_sha256") {
+                tls = SkannrCore.TLSFacts(fingerprint: fingerprint, subject: try port.string("subject"),
+                                          issuer: try port.string("issuer"), notAfter: try port.date("not_after"))
+            }
+            let number = UInt16(clamping: try port.int("port"))
+            open[try port.string("host"), default: []].append(OpenPort(port: number, service: try port.optionalString("service"), tls: tls))
+        }
+        var scanned: Set<String> = [], up: Set<String> = [], names: [String: String] = [:], acceptsAll: [String: String] = [:]
+        for host in try db.query("""
+            SELECT host, hostname, state, accepts_all FROM scan_hosts WHERE scan_id = ? AND note IS NULL
+            """, [.int(scanID)]) {
+            let address = try host.string("host")
+            scanned.insert(address)
+            if try host.string("state") == "up" { up.insert(address) }
+            if let name = try host.optionalString("hostname") { names[address] = name }
+            if try host.bool("accepts_all") {
+                acceptsAll[address] = "answered open on almost every port"
+                open[address] = nil   // its stored ports mean nothing
+            }
+        }
+        return ScanSnapshot(openPorts: open, hostsScanned: scanned, hostsUp: up, hostnames: names,
+                            coveredPorts: ports.flatMap { try? PortList.parse($0) }, acceptsAll: acceptsAll)
+    }
+
+    /// The id of the account's last completed scan of `targetID` before `scanID`, or nil.
+    public static func previousCompleted(accountID: Int64, targetID: Int64, before scanID: Int64, _ db: Connection) throws -> Int64? {
+        try db.queryOne("""
+            SELECT id FROM scans WHERE user_id = ? AND target_id = ? AND status = 'completed' AND id < ? ORDER BY id DESC LIMIT 1
+            """, [.int(accountID), .int(targetID), .int(scanID)])?.int("id")
+    }
+}
