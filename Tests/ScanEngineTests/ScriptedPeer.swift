@@ -37,6 +37,14 @@ final class ScriptedPeer: @unchecked Sendable {
     var peakActive: Int { lock.withLock { peak } }
     var connectionsHandled: Int { lock.withLock { handled } }
 
+    /// Handlers count a connection when their script returns, which can be just after the client has
+    /// its answer: waits (at most `limit`) until `count` connections were handled, returns how many were.
+    func handled(atLeast count: Int, within limit: Duration = .seconds(3)) -> Int {
+        let deadline = ContinuousClock.now + limit
+        while connectionsHandled < count, ContinuousClock.now < deadline { usleep(10_000) }
+        return connectionsHandled
+    }
+
     private func begin() {
         lock.withLock {
             active += 1

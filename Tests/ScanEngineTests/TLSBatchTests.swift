@@ -30,7 +30,7 @@ extension LoopbackTests {
             let result = TLSProbe.probeAll(Self.targets(server.port, count: 200),
                                            options: .init(timeout: .seconds(5), concurrency: 64))
             #expect(result.outcomes.allSatisfy { $0?.facts != nil })
-            #expect(server.connectionsHandled == 200)
+            #expect(server.handled(atLeast: 200) == 200)
             #expect(server.peakActive >= 32, "handshakes in progress at once at the server: \(server.peakActive)")
             #expect(result.peakInFlight <= 64 && result.peakInFlight >= 32)
         }
@@ -46,7 +46,7 @@ extension LoopbackTests {
             #expect(result.peakInFlight == 1)
             // The server may still be closing a finished probe's connection when the next one arrives,
             // so it can see two at once for a moment; four at once would be a pool that ignores the setting.
-            #expect(server.connectionsHandled == 4)
+            #expect(server.handled(atLeast: 4) == 4)
             #expect(server.peakActive <= 2)
         }
 
@@ -103,7 +103,12 @@ extension LoopbackTests {
 
         @Test("a peer that closes without a byte, or speaks first in clear text, is not TLS")
         func notTLS() throws {
-            let closing = try LoopbackListener(behaviour: .acceptAndClose)
+            // Reads the ClientHello, then closes: a plain FIN. (Closing before the hello arrives would make
+            // the kernel answer the hello with a reset — a race, and a reset is rightly a failed probe.)
+            let closing = try ScriptedPeer { fd in
+                var hello = [UInt8](repeating: 0, count: 4096)
+                _ = read(fd, &hello, hello.count)
+            }
             defer { closing.close() }
             let ssh = try ScriptedPeer(script: Scripts.sshBanner)
             defer { ssh.close() }
