@@ -40,17 +40,7 @@ struct SkannrNotifier: ParsableCommand {
             throw ExitCode(78)
         }
         let metrics = MetricsRecorder(directory: shared.metricsDirectory, role: "notifier")
-        let stop = StopSignal()
-        let sources = [SIGTERM, SIGINT].map { signalNumber -> DispatchSourceSignal in
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler {
-                logger.info("stop requested", metadata: ["event": "stopping", "signal": "\(signalNumber)"])
-                stop.request()
-            }
-            source.resume()
-            return source
-        }
+        let (stop, sources) = StopSignal.onTermination(logger: logger)
         logger.info("notifier started", metadata: [
             "event": "notifier_started", "threads": "\(configuration.threads)", "smtp": "\(configuration.smtp != nil)",
             "backoff": "\(configuration.schedule.delays)",

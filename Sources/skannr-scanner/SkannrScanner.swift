@@ -65,17 +65,7 @@ struct Run: ParsableCommand {
         let (configuration, logger) = try common.load()
         // Scan metrics go to SKANNR_METRICS_DIR (the API's /metrics sums every slot file there).
         ProcessMetrics.install(MetricsRecorder(directory: configuration.metricsDirectory, role: "runner"))
-        let stop = StopSignal()
-        let sources = [SIGTERM, SIGINT].map { signalNumber -> DispatchSourceSignal in
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler {
-                logger.info("stop requested", metadata: ["event": "stopping", "signal": "\(signalNumber)"])
-                stop.request()
-            }
-            source.resume()
-            return source
-        }
+        let (stop, sources) = StopSignal.onTermination(logger: logger)
         ScanRunner(configuration: configuration, stop: stop, logger: logger).run(once: once)
         sources.forEach { $0.cancel() }
     }
