@@ -255,7 +255,7 @@ final class SweepWorker: @unchecked Sendable {
         guard var address = tallies[probe.hostIndex]?.address else { return true }
         address.port = probe.port
         let fd = takeSpare(family: address.family)
-            ?? socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            ?? socket(address.family, SocketType.nonBlockingStream, 0)
         guard fd >= 0 else {
             withdraw(probe)
             deferProbe(probe, now: now)

@@ -29,7 +29,7 @@ public enum TLSProbe {
         guard let address = SocketAddress(numeric: target.host, port: target.port) else {
             return .failed(TLSProbeFailure(.local, "not a numeric address: \(target.host)"))
         }
-        let fd = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = socket(address.family, SocketType.nonBlockingStream, 0)
         guard fd >= 0 else { return .failed(TLSProbeFailure(.local, "socket: \(String(cString: strerror(errno)))")) }
         let socket = OwnedSocket(fd: fd)
         let wait = Waiter(deadline: deadline, isCancelled: isCancelled)
