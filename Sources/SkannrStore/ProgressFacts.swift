@@ -36,13 +36,16 @@ enum ProgressFacts {
         }
     }
 
-    /// Open ports of each target's latest completed scan (port_results_scan_state per target).
+    /// Open ports of each target's latest completed scan (port_results_scan_state per target). A host
+    /// that accepts every connection (tarpit, SYN proxy) is left out: its few stored "open" ports say
+    /// nothing about services, and its own info alert already tells the user.
     static func openPorts(accountID: Int64, _ db: Connection) throws -> [ScoreInput.ExposedPort] {
         try db.query("""
             SELECT p.host, p.port, EXISTS (SELECT 1 FROM alerts a WHERE a.target_id = t.id AND a.status = 'accepted'
                 AND a.type = 'new_port' AND a.host = p.host AND a.port = p.port) AS accepted
             FROM targets t JOIN port_results p ON p.scan_id = t.last_scan_id
-            WHERE t.user_id = ? AND p.state = 'open'
+            WHERE t.user_id = ? AND p.state = 'open' AND NOT EXISTS (SELECT 1 FROM scan_hosts h
+                WHERE h.scan_id = p.scan_id AND h.host_key = p.host_key AND h.accepts_all)
             """, [.int(accountID)]).map {
             ScoreInput.ExposedPort(host: try $0.string("host"), port: UInt16(clamping: try $0.int("port")), accepted: try $0.bool("accepted"))
         }

@@ -193,4 +193,23 @@ struct ProgressStoreTests {
         #expect(tls.details == ["-15: certificate on 203.0.113.10:443 expires within 14 days",
                                 "-10: certificate on 203.0.113.10:443 is self-signed"])
     }
+
+    @Test("ports stored for a host that accepts every connection do not count as exposure")
+    func acceptsAllHostIsNotExposure() throws {
+        let account = try f.account()
+        let target = try f.target(account)
+        let now = Date()
+        let scan = try f.scan(account, target: target, finished: now.addingTimeInterval(-60), open: [23, 3389])
+        try f.db.execute("""
+            INSERT INTO scan_hosts (scan_id, host, host_key, state, open_count, accepts_all) VALUES (?, ?, ?, 'up', 2, TRUE)
+            """, [.int(scan), .text("203.0.113.10"), .blob(HostKey.bytes(for: "203.0.113.10"))])
+        let exposure = try #require(try ProgressReads(connection: f.db).score(accountID: account, now: now)
+            .score.categories.first { $0.key == "exposure" })
+        #expect(exposure.details.isEmpty && exposure.score == 100)
+
+        try f.db.execute("UPDATE scan_hosts SET accepts_all = FALSE WHERE scan_id = ?", [.int(scan)])
+        let counted = try #require(try ProgressReads(connection: f.db).score(accountID: account, now: now)
+            .score.categories.first { $0.key == "exposure" })
+        #expect(counted.details.count == 2)
+    }
 }
