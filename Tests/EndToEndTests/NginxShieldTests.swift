@@ -26,7 +26,7 @@ struct NginxShieldTests {
         let port = URL(string: TestStack.baseURL)?.port ?? 0
         let script = Self.project + "/Tests/Fixtures/hold_connections.py"
         // 127.0.0.2 and .3 are loopback sources no other test uses, so their counters are this test's alone.
-        let over = try Shell.run("/usr/bin/python3", [script, "127.0.0.1", "\(port)", "127.0.0.2", "\(limit)", "/api/v1/auth/login"])
+        let over = try Shell.run("/usr/bin/python3", [script, "127.0.0.1", "\(port)", "127.0.0.2", "\(limit)", "/api/v1/auth/login", "429"])
         #expect(over.contains(" 429"), "after \(limit) held requests: \(over)")
         let under = try Shell.run("/usr/bin/python3", [script, "127.0.0.1", "\(port)", "127.0.0.3", "\(limit - 1)", "/api/v1/auth/login"])
         #expect(under.contains(" 200"), "below the limit: \(under)")
