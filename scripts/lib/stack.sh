@@ -93,19 +93,25 @@ SQL
 
 start_mariadb() {
     mkdir -p "$RT/logs"
-    if [ ! -d "$DB_DATADIR/mysql" ]; then
-        mkdir -p "$DB_DATADIR"
+    # A second try on a wiped directory: install-db failed once here on a loaded machine (CI).
+    local try
+    for try in 1 2; do
+        [ -d "$DB_DATADIR/mysql" ] && break
+        rm -rf "$DB_DATADIR" && mkdir -p "$DB_DATADIR"
         mariadb-install-db --no-defaults --datadir="$DB_DATADIR" --user="$(id -un)" --skip-test-db \
             --auth-root-authentication-method=socket --auth-root-socket-user="$(id -un)" >"$RT/logs/mariadb-install.log" 2>&1 \
-            || die "mariadb-install-db failed: see $RT/logs/mariadb-install.log"
-    fi
+            && break
+        rm -rf "$DB_DATADIR/mysql"
+        [ "$try" = 2 ] && die "mariadb-install-db failed twice: see $RT/logs/mariadb-install.log"
+    done
     if db_client -e 'SELECT 1' >/dev/null 2>&1; then harden_mariadb_accounts; return 0; fi
     mariadbd --no-defaults --datadir="$DB_DATADIR" --socket="$RT/mysql.sock" --skip-networking \
         --user="$(id -un)" --pid-file="$RT/mariadb.pid" --log-error="$RT/logs/mariadb.log" \
         --character-set-server=utf8mb4 --collation-server=utf8mb4_bin \
         --innodb-flush-log-at-trx-commit=1 --max-connections=1000 \
         --innodb-buffer-pool-size=256M --skip-name-resolve >/dev/null 2>&1 &
-    for _ in $(seq 1 100); do
+    # Up to 60 s: InnoDB's first start takes several seconds on a busy 2-core machine.
+    for _ in $(seq 1 600); do
         if db_client -e 'SELECT 1' >/dev/null 2>&1 || mariadb --no-defaults -S "$RT/mysql.sock" -uroot --password= -e 'SELECT 1' >/dev/null 2>&1; then
             harden_mariadb_accounts
             return 0
