@@ -33,7 +33,7 @@ let package = Package(
         systemLibrary("CAres", pkg: "libcares", apt: "libc-ares-dev"),
 
         .target(name: "Observability", dependencies: [logging]),
-        .target(name: "SkannrSettings", dependencies: ["SkannrCore"]),
+        .target(name: "SkannrSettings", dependencies: ["SkannrCore", "MariaDB"]),
         .target(name: "FastCGI", dependencies: ["CFastCGI", logging]),
         .target(name: "MariaDB", dependencies: ["CMariaDB"]),
         .target(name: "SkannrCrypto", dependencies: ["COpenSSL", "CArgon2", "CQREncode"]),
@@ -52,6 +52,7 @@ let package = Package(
 
         .target(name: "TestSupport", dependencies: ["HTTPClient", "MariaDB", "SkannrCore"], path: "Tests/TestSupport"),
         .testTarget(name: "SkannrCoreTests", dependencies: ["SkannrCore"]),
+        .testTarget(name: "SkannrSettingsTests", dependencies: ["SkannrSettings", "SkannrCore"]),
         .testTarget(name: "SkannrCryptoTests", dependencies: ["SkannrCrypto", "HTTPClient", "TestSupport"]),
         .testTarget(name: "FastCGITests", dependencies: ["SkannrSettings", "FastCGI", "SkannrAPI", "TestSupport"]),
         .testTarget(name: "MariaDBTests", dependencies: ["MariaDB", "SkannrStore", "TestSupport"]),
