@@ -31,8 +31,12 @@ let package = Package(
         systemLibrary("CQREncode", pkg: "libqrencode", apt: "libqrencode-dev"),
         systemLibrary("CCurl", pkg: "libcurl", apt: "libcurl4-openssl-dev"),
         systemLibrary("CAres", pkg: "libcares", apt: "libc-ares-dev"),
+        // Linux headers Swift's Glibc module lacks (epoll); no library to link.
+        .systemLibrary(name: "CSystem", path: "Sources/CSystem"),
 
-        .target(name: "Observability", dependencies: [logging]),
+        // The system-wrapper tier: the one owner of mappings (MappedFile) and raw file I/O.
+        .target(name: "SystemIO", dependencies: [.product(name: "Atomics", package: "swift-atomics")]),
+        .target(name: "Observability", dependencies: ["SystemIO", logging]),
         .target(name: "SkannrSettings", dependencies: ["SkannrCore", "MariaDB"]),
         .target(name: "FastCGI", dependencies: ["CFastCGI", logging]),
         .target(name: "MariaDB", dependencies: ["CMariaDB"]),
@@ -40,11 +44,11 @@ let package = Package(
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
         .target(name: "SkannrCore", dependencies: ["SkannrCrypto"], resources: [.copy("Data")]),
         .target(name: "SkannrStore", dependencies: ["MariaDB", "SkannrCore"]),
-        .target(name: "ScanEngine", dependencies: ["COpenSSL", "CAres", "SkannrCore"]),
+        .target(name: "ScanEngine", dependencies: ["COpenSSL", "CAres", "CSystem", "SkannrCore"]),
         .target(name: "ScanRunner", dependencies: ["SkannrSettings", "ScanEngine", "SkannrStore", "SkannrCore", "Observability", logging]),
         .target(name: "Billing", dependencies: ["HTTPClient", "SkannrCrypto", "SkannrCore"]),
         .target(name: "Notifications", dependencies: ["SkannrSettings", "HTTPClient", "MariaDB", "SkannrStore", "SkannrCore", "ScanEngine", "ScanRunner", "Observability", logging]),
-        .target(name: "SkannrAPI", dependencies: ["SkannrSettings", .product(name: "Atomics", package: "swift-atomics"), "FastCGI", "MariaDB", "SkannrStore", "SkannrCore", "SkannrCrypto", "Billing", "Observability", logging]),
+        .target(name: "SkannrAPI", dependencies: ["SkannrSettings", "SystemIO", .product(name: "Atomics", package: "swift-atomics"), "FastCGI", "MariaDB", "SkannrStore", "SkannrCore", "SkannrCrypto", "Billing", "Observability", logging]),
         .executableTarget(name: "skannr-api", dependencies: ["SkannrSettings", "SkannrAPI", "FastCGI", "MariaDB", "SkannrStore", "Observability", argumentParser, logging]),
         .executableTarget(name: "skannr-scanner", dependencies: ["SkannrSettings", "ScanRunner", "Observability", argumentParser, logging]),
         .executableTarget(name: "skannr-notifier", dependencies: ["SkannrSettings", "Notifications", "ScanRunner", "Observability", argumentParser, logging]),
@@ -52,6 +56,8 @@ let package = Package(
 
         .target(name: "TestSupport", dependencies: ["HTTPClient", "MariaDB", "SkannrCore"], path: "Tests/TestSupport"),
         .testTarget(name: "SkannrCoreTests", dependencies: ["SkannrCore"]),
+        .testTarget(name: "SystemIOTests", dependencies: ["SystemIO"]),
+        .testTarget(name: "ObservabilityTests", dependencies: ["Observability"]),
         .testTarget(name: "SkannrSettingsTests", dependencies: ["SkannrSettings", "SkannrCore"]),
         .testTarget(name: "SkannrCryptoTests", dependencies: ["SkannrCrypto", "HTTPClient", "TestSupport"]),
         .testTarget(name: "FastCGITests", dependencies: ["SkannrSettings", "FastCGI", "SkannrAPI", "TestSupport"]),

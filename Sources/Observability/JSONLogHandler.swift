@@ -3,6 +3,7 @@
 
 import Foundation
 import Logging
+import SystemIO
 
 public struct JSONLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
@@ -56,14 +57,7 @@ public struct JSONLogHandler: LogHandler {
     }
 
     private static func writeToStandardError(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { buffer in
-            guard let base = buffer.baseAddress else { return }
-            var offset = 0
-            while offset < buffer.count {
-                let written = write(2, base + offset, buffer.count - offset)
-                if written > 0 { offset += written } else if written < 0 && errno == EINTR { continue } else { return }
-            }
-        }
+        FileIO.writeAll(bytes, to: 2)
     }
 
     private static func timestamp() -> String {
