@@ -42,7 +42,8 @@ let package = Package(
         .target(name: "MariaDB", dependencies: ["CMariaDB"]),
         .target(name: "SkannrCrypto", dependencies: ["COpenSSL", "CArgon2", "CQREncode"]),
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
-        .target(name: "SkannrCore", dependencies: ["SkannrCrypto"], resources: [.copy("Data")]),
+        .target(name: "SkannrCore", dependencies: ["SkannrCrypto"], exclude: ["Data/README.md"],
+                resources: [.embedInCode("Data/top-tcp-ports.txt"), .embedInCode("Data/tcp-service-names.txt")]),   // scripts/gen-top-ports
         .target(name: "SkannrStore", dependencies: ["MariaDB", "SkannrCore"]),
         .target(name: "ScanEngine", dependencies: ["COpenSSL", "CAres", "CSystem", "SkannrCore"]),
         .target(name: "ScanRunner", dependencies: ["SkannrSettings", "ScanEngine", "SkannrStore", "SkannrCore", "Observability", logging]),
