@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
         .target(name: "SkannrCore", dependencies: ["SkannrCrypto"], exclude: ["Data/README.md"],
                 resources: [.embedInCode("Data/top-tcp-ports.txt"), .embedInCode("Data/tcp-service-names.txt")]),   // scripts/gen-top-ports
-        .target(name: "SkannrStore", dependencies: ["MariaDB", "SkannrCore"]),
+        .target(name: "SkannrStore", dependencies: ["MariaDB", "SkannrCore", "SkannrCrypto"]),
         .target(name: "ScanEngine", dependencies: ["COpenSSL", "CAres", "CSystem", "SkannrCore"]),
         .target(name: "ScanRunner", dependencies: ["SkannrSettings", "ScanEngine", "SkannrStore", "SkannrCore", "Observability", logging]),
         .target(name: "Billing", dependencies: ["HTTPClient", "SkannrCrypto", "SkannrCore"]),

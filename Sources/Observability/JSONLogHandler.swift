@@ -100,20 +100,10 @@ public enum JSONString {
         out.append(UInt8(ascii: "\""))
     }
 
-    /// A JSON string literal with the escapes RFC 8259 requires.
+    /// A JSON string literal with the escapes RFC 8259 requires (the bytes of `append`).
     public static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        var out: [UInt8] = []
+        append(text, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 }
