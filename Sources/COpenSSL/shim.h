@@ -65,6 +65,3 @@ static inline int skannr_err_means_not_tls(unsigned long code) {
         return 0;
     }
 }
-
-/* Not OpenSSL: Swift's Glibc module lacks <sys/epoll.h>; ScanEngine (the only user of both) gets it here. */
-#include <sys/epoll.h>

@@ -3,38 +3,40 @@
 // Label values are escaped here, once, so a route pattern can never break the text format.
 
 import Foundation
+import Synchronization
 
-public final class MetricsRecorder: @unchecked Sendable {
-    private let lock = NSLock()
-    private let slot: MetricsSlotFile
+public final class MetricsRecorder: Sendable {
+    /// The slot has one writer: this process, one thread at a time.
+    private let slot: Mutex<MetricsSlotFile>
     /// The shared directory, or nil when this process keeps its numbers to itself.
     public let directory: String?
+    /// The slot file's path (nil for private memory).
+    public let path: String?
 
     /// A recorder writing `<directory>/<role>-<n>.slot`; falls back to private memory when the
     /// directory is nil or unusable (then `directory` is nil and only this process's numbers show).
     public init?(directory: String?, role: String) {
         if let directory, let file = MetricsSlotFile(directory: directory, role: role) {
-            slot = file
+            path = file.path
+            slot = Mutex(file)
             self.directory = directory
         } else if let memory = MetricsSlotFile() {
-            slot = memory
+            path = nil
+            slot = Mutex(memory)
             self.directory = nil
         } else {
             return nil
         }
     }
 
-    /// The slot file's path (nil for private memory).
-    public var path: String? { slot.path }
-
     public func increment(_ name: String, labels: [(String, String)] = [], by amount: UInt64 = 1) {
         let key = Self.key(.counter, name, Self.labelText(labels))
-        lock.withLock { slot.record(key: key, kind: .counter, value: 0, amount: amount) }
+        slot.withLock { $0.record(key: key, kind: .counter, value: 0, amount: amount) }
     }
 
     public func observe(_ name: String, labels: [(String, String)] = [], seconds: Double) {
         let key = Self.key(.histogram, name, Self.labelText(labels))
-        lock.withLock { slot.record(key: key, kind: .histogram, value: seconds) }
+        slot.withLock { $0.record(key: key, kind: .histogram, value: seconds) }
     }
 
     /// One API request (called by SkannrAPI.Application for every response it makes): the labels
@@ -43,7 +45,7 @@ public final class MetricsRecorder: @unchecked Sendable {
         let labels = Self.labelText([("route", route), ("status", String(status))])
         let counter = Self.key(.counter, MetricNames.httpRequests, labels)
         let histogram = Self.key(.histogram, MetricNames.httpDuration, labels)
-        lock.withLock {
+        slot.withLock { slot in
             slot.record(key: counter, kind: .counter, value: 0)
             slot.record(key: histogram, kind: .histogram, value: seconds)
         }
@@ -51,7 +53,7 @@ public final class MetricsRecorder: @unchecked Sendable {
 
     /// Everything this recorder holds when it has no shared directory (the scrape then shows it alone).
     public func ownSnapshot() -> MetricsSnapshot {
-        lock.withLock { MetricsSnapshot(bytes: slot.bytes()) }
+        slot.withLock { MetricsSnapshot(bytes: $0.bytes()) }
     }
 
     /// What a scrape sums: every slot file of the directory, or this process's own numbers.

@@ -4,6 +4,7 @@
 
 import Foundation
 import Glibc
+import SystemIO
 
 public struct MetricsSnapshot: Sendable {
     /// Series key -> words (count, sum in microseconds, non-cumulative bucket counts).
@@ -60,19 +61,6 @@ public struct MetricsSnapshot: Sendable {
     }
 
     private static func readFile(_ path: String) -> [UInt8]? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var bytes = [UInt8](repeating: 0, count: MetricsLayout.fileBytes)
-        var filled = 0
-        while filled < bytes.count {
-            let got = bytes.withUnsafeMutableBytes { buffer in
-                read(descriptor, buffer.baseAddress.map { $0 + filled }, buffer.count - filled)
-            }
-            if got < 0 && errno == EINTR { continue }
-            guard got > 0 else { break }
-            filled += got
-        }
-        return filled == bytes.count ? bytes : nil
+        FileIO.read(path: path, count: MetricsLayout.fileBytes)
     }
 }

@@ -2,16 +2,16 @@
 // Installed once at start-up by the executable; recording before (or without) it is a no-op.
 
 import Foundation
+import Synchronization
 
 public enum ProcessMetrics {
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var installed: MetricsRecorder?
+    private static let installed = Mutex<MetricsRecorder?>(nil)
 
     public static func install(_ recorder: MetricsRecorder?) {
-        lock.withLock { installed = recorder }
+        installed.withLock { $0 = recorder }
     }
 
-    public static var current: MetricsRecorder? { lock.withLock { installed } }
+    public static var current: MetricsRecorder? { installed.withLock { $0 } }
 
     /// A scan-runner event (`claimed`, `completed`, `failed`, `lease_lost`, ...).
     public static func scanEvent(_ event: String) {

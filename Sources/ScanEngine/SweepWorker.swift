@@ -1,7 +1,7 @@
 // One sweep thread: its own epoll instance, a table of probe slots, a deadline heap and a retry queue.
 // Traps: close every fd on every path (cancel included); a slot's generation guards against stale events.
+internal import CSystem   // epoll (Swift's Glibc module lacks it; it came through COpenSSL's shim before)
 import Glibc
-internal import COpenSSL
 
 final class SweepWorker: @unchecked Sendable {
     struct Slot {

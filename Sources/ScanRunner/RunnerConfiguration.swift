@@ -75,16 +75,7 @@ public struct RunnerConfiguration: Sendable {
     }
 
     private init(validating settings: Settings) throws {
-        database = MariaDBConfig(
-            host: settings.string("SKANNR_DB_HOST", default: "localhost"),
-            port: UInt32(try settings.int("SKANNR_DB_PORT", default: 3306, min: 1)),
-            unixSocket: settings.optional("SKANNR_DB_SOCKET"),
-            user: settings.string("SKANNR_DB_USER", default: "skannr"),
-            password: try settings.secret("SKANNR_DB_PASSWORD") ?? "",
-            database: settings.string("SKANNR_DB_NAME", default: "skannr"),
-            connectTimeoutSeconds: UInt32(try settings.int("SKANNR_DB_CONNECT_TIMEOUT", default: 2, min: 1)),
-            readTimeoutSeconds: UInt32(try settings.int("SKANNR_DB_READ_TIMEOUT", default: 30, min: 1)),
-            writeTimeoutSeconds: UInt32(try settings.int("SKANNR_DB_WRITE_TIMEOUT", default: 30, min: 1)))
+        database = try DatabaseSettings(settings: settings, role: .runner).mariaDB   // shared keys, one parser
         allowPrivateTargets = try settings.bool("SKANNR_ALLOW_PRIVATE_TARGETS", default: false)
         do {
             onlyNetworks = try ScanScope.networks(settings.string("SKANNR_SCANNER_ONLY_NETWORKS", default: ""))
@@ -119,8 +110,9 @@ public struct RunnerConfiguration: Sendable {
         pollMinimum = .milliseconds(try settings.int("SKANNR_SCANNER_POLL_MIN_MS", default: 200, min: 10))
         pollMaximum = .milliseconds(try settings.int("SKANNR_SCANNER_POLL_MAX_MS", default: 5000, min: 10))
         scheduleBatch = try settings.int("SKANNR_SCANNER_SCHEDULE_BATCH", default: 100, min: 1)
-        plans = try PlanSettings.catalog(from: settings)
-        billingGraceDays = try settings.int("SKANNR_BILLING_GRACE_DAYS", default: 7, min: 0)
+        let planSettings = try PlanSettings(settings: settings)   // the API's numbers, parsed by the same code
+        plans = planSettings.catalog
+        billingGraceDays = planSettings.billingGraceDays
         maxRunningScansPerAccount = try settings.int("SKANNR_SCANNER_MAX_RUNNING_PER_ACCOUNT", default: 2, min: 1)
         maxOpenPortsPerHost = try settings.int("SKANNR_SCANNER_MAX_OPEN_PER_HOST", default: 1000, min: 1)
         maxOpenPortsPerScan = try settings.int("SKANNR_SCANNER_MAX_OPEN_PER_SCAN", default: 20000, min: 1)
@@ -128,7 +120,7 @@ public struct RunnerConfiguration: Sendable {
         confirmRetries = try settings.int("SKANNR_SCANNER_CONFIRM_RETRIES", default: 4, min: 0)
         confirmTimeout = .milliseconds(try settings.int("SKANNR_SCANNER_CONFIRM_TIMEOUT_MS", default: 3000, min: 10))
         acceptsAllMinimumOpen = try settings.int("SKANNR_SCANNER_ACCEPTS_ALL_MIN_OPEN", default: 32, min: 1)
-        metricsDirectory = settings.optional("SKANNR_METRICS_DIR").flatMap { $0.isEmpty ? nil : $0 }
+        metricsDirectory = MetricsSettings(settings: settings).directory
         guard heartbeatInterval < leaseDuration, progressInterval < leaseDuration else {
             throw RunnerError(.configuration, "the heartbeat and progress intervals must be shorter than the lease")
         }

@@ -5,6 +5,7 @@
 import Foundation
 import Logging
 import MariaDB
+import Synchronization
 
 public final class ScanRunner: Sendable {
     public let configuration: RunnerConfiguration
@@ -96,9 +97,8 @@ public final class ScanRunner: Sendable {
 }
 
 /// Collects the loops' results across threads.
-final class EndsBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var storage: [ScanEnd] = []
-    func append(contentsOf ends: [ScanEnd]) { lock.withLock { storage += ends } }
-    var values: [ScanEnd] { lock.withLock { storage } }
+final class EndsBox: Sendable {
+    private let storage = Mutex<[ScanEnd]>([])
+    func append(contentsOf ends: [ScanEnd]) { storage.withLock { $0 += ends } }
+    var values: [ScanEnd] { storage.withLock { $0 } }
 }

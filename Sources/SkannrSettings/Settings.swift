@@ -1,7 +1,9 @@
-// Configuration source shared by skannr-api and skannr-scanner: `KEY=value` lines from an optional
-// file, overridden by SKANNR_* environment variables. Read once at start-up. A secret may come from
-// the file named by `<KEY>_FILE` instead, so secrets need not sit in the environment; a secret file
-// that cannot be read is an error, never an empty secret. Values are never logged.
+// Configuration source shared by every executable: `KEY=value` lines from an optional file,
+// overridden by SKANNR_* environment variables. Read once at start-up; the typed settings
+// (DatabaseSettings, PlanSettings, MetricsSettings, ...) parse from it with one error style:
+// "<KEY> must be <rule>, got <value>". A secret may come from the file named by `<KEY>_FILE`
+// instead, so secrets need not sit in the environment; a secret file that cannot be read is an
+// error, never an empty secret. Secret values are never logged nor echoed in an error.
 
 import Foundation
 
@@ -33,34 +35,66 @@ public struct Settings: Sendable {
 
     public func optional(_ key: String) -> String? { values[key] }
 
+    /// The value, or nil when the key is unset or empty (an empty line in the file means "unset").
+    public func nonEmpty(_ key: String) -> String? { values[key].flatMap { $0.isEmpty ? nil : $0 } }
+
     /// A secret: the value of KEY, else the trimmed contents of the file named by KEY_FILE.
-    public func secret(_ key: String) throws -> String? {
+    public func secret(_ key: String) throws(SettingsError) -> String? {
         if let value = values[key] { return value }
         guard let path = values[key + "_FILE"] else { return nil }
         do { return try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) }
-        catch { throw SettingsError("\(key)_FILE names a file that cannot be read: \(path)") }
+        catch { throw SettingsError(key: key + "_FILE", "names a file that cannot be read: \(path)") }
     }
 
-    public func int(_ key: String, default fallback: Int, min: Int = Int.min) throws -> Int {
+    public func int(_ key: String, default fallback: Int, min: Int = Int.min) throws(SettingsError) -> Int {
+        try int(key, default: fallback, in: min...Int.max)
+    }
+
+    /// An integer within `range`; the error names the key and the rule (and the value, unless secret).
+    public func int(_ key: String, default fallback: Int, in range: ClosedRange<Int>) throws(SettingsError) -> Int {
         guard let text = values[key], !text.isEmpty else { return fallback }
-        guard let value = Int(text), value >= min else {
-            let bound = min == Int.min ? "an integer" : "an integer ≥ \(min)"
-            throw SettingsError("\(key) must be \(bound), got \(text.debugDescription)")
+        guard let value = Int(text), range.contains(value) else {
+            let rule = switch (range.lowerBound, range.upperBound) {
+            case (Int.min, Int.max): "an integer"
+            case (let low, Int.max): "an integer ≥ \(low)"
+            case (let low, let high): "an integer from \(low) to \(high)"
+            }
+            throw SettingsError(key: key, "must be \(rule)", got: text)
         }
         return value
     }
 
-    public func bool(_ key: String, default fallback: Bool) throws -> Bool {
+    public func bool(_ key: String, default fallback: Bool) throws(SettingsError) -> Bool {
         guard let text = values[key]?.lowercased() else { return fallback }
         switch text {
         case "1", "true", "yes", "on": return true
         case "0", "false", "no", "off": return false
-        default: throw SettingsError("\(key) must be true or false, got \(text.debugDescription)")
+        default: throw SettingsError(key: key, "must be true or false", got: text)
         }
     }
+
+    /// Keys whose values are never echoed (their `_FILE` variants name paths, which may be shown).
+    public static let secretKeys: Set<String> = [
+        "SKANNR_DB_PASSWORD", "SKANNR_JWT_KEYS", "SKANNR_MFA_KEY", "SKANNR_API_KEY_SECRET", "SKANNR_STRIPE_SECRET_KEY",
+        "SKANNR_STRIPE_WEBHOOK_SECRET", "SKANNR_SMTP_PASSWORD",
+    ]
 }
 
+/// A setting that cannot be used: `key` names it, `description` says the rule (never a secret's value).
 public struct SettingsError: Error, CustomStringConvertible {
+    public let key: String?
     public let description: String
-    public init(_ description: String) { self.description = description }
+
+    public init(_ description: String) {
+        key = nil
+        self.description = description
+    }
+
+    /// "<KEY> <problem>", with `, got "<value>"` when the value may be shown (not a secret).
+    public init(key: String, _ problem: String, got value: String? = nil) {
+        self.key = key
+        var text = "\(key) \(problem)"
+        if let value, !Settings.secretKeys.contains(key) { text += ", got \(value.debugDescription)" }
+        description = text
+    }
 }

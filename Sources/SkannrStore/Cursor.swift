@@ -1,9 +1,11 @@
 // Opaque keyset-pagination cursors: base64url (no padding) of "<id>" for id-ordered lists and of
 // "<hex host_key>.<port>" for results. Decoding is strict; nil means "invalid cursor" (HTTP 400).
+// The encodings are the project's one Hex and Base64URL (SkannrCrypto).
 import Foundation
+import SkannrCrypto
 
 public enum Cursor {
-    public static func encode(id: Int64) -> String { base64URL(Array(String(id).utf8)) }
+    public static func encode(id: Int64) -> String { Base64URL.encode(String(id)) }
 
     public static func decodeID(_ text: String) -> Int64? {
         guard let raw = decodeText(text), let id = Int64(raw), id > 0, String(id) == raw else { return nil }
@@ -11,7 +13,7 @@ public enum Cursor {
     }
 
     public static func encode(hostKey: [UInt8], port: Int) -> String {
-        base64URL(Array((hex(hostKey) + "." + String(port)).utf8))
+        Base64URL.encode(Hex.encode(hostKey) + "." + String(port))
     }
 
     public static func decodeHostPort(_ text: String) -> (hostKey: [UInt8], port: Int)? {
@@ -19,50 +21,14 @@ public enum Cursor {
         let parts = raw.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[0].utf8.count == 32, let port = Int(parts[1]), (0...65535).contains(port),
               String(port) == parts[1] else { return nil }
-        var key: [UInt8] = []
-        var chars = parts[0].utf8.makeIterator()
-        while let a = chars.next(), let b = chars.next() {
-            guard let hi = nibble(a), let lo = nibble(b) else { return nil }
-            key.append(hi << 4 | lo)
-        }
-        return key.count == 16 ? (key, port) : nil
-    }
-
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        return String(decoding: bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] }, as: UTF8.self)
-    }
-
-    private static func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        default: nil
-        }
-    }
-
-    private static func base64URL(_ bytes: [UInt8]) -> String {
-        var text = Data(bytes).base64EncodedString()
-        text = text.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-        while text.hasSuffix("=") { text.removeLast() }
-        return text
+        // Lowercase only, as encoded: one cursor has one spelling.
+        guard let key = Hex.decode(String(parts[0])), key.count == 16, Hex.encode(key) == parts[0] else { return nil }
+        return (key, port)
     }
 
     private static func decodeText(_ text: String) -> String? {
-        guard !text.isEmpty, text.utf8.count <= 200, text.utf8.count % 4 != 1,
-              text.utf8.allSatisfy(isBase64URL) else { return nil }
-        var standard = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        standard += String(repeating: "=", count: (4 - text.utf8.count % 4) % 4)
-        guard let data = Data(base64Encoded: standard) else { return nil }
-        return String(validating: Array(data), as: UTF8.self)
-    }
-
-    private static func isBase64URL(_ c: UInt8) -> Bool {
-        switch c {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"): true
-        default: false
-        }
+        guard !text.isEmpty, text.utf8.count <= 200, let bytes = Base64URL.decode(text) else { return nil }
+        return String(validating: bytes, as: UTF8.self)
     }
 }
 

@@ -7,7 +7,7 @@ import MariaDB
 import Testing
 import TestSupport
 
-@Suite("API keys (issue 19)", .enabled(if: TestStack.isAvailable))
+@Suite("API keys (issue 19)", .needsStack)
 struct APIKeysTests {
     static func createKey(_ client: APIClient, _ body: [String: Any] = ["name": "ci"]) throws -> (id: Int64, key: String) {
         let created = try client.post("/api-keys", body)

@@ -6,7 +6,7 @@ import MariaDB
 import Testing
 import TestSupport
 
-@Suite("Accepted risk and expected ports (issue 19)", .enabled(if: TestStack.isAvailable))
+@Suite("Accepted risk and expected ports (issue 19)", .needsStack)
 struct AcceptedRiskTests {
     /// An account whose target's last scan has 3389 open, with an open new_port alert for it.
     static func owned() throws -> (account: TestAccount, target: Int64, alert: Int64) {

@@ -6,7 +6,7 @@ import SkannrCore
 import Testing
 import TestSupport
 
-@Suite("Alerts and progress end to end", .enabled(if: TestStack.isAvailable))
+@Suite("Alerts and progress end to end", .needsStack)
 struct AlertsTests {
     /// Inserts an alert as the runner would; `ago` seconds before now.
     @discardableResult

@@ -7,7 +7,7 @@ import SkannrCrypto
 import Testing
 import TestSupport
 
-@Suite("Auth bearer tokens through nginx", .enabled(if: TestStack.isAvailable))
+@Suite("Auth bearer tokens through nginx", .needsStack)
 struct AuthBearerTests {
     static func claims(_ sub: Int64, iat: Int64, exp: Int64) -> AccessClaims {
         AccessClaims(sub: sub, plan: "free", iat: iat, nbf: iat, exp: exp, iss: "skannr", aud: "skannr-api", jti: "t1")

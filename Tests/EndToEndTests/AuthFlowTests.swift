@@ -7,7 +7,7 @@ import SkannrCrypto
 import Testing
 import TestSupport
 
-@Suite("Auth flow through nginx", .enabled(if: TestStack.isAvailable))
+@Suite("Auth flow through nginx", .needsStack)
 struct AuthFlowTests {
     @Test("register, login, me, MFA on, codes once, recovery once, MFA off")
     func wholeFlow() throws {

@@ -6,7 +6,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite("Login throttling cannot be turned against the owner (issue 16)", .enabled(if: TestStack.isAvailable))
+@Suite("Login throttling cannot be turned against the owner (issue 16)", .needsStack)
 struct AuthLockoutTests {
     static var port: Int { URL(string: TestStack.baseURL)?.port ?? 0 }
 

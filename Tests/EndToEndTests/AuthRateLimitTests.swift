@@ -7,7 +7,7 @@ import Synchronization
 import Testing
 import TestSupport
 
-@Suite("Rate limits through nginx", .enabled(if: TestStack.isAvailable))
+@Suite("Rate limits through nginx", .needsStack)
 struct AuthRateLimitTests {
     /// A metered path outside /auth/ (whose nginx flood shield is 20 r/s): the responders answer
     /// 404 after counting the request against the account.

@@ -5,7 +5,7 @@ import Synchronization
 import Testing
 import TestSupport
 
-@Suite("Auth refresh tokens through nginx", .enabled(if: TestStack.isAvailable))
+@Suite("Auth refresh tokens through nginx", .needsStack)
 struct AuthRefreshTests {
     static func refresh(_ token: String) throws -> APIResponse {
         try APIClient().post("/auth/token/refresh", ["refresh_token": token])

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite("Auth registration through nginx", .enabled(if: TestStack.isAvailable))
+@Suite("Auth registration through nginx", .needsStack)
 struct AuthRegisterTests {
     @Test("malformed email, short password and long name are one 400 listing each field")
     func validation() throws {

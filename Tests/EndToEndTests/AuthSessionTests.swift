@@ -8,7 +8,7 @@ import SkannrCrypto
 import Testing
 import TestSupport
 
-@Suite("Auth sessions end when they should (issue 16 #4)", .enabled(if: TestStack.isAvailable))
+@Suite("Auth sessions end when they should (issue 16 #4)", .needsStack)
 struct AuthSessionTests {
     static func refresh(_ token: String?) throws -> APIResponse {
         try APIClient().post("/auth/token/refresh", ["refresh_token": token ?? "rt_missing"])

@@ -6,7 +6,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite("Auth login throttling through nginx", .enabled(if: TestStack.isAvailable))
+@Suite("Auth login throttling through nginx", .needsStack)
 struct AuthThrottleTests {
     /// 20 wrong passwords for `email` from `client`: (status, code, message) of each answer.
     static func hammer(_ email: String, from client: PinnedClient) throws -> [String] {

@@ -9,7 +9,7 @@ import SkannrCrypto
 import Testing
 import TestSupport
 
-@Suite("Authorization matrix", .serialized, .enabled(if: TestStack.isAvailable))
+@Suite("Authorization matrix", .serialized, .needsStack)
 struct AuthorizationMatrixTests {
     /// A's target, a completed scan, a pending scan (on a second target) and an open alert.
     struct Owned {

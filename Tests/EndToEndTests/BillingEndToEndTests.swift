@@ -8,7 +8,7 @@ import SkannrCrypto
 import Testing
 import TestSupport
 
-@Suite("Billing through nginx", .serialized, .enabled(if: TestStack.isAvailable))
+@Suite("Billing through nginx", .serialized, .needsStack)
 struct BillingEndToEndTests {
     @Test("checkout, webhook, upgrade, change to business, cancel at period end, deletion: limits follow, nothing deleted")
     func lifecycle() throws {

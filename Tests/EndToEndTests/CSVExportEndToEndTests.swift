@@ -6,7 +6,7 @@ import MariaDB
 import Testing
 import TestSupport
 
-@Suite("CSV export (issue 19)", .enabled(if: TestStack.isAvailable))
+@Suite("CSV export (issue 19)", .needsStack)
 struct CSVExportEndToEndTests {
     static func csv(_ client: APIClient, _ path: String) throws -> APIResponse {
         try client.call("GET", path, headers: [("Accept", "text/csv")])

@@ -8,7 +8,7 @@ import Testing
 import TestSupport
 
 @Suite("CSV export memory (benchmark, issue 19)", .serialized,
-       .enabled(if: TestStack.isAvailable && ProcessInfo.processInfo.environment["SKANNR_CSV_BENCH"] != nil))
+       .needsStack, .optIn("SKANNR_CSV_BENCH"))
 struct CSVExportMemoryBenchmark {
     static func workerRSSKiB() -> [Int32: Int] {
         guard let pool = try? TestStack.control("pool-pid").trimmingCharacters(in: .whitespacesAndNewlines),

@@ -8,7 +8,7 @@ import MariaDB
 import Testing
 import TestSupport
 
-@Suite("Hostile input through nginx", .enabled(if: TestStack.isAvailable))
+@Suite("Hostile input through nginx", .needsStack)
 struct HostileInputTests {
     static let injections = [
         "'; DROP TABLE targets; --", "\" OR \"1\"=\"1", "1' OR '1'='1' --", "x'); DELETE FROM users; --",

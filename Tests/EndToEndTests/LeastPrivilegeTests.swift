@@ -7,7 +7,7 @@ import MariaDB
 import Testing
 import TestSupport
 
-@Suite("Least privilege of the local stack (issue 16)", .enabled(if: TestStack.isAvailable))
+@Suite("Least privilege of the local stack (issue 16)", .needsStack)
 struct LeastPrivilegeTests {
     static var runtime: String { TestStack.runtimeDirectory }
 
@@ -23,6 +23,7 @@ struct LeastPrivilegeTests {
     }
 
     static var canBecomeNobody: Bool { getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") }
+    static var cannotBecomeNobody: String? { canBecomeNobody ? nil : "needs root and /usr/bin/setpriv to act as another local user" }
 
     @Test("the FastCGI socket is 0660 and the runtime folder gives others nothing")
     func socketAndFolderModes() throws {
@@ -32,17 +33,15 @@ struct LeastPrivilegeTests {
         #expect(folder & 0o007 == 0, "runtime folder mode \(String(folder, radix: 8))")
     }
 
-    @Test("another local user cannot connect to the FastCGI socket (no forged REMOTE_ADDR, no /metrics)")
+    @Test("another local user cannot connect to the FastCGI socket (no forged REMOTE_ADDR, no /metrics)", .needs(cannotBecomeNobody))
     func nobodyCannotSpeakFastCGI() throws {
-        guard Self.canBecomeNobody else { return }
         let connect = "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); print('connected')"
         let result = try Self.asNobody(["/usr/bin/python3", "-c", connect, Self.runtime + "/api.sock"])
         #expect(result.status != 0 && !result.output.contains("connected"), "nobody: \(result.output)")
     }
 
-    @Test("another local user cannot log in to MariaDB as root with an empty password")
+    @Test("another local user cannot log in to MariaDB as root with an empty password", .needs(cannotBecomeNobody))
     func nobodyCannotReadTheDatabase() throws {
-        guard Self.canBecomeNobody else { return }
         let result = try Self.asNobody(["/usr/bin/mariadb", "--no-defaults", "-S", Self.runtime + "/mysql.sock", "-uroot",
                                         "--password=", "-N", "-e", "SELECT COUNT(*) FROM skannr.users"])
         #expect(result.status != 0, "nobody read skannr.users: \(result.output)")

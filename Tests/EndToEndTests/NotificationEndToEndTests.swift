@@ -9,7 +9,7 @@ import SkannrCrypto
 import Testing
 import TestSupport
 
-@Suite("Notifications end to end", .enabled(if: TestStack.isAvailable))
+@Suite("Notifications end to end", .needsStack)
 struct NotificationEndToEndTests {
     static func number(_ value: Any?) -> Int64? { (value as? NSNumber)?.int64Value }
 

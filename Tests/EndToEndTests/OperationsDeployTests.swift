@@ -26,6 +26,20 @@ enum DeployFiles {
     static func which(_ tool: String) -> String? {
         ["/usr/bin/", "/bin/", "/usr/sbin/", "/sbin/"].map { $0 + tool }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
+
+    /// Why a test that runs `tools` cannot (nil: all present), for `.needs(_:)`.
+    static func missing(_ tools: String...) -> String? {
+        let absent = tools.filter { which($0) == nil }
+        return absent.isEmpty ? nil : "needs \(absent.joined(separator: " and ")) on this host"
+    }
+
+    /// Why the built executables are not there (nil: they are), for `.needs(_:)`.
+    static var missingBinaries: String? {
+        let all = ["skannr-api", "skannr-scanner", "skannr-notifier"].allSatisfy {
+            FileManager.default.isExecutableFile(atPath: TestStack.binDirectory + "/" + $0)
+        }
+        return all ? nil : "needs the built executables in \(TestStack.binDirectory) (swift build)"
+    }
 }
 
 @Suite("Deploy files")
@@ -59,13 +73,11 @@ struct OperationsDeployTests {
         #expect(timer["Persistent"] == "true")
     }
 
-    @Test("systemd-analyze verify accepts the units (with the built binaries in place of /usr/local/bin)")
+    @Test("systemd-analyze verify accepts the units (with the built binaries in place of /usr/local/bin)",
+          .needs(DeployFiles.missing("systemd-analyze")), .needs(DeployFiles.missingBinaries))
     func systemdVerify() throws {
-        guard let tool = DeployFiles.which("systemd-analyze") else { return }
+        let tool = try #require(DeployFiles.which("systemd-analyze"))
         let binaries = TestStack.binDirectory
-        guard FileManager.default.isExecutableFile(atPath: binaries + "/skannr-api"),
-              FileManager.default.isExecutableFile(atPath: binaries + "/skannr-scanner"),
-              FileManager.default.isExecutableFile(atPath: binaries + "/skannr-notifier") else { return }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("units-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -110,14 +122,15 @@ struct OperationsDeployTests {
         #expect(try DeployFiles.unit("skannr-migrate.service")["EnvironmentFile"] == "/etc/skannr/migrate.env")
     }
 
-    @Test("the production nginx site passes nginx -t with the shared snippets; /metrics only on loopback")
+    @Test("the production nginx site passes nginx -t with the shared snippets; /metrics only on loopback",
+          .needs(DeployFiles.missing("nginx", "openssl")))
     func productionSite() throws {
         let site = try DeployFiles.text("deploy/nginx/skannr.conf")
         #expect(site.contains("listen 443 ssl"))
         #expect(site.contains("/etc/letsencrypt/live/"))
         #expect(site.contains("listen 127.0.0.1:9145;"))
         #expect(site.contains("include /etc/nginx/snippets/skannr-json-errors.conf;"))
-        guard let nginx = DeployFiles.which("nginx"), let openssl = DeployFiles.which("openssl") else { return }
+        let nginx = try #require(DeployFiles.which("nginx")), openssl = try #require(DeployFiles.which("openssl"))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("site-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory + "/logs", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }

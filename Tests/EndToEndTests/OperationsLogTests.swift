@@ -10,7 +10,7 @@ import SkannrCrypto
 import Testing
 import TestSupport
 
-@Suite("Logs carry no secrets", .enabled(if: TestStack.isAvailable), .serialized)
+@Suite("Logs carry no secrets", .needsStack, .serialized)
 struct OperationsLogTests {
     static func random(_ prefix: String) -> String {
         prefix + String(UInt64.random(in: 0...UInt64.max), radix: 36) + String(UInt64.random(in: 0...UInt64.max), radix: 36)

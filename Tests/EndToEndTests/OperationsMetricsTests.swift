@@ -13,6 +13,8 @@ enum MetricsScrape {
         return "http://127.0.0.1:\(port)"
     }
 
+    static var unavailableReason: String? { baseURL == nil ? "the stack has no metrics server (no metrics_port file)" : nil }
+
     static func fetch(_ path: String = "/metrics") throws -> HTTPResponse {
         let client = try HTTPClient(timeout: .seconds(10))
         return try client.send(HTTPRequest(url: (baseURL ?? "http://127.0.0.1:9") + path))
@@ -27,7 +29,7 @@ enum MetricsScrape {
     }
 }
 
-@Suite("Metrics endpoint", .enabled(if: TestStack.isAvailable && MetricsScrape.baseURL != nil), .serialized)
+@Suite("Metrics endpoint", .needsStack, .needs(MetricsScrape.unavailableReason), .serialized)
 struct OperationsMetricsTests {
     @Test("/metrics on the public HTTPS port is a JSON 404, also when the client claims the metrics scope")
     func publicPortHasNoMetrics() throws {

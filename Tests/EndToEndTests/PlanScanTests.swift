@@ -6,7 +6,7 @@ import MariaDB
 import Testing
 import TestSupport
 
-@Suite("Plan limits when the API enqueues a scan (issue 16 #5)", .enabled(if: TestStack.isAvailable))
+@Suite("Plan limits when the API enqueues a scan (issue 16 #5)", .needsStack)
 struct PlanScanTests {
     @Test("after a downgrade a kept /20 full target is refused: manual scan 403, trigger-all skips it, no scan row")
     func downgradedAccount() throws {

@@ -6,7 +6,7 @@ import MariaDB
 import Testing
 import TestSupport
 
-@Suite("Scan diff endpoint (issue 19)", .enabled(if: TestStack.isAvailable))
+@Suite("Scan diff endpoint (issue 19)", .needsStack)
 struct ScanDiffTests {
     struct Fixture {
         let account: TestAccount

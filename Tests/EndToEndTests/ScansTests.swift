@@ -5,7 +5,7 @@ import MariaDB
 import Testing
 import TestSupport
 
-@Suite("Scans API through nginx", .enabled(if: TestStack.isAvailable))
+@Suite("Scans API through nginx", .needsStack)
 struct ScansTests {
     @Test("20 parallel scan requests for one target give exactly one 202 and 19 scan_in_progress")
     func parallelScans() throws {

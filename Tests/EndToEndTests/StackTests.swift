@@ -6,7 +6,7 @@ import HTTPClient
 import Testing
 import TestSupport
 
-@Suite("Stack through nginx", .enabled(if: TestStack.isAvailable))
+@Suite("Stack through nginx", .needsStack)
 struct StackTests {
     @Test("health is 200 with the status and database fields")
     func health() throws {

@@ -6,7 +6,7 @@ import MariaDB
 import Testing
 import TestSupport
 
-@Suite("Targets under a past-due subscription", .enabled(if: TestStack.isAvailable))
+@Suite("Targets under a past-due subscription", .needsStack)
 struct TargetsPastDueTests {
     static func proAccount(pastDueDays: Int) throws -> TestAccount {
         let account = try TestAccount.make(plan: "pro")

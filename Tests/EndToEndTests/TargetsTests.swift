@@ -5,7 +5,7 @@ import MariaDB
 import Testing
 import TestSupport
 
-@Suite("Targets API through nginx", .enabled(if: TestStack.isAvailable))
+@Suite("Targets API through nginx", .needsStack)
 struct TargetsTests {
     @Test("a created target has every contract field, a derived type and a normalised address")
     func createShape() throws {

@@ -7,7 +7,7 @@ import SkannrSettings
 import Testing
 import TestSupport
 
-@Suite("Billing webhook budget", .enabled(if: TestDatabase.isAvailable))
+@Suite("Billing webhook budget", .needsDatabase)
 struct BillingWebhookBudgetTests {
     static func services() throws -> Services {
         let database = try TestDatabase.migratedDatabase(named: "webhookbudget")

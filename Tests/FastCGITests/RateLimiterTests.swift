@@ -8,7 +8,7 @@ import SkannrSettings
 import Testing
 import TestSupport
 
-@Suite("Rate limiter stores", .enabled(if: TestDatabase.isAvailable))
+@Suite("Rate limiter stores", .needsDatabase)
 struct RateLimiterTests {
     static func services() throws -> Services {
         let database = try TestDatabase.migratedDatabase(named: "ratelimit")

@@ -8,7 +8,7 @@ import SkannrCore
 import Testing
 import TestSupport
 
-@Suite("Reload and durability faults", .serialized, .enabled(if: TestStack.isAvailable))
+@Suite("Reload and durability faults", .serialized, .needsStack)
 struct DurabilityFaultTests {
     @Test("nginx reloaded three times under load loses no request")
     func nginxReloadUnderLoad() throws {

@@ -8,7 +8,7 @@ import Glibc
 import Testing
 import TestSupport
 
-@Suite("Notifications with live workers", .serialized, .enabled(if: TestStack.isAvailable))
+@Suite("Notifications with live workers", .serialized, .needsStack)
 struct NotificationFaultTests {
     static func number(_ value: Any?) -> Int64? { (value as? NSNumber)?.int64Value }
 

@@ -7,7 +7,7 @@ import Glibc
 import Testing
 import TestSupport
 
-@Suite("Pool faults", .serialized, .enabled(if: TestStack.isAvailable))
+@Suite("Pool faults", .serialized, .needsStack)
 struct PoolFaultTests {
     static func workerPIDs() throws -> [Int32] {
         let pool = try TestStack.control("pool-pid").trimmingCharacters(in: .whitespacesAndNewlines)
@@ -101,7 +101,7 @@ struct PoolFaultTests {
     }
 }
 
-@Suite("nginx flood shield", .serialized, .enabled(if: TestStack.isAvailable))
+@Suite("nginx flood shield", .serialized, .needsStack)
 struct FloodShieldTests {
     @Test("a flood from one address gets nginx's JSON 429 with Retry-After")
     func floodIsLimited() throws {

@@ -9,7 +9,7 @@ import SkannrCore
 import Testing
 import TestSupport
 
-@Suite("Live scan flow", .serialized, .enabled(if: TestStack.isAvailable))
+@Suite("Live scan flow", .serialized, .needsStack)
 struct ScanFlowTests {
     /// POSTs a scan of the target and polls it until it completed (at most 60 s).
     static func scan(_ client: APIClient, target: Int64) throws -> Int64 {

@@ -8,7 +8,7 @@ import SkannrCore
 import Testing
 import TestSupport
 
-@Suite("Alert store", .enabled(if: TestDatabase.isAvailable))
+@Suite("Alert store", .needsDatabase)
 struct AlertStoreTests {
     let f: ProgressFixture
     let account: Int64

@@ -8,7 +8,7 @@ import Synchronization
 import Testing
 import TestSupport
 
-@Suite("Auth stores", .enabled(if: TestDatabase.isAvailable))
+@Suite("Auth stores", .needsDatabase)
 struct AuthStoreTests {
     let config: MariaDBConfig
     let db: Connection

@@ -7,7 +7,7 @@ import SkannrStore
 import Testing
 import TestSupport
 
-@Suite("Billing store", .enabled(if: TestDatabase.isAvailable))
+@Suite("Billing store", .needsDatabase)
 struct BillingStoreTests {
     let f: ProgressFixture
     let store: BillingStore

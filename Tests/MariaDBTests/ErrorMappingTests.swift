@@ -3,7 +3,7 @@ import MariaDB
 import Testing
 import TestSupport
 
-@Suite("Server errors map to MariaDBError", .enabled(if: TestDatabase.isAvailable))
+@Suite("Server errors map to MariaDBError", .needsDatabase)
 struct ErrorMappingTests {
     let db: Connection
 

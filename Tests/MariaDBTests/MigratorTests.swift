@@ -32,7 +32,7 @@ struct MigrationFileTests {
     }
 }
 
-@Suite("Migrator", .enabled(if: TestDatabase.isAvailable))
+@Suite("Migrator", .needsDatabase)
 struct MigratorTests {
     let config: MariaDBConfig
     let db: Connection
@@ -142,7 +142,7 @@ final class Results: @unchecked Sendable {
     var all: [Result<[String], any Error>] { lock.withLock { items } }
 }
 
-@Suite("TestDatabase", .enabled(if: TestDatabase.isAvailable))
+@Suite("TestDatabase", .needsDatabase)
 struct TestDatabaseTests {
     @Test("fresh databases are distinct, empty and utf8mb4")
     func fresh() throws {

@@ -8,7 +8,7 @@ import SkannrCore
 import Testing
 import TestSupport
 
-@Suite("Progress store", .enabled(if: TestDatabase.isAvailable))
+@Suite("Progress store", .needsDatabase)
 struct ProgressStoreTests {
     let f: ProgressFixture
     init() throws { f = try ProgressFixture() }

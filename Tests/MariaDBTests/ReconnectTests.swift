@@ -3,7 +3,7 @@ import MariaDB
 import Testing
 import TestSupport
 
-@Suite("Reconnect after a lost connection", .enabled(if: TestDatabase.isAvailable))
+@Suite("Reconnect after a lost connection", .needsDatabase)
 struct ReconnectTests {
     let db: Connection
     let killer: Connection

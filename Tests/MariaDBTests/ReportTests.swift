@@ -6,7 +6,7 @@ import MariaDB
 import Testing
 import TestSupport
 
-@Suite("Reporting views and the reporting user", .enabled(if: TestDatabase.isAvailable), .serialized)
+@Suite("Reporting views and the reporting user", .needsDatabase, .serialized)
 struct ReportTests {
     static var projectDirectory: URL { TestDatabase.migrationsDirectory.deletingLastPathComponent().deletingLastPathComponent() }
 

@@ -4,7 +4,7 @@ import MariaDB
 import Testing
 import TestSupport
 
-@Suite("Round-trips through prepared statements", .enabled(if: TestDatabase.isAvailable))
+@Suite("Round-trips through prepared statements", .needsDatabase)
 struct RoundTripTests {
     let db: Connection
 

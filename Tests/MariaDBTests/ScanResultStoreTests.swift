@@ -7,7 +7,7 @@ import SkannrStore
 import Testing
 import TestSupport
 
-@Suite("Scan result store", .enabled(if: TestDatabase.isAvailable))
+@Suite("Scan result store", .needsDatabase)
 struct ScanResultStoreTests {
     let f: ProgressFixture
 

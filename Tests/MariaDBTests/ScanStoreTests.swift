@@ -6,7 +6,7 @@ import SkannrStore
 import Testing
 import TestSupport
 
-@Suite("Scan store", .enabled(if: TestDatabase.isAvailable))
+@Suite("Scan store", .needsDatabase)
 struct ScanStoreTests {
     let f: ProgressFixture
     let store: ScanStore

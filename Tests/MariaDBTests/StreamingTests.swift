@@ -3,7 +3,7 @@ import MariaDB
 import Testing
 import TestSupport
 
-@Suite("Streaming rows", .enabled(if: TestDatabase.isAvailable))
+@Suite("Streaming rows", .needsDatabase)
 struct StreamingTests {
     struct Stop: Error {}
     let db: Connection

@@ -3,7 +3,7 @@ import MariaDB
 import Testing
 import TestSupport
 
-@Suite("Transactions", .enabled(if: TestDatabase.isAvailable))
+@Suite("Transactions", .needsDatabase)
 struct TransactionTests {
     struct Boom: Error {}
     let db: Connection

@@ -10,7 +10,7 @@ import SkannrCore
 import Testing
 import TestSupport
 
-@Suite("Delivery queue", .serialized, .enabled(if: TestDatabase.isAvailable))
+@Suite("Delivery queue", .serialized, .needsDatabase)
 final class DeliveryQueueTests {
     let config: MariaDBConfig
     let db: Connection

@@ -11,7 +11,7 @@ import TestSupport
 
 extension LoopbackTests {
     @Suite("WAN bench", .serialized,
-           .enabled(if: WANBench.unavailableReason == nil, Comment(rawValue: WANBench.unavailableReason ?? "")))
+           .needs(WANBench.unavailableReason))
     struct WANBenchTests {
         /// The fastest answer of `attempts` connects (a lost SYN costs a kernel retransmission).
         func fastest(_ address: String, _ port: UInt16, attempts: Int = 5) -> ConnectOutcome {

@@ -8,7 +8,7 @@ import TestSupport
 
 extension LoopbackTests {
     @Suite("TLS and DNS behind the WAN bench", .serialized,
-           .enabled(if: WANBench.unavailableReason == nil, Comment(rawValue: WANBench.unavailableReason ?? "")))
+           .needs(WANBench.unavailableReason))
     struct WANTLSTests {
         @Test("200 open TLS ports behind the 80 ms lossy link are probed in a few seconds, not tens")
         func twoHundredTLSPorts() throws {

@@ -9,7 +9,7 @@ import Testing
 @testable import ScanEngine
 import TestSupport
 
-@Suite("Alert policy in the write-back (issue 19)", .enabled(if: TestDatabase.isAvailable), .serialized)
+@Suite("Alert policy in the write-back (issue 19)", .needsDatabase, .serialized)
 struct AlertPolicyWriteBackTests {
     @Test("expected ports: opening one is info, closing one is high")
     func expectedPorts() throws {

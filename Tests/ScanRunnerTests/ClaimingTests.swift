@@ -16,7 +16,7 @@ final class IDs: @unchecked Sendable {
     var all: [Int64] { lock.withLock { values } }
 }
 
-@Suite("Claiming scans", .enabled(if: TestDatabase.isAvailable), .serialized)
+@Suite("Claiming scans", .needsDatabase, .serialized)
 struct ClaimingTests {
     @Test("two runners on two connections and twenty scans: each scan is done exactly once")
     func twoRunnersTwentyScans() throws {

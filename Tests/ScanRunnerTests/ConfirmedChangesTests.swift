@@ -9,7 +9,7 @@ import Testing
 @testable import ScanRunner
 import TestSupport
 
-@Suite("Confirmed changes in the runner", .enabled(if: TestDatabase.isAvailable), .serialized)
+@Suite("Confirmed changes in the runner", .needsDatabase, .serialized)
 struct ConfirmedChangesTests {
     func claim(_ fixture: RunnerFixture) throws -> ClaimedScan {
         let claimer = ScanClaimer(scannerID: "c", leaseDuration: .seconds(30), maxAttempts: 3)

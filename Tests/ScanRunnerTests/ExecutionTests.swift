@@ -14,7 +14,7 @@ final class EndBox: @unchecked Sendable {
     var end: ScanEnd? { lock.withLock { value } }
 }
 
-@Suite("Executing scans", .enabled(if: TestDatabase.isAvailable), .serialized)
+@Suite("Executing scans", .needsDatabase, .serialized)
 struct ExecutionTests {
     /// A long sweep: 4 loopback hosts × 65,535 ports, one probe in flight.
     func slowScan(_ fixture: RunnerFixture) throws -> (Int64, RunnerConfiguration) {

@@ -7,7 +7,7 @@ import Testing
 @testable import ScanRunner
 import TestSupport
 
-@Suite("Claiming is fair between accounts (issue 16 #6)", .enabled(if: TestDatabase.isAvailable))
+@Suite("Claiming is fair between accounts (issue 16 #6)", .needsDatabase)
 struct FairClaimingTests {
     static func claimedID(_ outcome: ScanClaimer.Outcome?) -> Int64? {
         if case .claimed(let scan) = outcome { return scan.id }

@@ -15,9 +15,11 @@ enum ScannerBinary {
         let path = dir + "/skannr-scanner"
         return FileManager.default.isExecutableFile(atPath: path) ? path : nil
     }
+
+    static var unavailableReason: String? { path == nil ? "needs the skannr-scanner binary (swift build)" : nil }
 }
 
-@Suite("A killed runner", .enabled(if: TestDatabase.isAvailable && ScannerBinary.path != nil), .serialized)
+@Suite("A killed runner", .needsDatabase, .needs(ScannerBinary.unavailableReason), .serialized)
 struct KillTests {
     @Test("a runner SIGKILLed mid-scan: the scan stays held until the lease expires, then another runner finishes it")
     func sigkillMidScan() throws {

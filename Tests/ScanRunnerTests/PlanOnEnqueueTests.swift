@@ -11,7 +11,7 @@ import Testing
 import TestSupport
 @testable import ScanRunner
 
-@Suite("Plan limits whenever a scan is enqueued (issue 16 #5)", .enabled(if: TestDatabase.isAvailable))
+@Suite("Plan limits whenever a scan is enqueued (issue 16 #5)", .needsDatabase)
 struct PlanOnEnqueueTests {
     /// A pro account whose subscription has been past due for `days`.
     static func pastDue(_ fixture: RunnerFixture, days: Int) throws {

@@ -9,7 +9,7 @@ import Testing
 @testable import ScanRunner
 import TestSupport
 
-@Suite("Database failures during a scan", .enabled(if: TestDatabase.isAvailable), .serialized)
+@Suite("Database failures during a scan", .needsDatabase, .serialized)
 struct RetryTests {
     @Test("a failed write-back gives the scan back with its attempt counted, and the last attempt fails it")
     func writeFailureRetriesThenGivesUp() throws {

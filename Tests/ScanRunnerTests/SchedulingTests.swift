@@ -14,7 +14,7 @@ final class Reports: @unchecked Sendable {
     var enqueued: Int { lock.withLock { values.reduce(0) { $0 + $1.enqueued } } }
 }
 
-@Suite("Scheduling scans", .enabled(if: TestDatabase.isAvailable), .serialized)
+@Suite("Scheduling scans", .needsDatabase, .serialized)
 struct SchedulingTests {
     @Test("two runners scheduling at once enqueue each due target exactly once and move next_scan_at on")
     func scheduleTwoRunners() throws {

@@ -6,7 +6,7 @@ import MariaDB
 import Testing
 import TestSupport
 
-@Suite("trigger-all from cron", .enabled(if: TestDatabase.isAvailable && ScannerBinary.path != nil), .serialized)
+@Suite("trigger-all from cron", .needsDatabase, .needs(ScannerBinary.unavailableReason), .serialized)
 struct TriggerAllCLITests {
     @Test("two trigger-all processes at once create no duplicate scans, both exit 0 with one log line each")
     func twoProcessesAtOnce() throws {

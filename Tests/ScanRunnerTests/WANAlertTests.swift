@@ -11,8 +11,8 @@ import Testing
 @testable import ScanRunner
 import TestSupport
 
-@Suite("Alerts on the WAN bench", .serialized, .enabled(if: TestDatabase.isAvailable),
-       .enabled(if: WANBench.unavailableReason == nil, Comment(rawValue: WANBench.unavailableReason ?? "")))
+@Suite("Alerts on the WAN bench", .serialized, .needsDatabase,
+       .needs(WANBench.unavailableReason))
 struct WANAlertTests {
     struct Runner {
         let fixture: RunnerFixture

@@ -8,7 +8,7 @@ import Testing
 @testable import ScanEngine
 import TestSupport
 
-@Suite("Writing results back", .enabled(if: TestDatabase.isAvailable), .serialized)
+@Suite("Writing results back", .needsDatabase, .serialized)
 struct WriteBackTests {
     func claim(_ fixture: RunnerFixture) throws -> ClaimedScan {
         let claimer = ScanClaimer(scannerID: "w", leaseDuration: .seconds(30), maxAttempts: 3)

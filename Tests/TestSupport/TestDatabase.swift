@@ -5,7 +5,7 @@ import Foundation
 import MariaDB
 
 public enum TestDatabase {
-    /// Use as `.enabled(if: TestDatabase.isAvailable)` on suites that need the server.
+    /// Use as `.needsDatabase` on suites that need the server.
     public static var isAvailable: Bool { config() != nil }
 
     /// The server, with no database selected; nil when SKANNR_TEST_DB_SOCKET is unset.

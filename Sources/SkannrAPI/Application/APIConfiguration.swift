@@ -34,17 +34,7 @@ public struct APIConfiguration: Sendable {
 
     public init(settings: Settings) throws {
         self.settings = settings
-        database = MariaDBConfig(
-            host: settings.string("SKANNR_DB_HOST", default: "localhost"),
-            port: UInt32(try settings.int("SKANNR_DB_PORT", default: 3306)),
-            unixSocket: settings.optional("SKANNR_DB_SOCKET"),
-            user: settings.string("SKANNR_DB_USER", default: "skannr"),
-            password: try settings.secret("SKANNR_DB_PASSWORD") ?? "",
-            database: settings.string("SKANNR_DB_NAME", default: "skannr"),
-            connectTimeoutSeconds: UInt32(try settings.int("SKANNR_DB_CONNECT_TIMEOUT", default: 2)),
-            readTimeoutSeconds: UInt32(try settings.int("SKANNR_DB_READ_TIMEOUT", default: 10)),
-            writeTimeoutSeconds: UInt32(try settings.int("SKANNR_DB_WRITE_TIMEOUT", default: 10))
-        )
+        database = try DatabaseSettings(settings: settings, role: .responder).mariaDB   // shared keys, one parser
         allowPrivateTargets = try settings.bool("SKANNR_ALLOW_PRIVATE_TARGETS", default: false)
         anonymousRequestsPerMinute = try settings.int("SKANNR_RATE_LIMIT_ANONYMOUS", default: 120)
         rateLimitFile = settings.optional("SKANNR_RATE_LIMIT_FILE").flatMap { $0.isEmpty ? nil : $0 }
@@ -55,11 +45,12 @@ public struct APIConfiguration: Sendable {
             throw SettingsError("SKANNR_JWT_KEYS (or SKANNR_JWT_KEYS_FILE) is required: kid:base64secret[,kid:secret...]")
         }
         jwt = JWTSigner(
-            keys: try JWTKeySet.parse(keys),
+            keys: try Self.jwtKeys(keys),
             issuer: settings.string("SKANNR_JWT_ISSUER", default: "skannr"),
             audience: settings.string("SKANNR_JWT_AUDIENCE", default: "skannr-api")
         )
-        plans = try PlanSettings.catalog(from: settings)
+        let planSettings = try PlanSettings(settings: settings)   // the runner's numbers, parsed by the same code
+        plans = planSettings.catalog
         auth = try AuthSettings(settings: settings)
         stripe = StripeConfiguration(
             apiBase: settings.string("SKANNR_STRIPE_API_BASE", default: "https://api.stripe.com"),
@@ -71,11 +62,15 @@ public struct APIConfiguration: Sendable {
             cancelURL: settings.string("SKANNR_STRIPE_CANCEL_URL", default: "http://localhost/billing/cancel"),
             portalReturnURL: settings.string("SKANNR_STRIPE_PORTAL_RETURN_URL", default: "http://localhost/billing"),
             timeoutSeconds: try settings.int("SKANNR_STRIPE_TIMEOUT_SECONDS", default: 10),
-            graceDays: try settings.int("SKANNR_BILLING_GRACE_DAYS", default: 7))
+            graceDays: planSettings.billingGraceDays)
         guard stripe.timeoutSeconds >= 1, stripe.timeoutSeconds <= 60 else {
             throw SettingsError("SKANNR_STRIPE_TIMEOUT_SECONDS must be between 1 and 60")
         }
-        guard stripe.graceDays >= 0 else { throw SettingsError("SKANNR_BILLING_GRACE_DAYS must be 0 or more") }
-        metricsDirectory = settings.optional("SKANNR_METRICS_DIR").flatMap { $0.isEmpty ? nil : $0 }
+        metricsDirectory = MetricsSettings(settings: settings).directory
+    }
+
+    /// The key set, with an error that names the variable (and never shows a secret).
+    private static func jwtKeys(_ text: String) throws(SettingsError) -> JWTKeySet {
+        do { return try JWTKeySet.parse(text) } catch { throw SettingsError(key: "SKANNR_JWT_KEYS", error.message) }
     }
 }

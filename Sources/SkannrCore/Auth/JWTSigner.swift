@@ -12,7 +12,11 @@ public struct JWTSigner: Sendable {
     public let leeway: Int64
     static let maxTokenLength = 4096
 
-    public init(keys: JWTKeySet, issuer: String, audience: String, ttl: Int64 = 900, leeway: Int64 = 30) {
+    /// Where token ids (`jti`) come from.
+    public let random: RandomSource
+
+    public init(keys: JWTKeySet, issuer: String, audience: String, ttl: Int64 = 900, leeway: Int64 = 30, random: RandomSource = .secure) {
+        self.random = random
         self.keys = keys
         self.issuer = issuer
         self.audience = audience
@@ -23,7 +27,7 @@ public struct JWTSigner: Sendable {
     public func sign(userID: Int64, plan: String, now: Date, sessionID: String? = nil) -> String {
         let issuedAt = Int64(now.timeIntervalSince1970.rounded(.down))
         let claims = AccessClaims(sub: userID, plan: plan, iat: issuedAt, nbf: issuedAt, exp: issuedAt + ttl,
-                                  iss: issuer, aud: audience, jti: Base64URL.encode(SecureRandom.bytes(16)), sid: sessionID)
+                                  iss: issuer, aud: audience, jti: Base64URL.encode(random.bytes(16)), sid: sessionID)
         return sign(claims, kid: keys.currentKid)
     }
 

@@ -5,10 +5,10 @@ import SkannrCrypto
 public enum RecoveryCodes {
     static let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567".utf8)
 
-    public static func generate(count: Int = 10) -> [String] {
+    public static func generate(count: Int = 10, random: RandomSource = .secure) -> [String] {
         var codes: [String] = []
         while codes.count < count {
-            let bytes = SecureRandom.bytes(10)
+            let bytes = random.bytes(10)
             let chars = bytes.map { alphabet[Int($0 & 31)] }   // 5 random bits per character
             let code = String(decoding: chars[0..<5], as: UTF8.self) + "-" + String(decoding: chars[5..<10], as: UTF8.self)
             if !codes.contains(code) { codes.append(code) }

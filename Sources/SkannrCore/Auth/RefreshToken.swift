@@ -5,8 +5,8 @@ import SkannrCrypto
 public enum RefreshToken {
     public static let prefix = "rt_"
 
-    public static func generate() -> (token: String, hash: [UInt8]) {
-        let token = prefix + Base64URL.encode(SecureRandom.bytes(32))
+    public static func generate(random: RandomSource = .secure) -> (token: String, hash: [UInt8]) {
+        let token = prefix + Base64URL.encode(random.bytes(32))
         return (token, hash(token))
     }
 

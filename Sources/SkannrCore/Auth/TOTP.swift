@@ -15,7 +15,7 @@ public struct TOTP: Sendable {
     }
 
     /// 20 random bytes (160 bits, the RFC 4226 recommendation) for a new enrolment.
-    public static func generateSecret() -> [UInt8] { SecureRandom.bytes(20) }
+    public static func generateSecret(random: RandomSource = .secure) -> [UInt8] { random.bytes(20) }
 
     /// The time step containing `date` (floor of Unix time / period).
     public func step(at date: Date) -> Int64 {
@@ -25,7 +25,7 @@ public struct TOTP: Sendable {
     public func code(at date: Date) -> String { code(step: step(at: date)) }
 
     public func code(step: Int64) -> String {
-        let counter = withUnsafeBytes(of: UInt64(bitPattern: step).bigEndian) { Array($0) }
+        let counter = (0..<8).map { UInt8(truncatingIfNeeded: UInt64(bitPattern: step) >> (56 - 8 * $0)) }   // big-endian
         let mac = HMAC.sha1(key: secret, message: counter)
         let offset = Int(mac[mac.count - 1] & 0x0F)
         let binary = (UInt32(mac[offset] & 0x7F) << 24) | (UInt32(mac[offset + 1]) << 16)

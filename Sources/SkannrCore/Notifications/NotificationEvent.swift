@@ -14,7 +14,7 @@ public enum NotificationEvent: String, CaseIterable, Sendable, Codable {
     public static let subscribable: [NotificationEvent] = [.alertOpened, .alertResolved, .scanFailed]
 
     /// A new event id: `evt_` + 24 random hex digits. One per event, kept on every attempt and channel.
-    public static func newID() -> String { "evt_" + Hex.encode(SecureRandom.bytes(12)) }
+    public static func newID(random: RandomSource = .secure) -> String { "evt_" + Hex.encode(random.bytes(12)) }
 }
 
 public enum ChannelType: String, CaseIterable, Sendable, Codable {

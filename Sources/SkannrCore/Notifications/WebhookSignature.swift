@@ -31,5 +31,5 @@ public enum WebhookSignature {
     }
 
     /// A new signing secret: `whsec_` + 32 random bytes in hex.
-    public static func newSecret() -> String { "whsec_" + Hex.encode(SecureRandom.bytes(32)) }
+    public static func newSecret(random: RandomSource = .secure) -> String { "whsec_" + Hex.encode(random.bytes(32)) }
 }
