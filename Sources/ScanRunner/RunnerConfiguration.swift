@@ -3,11 +3,11 @@
 import SkannrSettings
 import Foundation
 import ScanEngine
-import MariaDB
+import SkannrStore
 import SkannrCore
 
 public struct RunnerConfiguration: Sendable {
-    public var database: MariaDBConfig
+    public var database: DatabaseConfig
     /// Loopback and private resolved addresses may be scanned (development and tests only).
     public var allowPrivateTargets: Bool
     /// When set, the only networks this runner connects to (SKANNR_SCANNER_ONLY_NETWORKS).
@@ -75,7 +75,7 @@ public struct RunnerConfiguration: Sendable {
     }
 
     private init(validating settings: Settings) throws {
-        database = MariaDBConfig(
+        database = DatabaseConfig(
             host: settings.string("SKANNR_DB_HOST", default: "localhost"),
             port: UInt32(try settings.int("SKANNR_DB_PORT", default: 3306, min: 1)),
             unixSocket: settings.optional("SKANNR_DB_SOCKET"),
@@ -136,7 +136,7 @@ public struct RunnerConfiguration: Sendable {
     }
 
     /// Defaults for tests: everything from the settings' defaults with this database.
-    public static func forTesting(database: MariaDBConfig, allowPrivate: Bool = true, scannerID: String = "test") throws -> RunnerConfiguration {
+    public static func forTesting(database: DatabaseConfig, allowPrivate: Bool = true, scannerID: String = "test") throws -> RunnerConfiguration {
         var configuration = try RunnerConfiguration(settings: Settings(values: [:]))
         configuration.database = database
         configuration.allowPrivateTargets = allowPrivate
@@ -172,9 +172,15 @@ extension RunnerConfiguration {
     }
 }
 
-extension Duration {
-    var microseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+extension RunnerConfiguration {
+    /// `skannr-scanner trigger-all`: its own connection, one transaction.
+    public func triggerAll(now: Date = Date()) throws -> ScheduleReport {
+        try BulkTrigger(plans: plans, graceDays: billingGraceDays).triggerAll(ScanLifecycleStore(config: database), now: now)
+    }
+
+    /// `skannr-scanner schedule --once`: enqueue what is due, then return.
+    public func scheduleDue(now: Date = Date()) throws -> ScheduleReport {
+        try ScanScheduler(batchSize: scheduleBatch, plans: plans, graceDays: billingGraceDays)
+            .enqueueAllDue(ScanLifecycleStore(config: database), now: now)
     }
 }

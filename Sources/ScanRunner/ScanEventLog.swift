@@ -4,6 +4,7 @@
 import Foundation
 import Logging
 import Observability
+import SkannrStore
 
 enum ScanEventLog {
     static func claimed(_ logger: Logger, scan: ClaimedScan) {

@@ -7,6 +7,7 @@
 import Foundation
 import ScanEngine
 import SkannrCore
+import SkannrStore
 
 enum ExecutionEnd: Sendable {
     case completed(ScanOutcome)

@@ -4,7 +4,7 @@
 // SIGTERM (StopSignal) stops claiming; the in-flight scan is released (pending again) and run() returns.
 import Foundation
 import Logging
-import MariaDB
+import SkannrStore
 
 public final class ScanRunner: Sendable {
     public let configuration: RunnerConfiguration
@@ -41,13 +41,13 @@ public final class ScanRunner: Sendable {
         return ends.values
     }
 
-    /// One claim-and-process step on `connection`; nil when no scan was waiting.
-    public func step(_ connection: Connection, slot: Int = 0) throws -> ScanEnd? {
+    /// One claim-and-process step on `store`'s connection; nil when no scan was waiting.
+    public func step(_ store: ScanLifecycleStore, slot: Int = 0) throws -> ScanEnd? {
         let claimer = ScanClaimer(scannerID: "\(configuration.scannerID)#\(slot)", leaseDuration: configuration.leaseDuration,
                                   maxAttempts: configuration.maxAttempts, maxRunningPerAccount: configuration.maxRunningScansPerAccount)
         for _ in 0..<100 {
             let claimedAt = ContinuousClock.now
-            switch try claimer.claim(connection) {
+            switch try claimer.claim(store) {
             case nil:
                 return nil
             case .gaveUp(let scanID, let attempts):
@@ -55,7 +55,7 @@ public final class ScanRunner: Sendable {
             case .claimed(let scan):
                 ScanEventLog.claimed(logger, scan: scan)
                 return ScanProcessor(configuration: configuration, stop: stop, logger: logger)
-                    .process(scan, claimedAt: claimedAt, connection: connection)
+                    .process(scan, claimedAt: claimedAt, store: store)
             }
         }
         return nil
@@ -64,11 +64,11 @@ public final class ScanRunner: Sendable {
     private func loop(slot: Int, once: Bool) -> [ScanEnd] {
         var ends: [ScanEnd] = []
         var backoff = PollBackoff(minimum: configuration.pollMinimum, maximum: configuration.pollMaximum)
-        var connection: Connection?
+        var connection: ScanLifecycleStore?
         let scheduler = ScanScheduler(batchSize: configuration.scheduleBatch, plans: configuration.plans, graceDays: configuration.billingGraceDays)
         while !stop.isRequested {
             do {
-                let db = try connection ?? Connection(config: configuration.database)
+                let db = try connection ?? ScanLifecycleStore(config: configuration.database)
                 connection = db
                 if slot == 0, !once {
                     let report = try scheduler.enqueueAllDue(db)

@@ -3,9 +3,11 @@
 // while it runs. Trap: a failed or capped probe is "unknown", never "no TLS": the diff must keep the
 // port's last known certificate for those (`ScanOutcome.tlsUnknown`).
 import ScanEngine
+import SkannrCore
+import SkannrStore
 
 struct TLSPhase {
-    var facts: [HostPort: ScanEngine.TLSFacts] = [:]
+    var facts: [HostPort: TLSFacts] = [:]
     /// Probes that failed or were not made (cap): TLS state unknown this scan.
     var unknown: Set<HostPort> = []
     /// "TLS probes capped at N: M open ports not probed" when the cap cut; nil otherwise.

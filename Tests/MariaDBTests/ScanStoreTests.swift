@@ -1,7 +1,9 @@
 // ScanStore on a real database: one active scan per target (the unique key), trigger-all's skips,
-// cancel, and every call scoped to the account.
+// cancel, every call scoped to the account, and the plan check of the one enqueue rule (ScanEnqueue)
+// on a downgraded account (issue 15: the API's manual scan had no plan check).
 import Foundation
 import MariaDB
+import SkannrCore
 import SkannrStore
 import Testing
 import TestSupport
@@ -57,5 +59,31 @@ struct ScanStoreTests {
         #expect(try store.cancel(accountID: stranger, id: scan.id, now: Date()) == .notFound)
         #expect(try store.list(accountID: stranger, targetID: nil, status: nil, limit: 10, after: nil).items.isEmpty)
         #expect(try store.find(accountID: owner, id: scan.id)?.status == .pending)
+    }
+
+    @Test("a downgraded account's manual scan of a full-profile target is refused with plan_limit, and nothing is queued")
+    func manualScanFollowsDowngrade() throws {
+        let account = try f.account(plan: "pro")
+        let target = try f.target(account)
+        try f.db.execute("UPDATE targets SET scan_profile = 'full' WHERE id = ?", [.int(target)])
+        #expect(try store.createManual(accountID: account, targetID: target, now: Date()) != nil, "pro allows the full profile")
+        try f.db.execute("UPDATE scans SET status = 'completed' WHERE target_id = ?", [.int(target)])
+        try f.db.execute("UPDATE users SET plan = 'free' WHERE id = ?", [.int(account)])
+
+        #expect { try store.createManual(accountID: account, targetID: target, now: Date()) } throws: { error in
+            (error as? PlanLimitError).map { $0.code == "plan_limit" && $0.limit == "scan_profiles" } ?? false
+        }
+        #expect(try f.db.queryOne("SELECT COUNT(*) AS n FROM scans WHERE target_id = ?", [.int(target)])?.int("n") == 1)
+    }
+
+    @Test("trigger-all of a downgraded account skips the targets its plan no longer allows with reason plan_limit")
+    func triggerAllFollowsDowngrade() throws {
+        let account = try f.account(plan: "free")
+        let fits = try f.target(account, "203.0.113.1")
+        let tooBig = try f.target(account, "203.0.113.0/22", type: "cidr")
+        try f.db.execute("UPDATE targets SET address_count = 1024 WHERE id = ?", [.int(tooBig)])
+        let (created, skipped) = try store.triggerAll(accountID: account, now: Date())
+        #expect(created.map(\.targetID) == [fits])
+        #expect(skipped.map(\.targetID) == [tooBig] && skipped.map(\.reason) == ["plan_limit"])
     }
 }

@@ -9,8 +9,39 @@
 // account's users row is locked while counting, so two runners cannot both take its last slot.
 import Foundation
 import MariaDB
-import SkannrStore
 
+/// A scan row a runner holds a lease on: what to scan and the lease token that fences every write.
+public struct ClaimedScan: Sendable, Equatable {
+    public let id: Int64
+    public let userID: Int64
+    public let targetID: Int64
+    public let address: String
+    public let addressType: String
+    public let ports: String
+    public let portsPerHost: Int
+    public let hostsTotal: Int
+    /// Claims so far, this one included.
+    public let attempts: Int
+    /// Unique per claim (scanner id + random token): the fence of every later write.
+    public let leaseOwner: String
+
+    static let columns = "id, user_id, target_id, address, address_type, ports, ports_per_host, hosts_total, attempts"
+
+    init(row: Row, leaseOwner: String) throws {
+        id = try row.int("id")
+        userID = try row.int("user_id")
+        targetID = try row.int("target_id")
+        address = try row.string("address")
+        addressType = try row.string("address_type")
+        ports = try row.string("ports")
+        portsPerHost = Int(try row.int("ports_per_host"))
+        hostsTotal = Int(try row.int("hosts_total"))
+        attempts = Int(try row.int("attempts"))
+        self.leaseOwner = leaseOwner
+    }
+}
+
+/// The claim rule's parameters (a runner's settings).
 public struct ScanClaimer: Sendable {
     public let scannerID: String
     public let leaseDuration: Duration
@@ -32,9 +63,9 @@ public struct ScanClaimer: Sendable {
 
     /// One claim attempt; nil when there is no work. Gave-up scans are reported so the
     /// caller logs them and polls again at once.
-    public func claim(_ connection: Connection, now: Date = Date()) throws -> Outcome? {
+    public func claim(_ store: ScanLifecycleStore, now: Date = Date()) throws -> Outcome? {
         let owner = Self.leaseOwner(scannerID)
-        return try connection.transaction { db -> Outcome? in
+        return try store.connection.transaction { db -> Outcome? in
             let pending = try db.queryOne("""
                 SELECT s.id, s.attempts, s.user_id FROM scans s WHERE s.status = 'pending'
                 AND (SELECT COUNT(*) FROM scans r WHERE r.user_id = s.user_id AND r.status = 'running' AND r.lease_expires_at >= NOW(6)) < ?
@@ -82,5 +113,13 @@ public struct ScanClaimer: Sendable {
     static func leaseOwner(_ scannerID: String) -> String {
         let token = String(UInt64.random(in: 0...UInt64.max), radix: 36)
         return String(scannerID.prefix(100 - token.count - 1)) + "/" + token
+    }
+}
+
+extension Duration {
+    /// Whole microseconds (the unit of the lease intervals in SQL).
+    var microseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
     }
 }
