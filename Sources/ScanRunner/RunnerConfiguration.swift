@@ -62,6 +62,10 @@ public struct RunnerConfiguration: Sendable {
     public var confirmTimeout: Duration
     /// Hosts with at least this many open ports are sampled on random unscanned ports (tarpit check).
     public var acceptsAllMinimumOpen: Int
+    /// Work units (issue 20): probes per unit, and how long a runner keeps a scan with units left
+    /// before giving it back to the fair claim order.
+    public var probesPerUnit: Int
+    public var turn: Duration
     /// Where the scan metrics slot goes (SKANNR_METRICS_DIR, shared with the API); nil = not recorded.
     public var metricsDirectory: String?
 
@@ -128,6 +132,8 @@ public struct RunnerConfiguration: Sendable {
         confirmRetries = try settings.int("SKANNR_SCANNER_CONFIRM_RETRIES", default: 4, min: 0)
         confirmTimeout = .milliseconds(try settings.int("SKANNR_SCANNER_CONFIRM_TIMEOUT_MS", default: 3000, min: 10))
         acceptsAllMinimumOpen = try settings.int("SKANNR_SCANNER_ACCEPTS_ALL_MIN_OPEN", default: 32, min: 1)
+        probesPerUnit = try settings.int("SKANNR_SCANNER_PROBES_PER_UNIT", default: ScanWork.defaultProbesPerUnit, min: 1)
+        turn = .seconds(try settings.int("SKANNR_SCANNER_TURN_SECONDS", default: 10, min: 1))
         metricsDirectory = settings.optional("SKANNR_METRICS_DIR").flatMap { $0.isEmpty ? nil : $0 }
         guard heartbeatInterval < leaseDuration, progressInterval < leaseDuration else {
             throw RunnerError(.configuration, "the heartbeat and progress intervals must be shorter than the lease")

@@ -1,8 +1,13 @@
-// Takes one claimed scan to its end: execute, then write back (completed), release (SIGTERM), or
-// fail — every database step through SkannrStore's ScanLifecycleStore. Errors are sorted here: a lost lease writes nothing more (and ends `cancelled` when the loss
-// is the API's cancel, which sets status = 'cancelled' under the runner); a permanent problem
-// (bad port list, nothing allowed, name not resolvable) fails at once; anything else is retried by
-// giving the scan back until it has been claimed maxAttempts times.
+// Takes one claimed scan forward: its units (SkannrStore.ScanUnits) one after another, each kept when
+// it completes; after `turn` with units left the scan is given back (`yielded`: pending again, the
+// attempt refunded) so the fair claim order picks what runs next; when the last unit is done, the
+// whole-scan steps (tarpit sample, budgets, confirmation) and the write-back (completed). Errors are
+// sorted here: a lost lease writes nothing more (and ends `cancelled` when the loss is the API's
+// cancel); a permanent problem (bad port list, nothing allowed, name not resolvable) fails at once;
+// anything else is retried by giving the scan back until it has been claimed maxAttempts times.
+// SIGTERM releases the scan (pending, attempt refunded), its done units kept.
+// Exactly-once completion: only the lease holder runs the last steps, and the write-back is fenced
+// by the lease in the transaction that marks the scan completed.
 import Foundation
 import Logging
 import SkannrCore
@@ -12,6 +17,8 @@ public enum ScanEnd: Sendable, Equatable {
     case completed(WriteSummary)
     case cancelled
     case released
+    /// The turn was over with units left: the scan is pending again (units done so far kept).
+    case yielded(unitsDone: Int, unitsTotal: Int)
     case failed(String)
     case retry(String)
     case leaseLost(String)
@@ -39,7 +46,7 @@ struct ScanProcessor {
         let started = ContinuousClock.now
         let end: ScanEnd
         do {
-            switch try executor.execute(scan, keeper: keeper) {
+            switch try run(scan, claimedAt: claimedAt, keeper: keeper, store: store) {
             case .completed(var outcome):
                 try keeper.check()
                 outcome.confirmations = try confirmations(outcome, scan: scan, keeper: keeper, store: store)
@@ -48,6 +55,9 @@ struct ScanProcessor {
             case .stopped:
                 try store.release(lease, refundAttempt: true)
                 end = .released
+            case .yielded(let done, let total):
+                try store.release(lease, refundAttempt: true)
+                end = .yielded(unitsDone: done, unitsTotal: total)
             }
         } catch let error as RunnerError where error.code == .leaseLost {
             end = Self.lost(error.message, scanID: scan.id, store: store)
@@ -66,6 +76,43 @@ struct ScanProcessor {
         }
         ScanEventLog.ended(logger, scan: scan, end: end, elapsed: ContinuousClock.now - started)
         return end
+    }
+
+    enum RunEnd {
+        case completed(ScanOutcome)
+        case stopped
+        case yielded(Int, Int)
+    }
+
+    /// The scan's units that are not done yet, within this claim's turn, then the merge.
+    private func run(_ scan: ClaimedScan, claimedAt: ContinuousClock.Instant, keeper: LeaseKeeper,
+                     store: ScanLifecycleStore) throws -> RunEnd {
+        let (plan, ports) = try executor.prepare(scan, keeper: keeper)
+        let lease = keeper.lease
+        let units = try store.units(lease, hosts: plan.unitHosts, ports: ports.count, probesPerUnit: configuration.probesPerUnit)
+        var outcomes = units.compactMap(\.outcome)
+        let deadline = claimedAt + configuration.maxScanDuration
+        var ranOne = false, outOfTime = false
+        for unit in units where unit.outcome == nil {
+            if ranOne && ContinuousClock.now - claimedAt >= configuration.turn { return .yielded(outcomes.count, units.count) }
+            let position = UnitPosition(unitsDone: outcomes.count, unitsTotal: units.count, hostsTotal: plan.expectedHosts)
+            switch try executor.executeUnit(unit.slice, plan: plan, ports: ports, position: position, deadline: deadline, keeper: keeper) {
+            case .stopped:
+                return .stopped
+            case .done(let outcome):
+                let overall = UnitPosition(unitsDone: outcomes.count + 1, unitsTotal: units.count, hostsTotal: plan.expectedHosts).overall(0)
+                try store.completeUnit(lease, seq: unit.seq, outcome, progress: overall.percent, hostsDone: overall.hostsDone)
+                outcomes.append(outcome)
+                ranOne = true
+                outOfTime = outcome.partial
+            }
+            if outOfTime { break }
+        }
+        let complete = outcomes.count == units.count
+        switch try executor.finish(outcomes, complete: complete, plan: plan, ports: ports, scan: scan, keeper: keeper) {
+        case .completed(let outcome): return .completed(outcome)
+        case .stopped: return .stopped
+        }
     }
 
     /// Confirmed changes before alerts: the pairs that differ from the target's baseline are probed

@@ -1,14 +1,17 @@
-// Claims one scan in one short transaction: the oldest pending scan, else a running scan whose lease
-// expired, each picked with FOR UPDATE SKIP LOCKED on an index that locks only that row
-// (scans_claim (status, id), scans_lease (status, lease_expires_at)). Lease times are the DATABASE's
-// clock (NOW(6)), so runners on several hosts never compare their own clocks.
-// Trap: a scan already claimed maxAttempts times ends `failed` here instead of running again.
-// A cancelled scan is never a candidate: the API's cancel moves it out of pending/running at once.
-// Fairness: a pending scan of an account that already has `maxRunningPerAccount` scans running
-// under a live lease waits, so one account's flood of scans cannot hold every runner slot; the
-// account's users row is locked while counting, so two runners cannot both take its last slot.
+// Claims one scan in one short transaction, on the DATABASE's clock (NOW(6)) so runners on several
+// hosts never compare their own clocks, with FOR UPDATE SKIP LOCKED on indexes that lock only the row
+// taken. Order (issue 20): first a running scan whose lease expired (an orphan is taken back before
+// new work, so a backlog cannot starve it), then a pending scan of the account with the fewest
+// running scans per plan weight (ScanWork.fairOrder; ties: the longest waiting). A runner gives a
+// multi-unit scan back after its turn (ScanRunner), so this order is applied again every few
+// seconds: a free user's scan waits for one turn, not for a business account's backlog.
+// Traps: a scan already claimed maxAttempts times ends `failed` here instead of running again. A
+// cancelled scan is never a candidate: the API's cancel moves it out of pending/running at once.
+// An account with `maxRunningPerAccount` scans running under a live lease waits; its users row is
+// locked while recounting, so two runners cannot both take its last slot.
 import Foundation
 import MariaDB
+import SkannrCore
 
 /// A scan row a runner holds a lease on: what to scan and the lease token that fences every write.
 public struct ClaimedScan: Sendable, Equatable {
@@ -66,14 +69,9 @@ public struct ScanClaimer: Sendable {
     public func claim(_ store: ScanLifecycleStore, now: Date = Date()) throws -> Outcome? {
         let owner = Self.leaseOwner(scannerID)
         return try store.connection.transaction { db -> Outcome? in
-            let pending = try db.queryOne("""
-                SELECT s.id, s.attempts, s.user_id FROM scans s WHERE s.status = 'pending'
-                AND (SELECT COUNT(*) FROM scans r WHERE r.user_id = s.user_id AND r.status = 'running' AND r.lease_expires_at >= NOW(6)) < ?
-                ORDER BY s.id LIMIT 1 FOR UPDATE SKIP LOCKED
-                """, [.int(Int64(maxRunningPerAccount))])
-            if let pending, try !accountHasRoom(db, userID: pending.int("user_id")) { return nil }
-            let candidate = try pending ?? db.queryOne(
+            let expired = try db.queryOne(
                 "SELECT id, attempts FROM scans WHERE status = 'running' AND lease_expires_at < NOW(6) ORDER BY lease_expires_at LIMIT 1 FOR UPDATE SKIP LOCKED")
+            let candidate = try expired ?? fairPending(db)
             guard let candidate else { return nil }
             let id = try candidate.int("id")
             let attempts = Int(try candidate.int("attempts"))
@@ -83,6 +81,7 @@ public struct ScanClaimer: Sendable {
                     WHERE id = ?
                     """, [.text("gave up after \(attempts) attempts"), .date(now), .int(id)])
                 try NotificationOutbox.enqueueScanFailed(scanID: id, db, now: now)   // same transaction (issue 18)
+                try db.execute("DELETE FROM scan_units WHERE scan_id = ?", [.int(id)])
                 return .gaveUp(scanID: id, attempts: attempts)
             }
             try db.execute("""
@@ -97,6 +96,35 @@ public struct ScanClaimer: Sendable {
             return .claimed(try ClaimedScan(row: row, leaseOwner: owner))
         }
     }
+
+    /// The oldest pending scan of the first account in the fair order that has room (nil: none).
+    private func fairPending(_ db: Connection) throws -> Row? {
+        var running: [Int64: Int] = [:]
+        for row in try db.query("""
+            SELECT user_id, COUNT(*) AS n FROM scans WHERE status = 'running' AND lease_expires_at >= NOW(6) GROUP BY user_id
+            """) {
+            running[try row.int("user_id")] = Int(try row.int("n"))
+        }
+        let waiting = try db.query("""
+            SELECT s.user_id, MIN(s.id) AS oldest, u.plan FROM scans s JOIN users u ON u.id = s.user_id
+            WHERE s.status = 'pending' GROUP BY s.user_id, u.plan
+            """).map { row in
+            let account = try row.int("user_id")
+            return ScanWork.Waiting(accountID: account, running: running[account] ?? 0,
+                                    weight: ScanWork.claimWeight(Plan(rawValue: try row.string("plan")) ?? .free),
+                                    oldestPending: try row.int("oldest"))
+        }
+        for account in ScanWork.fairOrder(waiting).prefix(Self.accountsTried) where account.running < maxRunningPerAccount {
+            guard let pending = try db.queryOne("""
+                SELECT id, attempts, user_id FROM scans WHERE user_id = ? AND status = 'pending' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
+                """, [.int(account.accountID)]) else { continue }
+            if try accountHasRoom(db, userID: account.accountID) { return pending }
+        }
+        return nil
+    }
+
+    /// Accounts tried per claim (each is one indexed read): enough for any realistic contention.
+    static let accountsTried = 16
 
     /// Recounts the account's running scans with its users row locked (two runners racing for the
     /// account's last slot serialise here); false when it is full after all.

@@ -46,6 +46,7 @@ extension ScanLifecycleStore {
         try connection.transaction { db in
             try finish(lease, db, "status = 'failed', error = ?, finished_at = ?", [.text(String(reason.prefix(1000))), .date(now)])
             try NotificationOutbox.enqueueScanFailed(scanID: lease.scanID, db, now: now)
+            try db.execute("DELETE FROM scan_units WHERE scan_id = ?", [.int(lease.scanID)])
         }
     }
 

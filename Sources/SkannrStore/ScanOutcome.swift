@@ -5,7 +5,7 @@
 import Foundation
 import SkannrCore
 
-public struct HostOutcome: Sendable, Equatable {
+public struct HostOutcome: Sendable, Equatable, Codable {
     public let host: String
     public let hostKey: [UInt8]
     public let hostname: String?
@@ -45,7 +45,7 @@ public struct HostOutcome: Sendable, Equatable {
     }
 }
 
-public struct HostPort: Hashable, Sendable {
+public struct HostPort: Hashable, Sendable, Codable {
     public let host: String
     public let port: UInt16
 

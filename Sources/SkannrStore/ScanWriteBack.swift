@@ -8,7 +8,7 @@
 //     hosts resolved; the next baseline replaces the old one (a rolled-back write leaves it untouched);
 //  5. scans → completed (fenced again), targets → last_scan_id/last_scan_at;
 //  6. ProgressStore.scanCompleted (XP, streak milestones, achievements; INSERT IGNORE) — after 5, so
-//     its facts include this scan.
+//     its facts include this scan; the scan's units (ScanUnits) are deleted: their outcomes are merged above.
 import Foundation
 import MariaDB
 import SkannrCore
@@ -51,6 +51,7 @@ extension ScanLifecycleStore {
                 UPDATE targets SET last_scan_id = ?, last_scan_at = ? WHERE id = ? AND (last_scan_id IS NULL OR last_scan_id <= ?)
                 """, [.int(scan.id), .date(now), .int(scan.targetID), .int(scan.id)])
             try ProgressStore.scanCompleted(connection: db, accountID: scan.userID, scanID: scan.id, now: now)
+            try db.execute("DELETE FROM scan_units WHERE scan_id = ?", [.int(scan.id)])   // merged into the results above
             return WriteSummary(hosts: outcome.hosts.count, hostsUp: scanned.filter(\.up).count, openPorts: outcome.openPortCount,
                                 tlsCertificates: certificates, alerts: alerts)
         }
