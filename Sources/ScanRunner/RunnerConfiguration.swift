@@ -44,8 +44,9 @@ public struct RunnerConfiguration: Sendable {
     public var maxAddressesPerName: Int
     public var pollMinimum: Duration
     public var pollMaximum: Duration
-    /// Due targets handled per scheduling transaction.
+    /// Due targets handled per scheduling transaction, and how often the scheduler leader looks.
     public var scheduleBatch: Int
+    public var scheduleInterval: Duration
     /// SKANNR_PLAN_* overrides, parsed like the API's (PlanSettings): both enforce the same numbers.
     public var plans: PlanCatalog
     /// Days a past-due subscription keeps its plan (SKANNR_BILLING_GRACE_DAYS, as the API).
@@ -123,6 +124,7 @@ public struct RunnerConfiguration: Sendable {
         pollMinimum = .milliseconds(try settings.int("SKANNR_SCANNER_POLL_MIN_MS", default: 200, min: 10))
         pollMaximum = .milliseconds(try settings.int("SKANNR_SCANNER_POLL_MAX_MS", default: 5000, min: 10))
         scheduleBatch = try settings.int("SKANNR_SCANNER_SCHEDULE_BATCH", default: 100, min: 1)
+        scheduleInterval = .milliseconds(try settings.int("SKANNR_SCANNER_SCHEDULE_INTERVAL_MS", default: 1000, min: 10))
         plans = try PlanSettings.catalog(from: settings)
         billingGraceDays = try settings.int("SKANNR_BILLING_GRACE_DAYS", default: 7, min: 0)
         maxRunningScansPerAccount = try settings.int("SKANNR_SCANNER_MAX_RUNNING_PER_ACCOUNT", default: 2, min: 1)

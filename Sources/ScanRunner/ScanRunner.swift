@@ -1,7 +1,8 @@
-// The runner's loop: enqueue due scheduled scans, claim one scan, process it, repeat; back off while
-// idle (poll delay doubling from pollMinimum to pollMaximum, reset by work). `concurrentScans` loops
-// run on their own threads, each with its own database connection; only the first one schedules.
-// SIGTERM (StopSignal) stops claiming; the in-flight scan is released (pending again) and run() returns.
+// The runner's loop: claim one scan, process it, repeat; back off while idle (poll delay doubling
+// from pollMinimum to pollMaximum, reset by work). `concurrentScans` loops run on their own threads,
+// each with its own database connection, so one process overlaps many scans' waits (a dead host's
+// timeouts); scheduling is a thread of its own (SchedulerLeader: one leader among all runners).
+// SIGTERM (StopSignal) stops claiming; the in-flight scans are released (pending again) and run() returns.
 import Foundation
 import Logging
 import SkannrStore
@@ -27,6 +28,14 @@ public final class ScanRunner: Sendable {
         let slots = once ? 1 : configuration.concurrentScans
         let ends = EndsBox()
         let done = DispatchGroup()
+        if !once {
+            done.enter()
+            let leader = SchedulerLeader(configuration: configuration, stop: stop, logger: logger)
+            Thread {
+                leader.run()
+                done.leave()
+            }.start()
+        }
         for slot in 0..<slots {
             done.enter()
             let thread = Thread { [self] in
@@ -65,19 +74,10 @@ public final class ScanRunner: Sendable {
         var ends: [ScanEnd] = []
         var backoff = PollBackoff(minimum: configuration.pollMinimum, maximum: configuration.pollMaximum)
         var connection: ScanLifecycleStore?
-        let scheduler = ScanScheduler(batchSize: configuration.scheduleBatch, plans: configuration.plans, graceDays: configuration.billingGraceDays)
         while !stop.isRequested {
             do {
                 let db = try connection ?? ScanLifecycleStore(config: configuration.database)
                 connection = db
-                if slot == 0, !once {
-                    let report = try scheduler.enqueueAllDue(db)
-                    if report.total > 0 {
-                        logger.info("scheduled scans enqueued", metadata: [
-                            "event": "scheduled", "enqueued": "\(report.enqueued)", "busy": "\(report.busy)", "refused": "\(report.refused)",
-                        ])
-                    }
-                }
                 if let end = try step(db, slot: slot) {
                     ends.append(end)
                     backoff.reset()
