@@ -51,7 +51,7 @@ let package = Package(
         .target(name: "Notifications", dependencies: ["SkannrSettings", "HTTPClient", "MariaDB", "SkannrStore", "SkannrCore", "ScanEngine", "ScanRunner", "Observability", logging]),
         .target(name: "SkannrAPI", dependencies: ["SkannrSettings", "SystemIO", .product(name: "Atomics", package: "swift-atomics"), "FastCGI", "MariaDB", "SkannrStore", "SkannrCore", "SkannrCrypto", "Billing", "Observability", logging]),
         .executableTarget(name: "skannr-api", dependencies: ["SkannrSettings", "SkannrAPI", "FastCGI", "MariaDB", "SkannrStore", "Observability", argumentParser, logging]),
-        .executableTarget(name: "skannr-scanner", dependencies: ["SkannrSettings", "ScanRunner", "Observability", argumentParser, logging]),
+        .executableTarget(name: "skannr-scanner", dependencies: ["SkannrSettings", "ScanRunner", "SkannrStore", "Observability", argumentParser, logging]),
         .executableTarget(name: "skannr-notifier", dependencies: ["SkannrSettings", "Notifications", "ScanRunner", "Observability", argumentParser, logging]),
         .executableTarget(name: "scan-bench", dependencies: ["ScanEngine"]),   // scripts/bench-scan
 

@@ -3,6 +3,7 @@
 // says which member it is (otherName/dirName are other structs); lengths ≤ 0 and huge lists are skipped
 // or capped. Every BIO/EVP_PKEY/GENERAL_NAMES made here is freed before returning (defer right after creation).
 import Foundation
+import SkannrCore
 internal import COpenSSL
 
 enum CertificateReader {

@@ -20,8 +20,8 @@ struct HostPlan {
     enum Hosts {
         /// IP and domain targets: a short list.
         case list([ScanHost])
-        /// CIDR targets: a lazy walk; `count` addresses in all (before the policy filter).
-        case range(CIDRBlock, count: Int)
+        /// CIDR targets: a lazy walk of `count` addresses from the `offset`-th (before the policy filter).
+        case range(CIDRBlock, count: Int, offset: Int = 0)
     }
 
     let hosts: Hosts
@@ -34,12 +34,25 @@ struct HostPlan {
     /// "<name> resolved to N addresses; M kept (cap)" when SKANNR_SCANNER_MAX_ADDRESSES_PER_NAME cut the list.
     var addressLimitHit: String? = nil
 
-    /// Expected host count for progress.
+    /// Expected host count for progress (of the whole scan, before any `slice`).
     var expectedHosts: Int {
         switch hosts {
         case .list(let list): list.count
-        case .range(_, let count): count
+        case .range(_, let count, _): count
         }
+    }
+
+    /// The host count units are split on: 0 for a domain (one slot: every address it resolves to).
+    var unitHosts: Int { hostname == nil ? expectedHosts : 0 }
+
+    /// The hosts [offset, offset + count) of the plan (count 0: all), with a skip counter of their own.
+    func slice(offset: Int, count: Int) -> HostPlan {
+        guard count > 0 else { return HostPlan(hosts: hosts, hostname: hostname, refused: refused, scope: scope) }
+        let sliced: Hosts = switch hosts {
+        case .list(let list): .list(Array(list.dropFirst(offset).prefix(count)))
+        case .range(let block, let total, let base): .range(block, count: max(0, min(count, total - offset)), offset: base + offset)
+        }
+        return HostPlan(hosts: sliced, hostname: hostname, refused: refused, scope: scope)
     }
 
     /// The lazily filtered sequence handed to the sweep.
@@ -47,10 +60,10 @@ struct HostPlan {
         switch hosts {
         case .list(let list):
             return AnySequence(list)
-        case .range(let block, _):
+        case .range(let block, let count, let offset):
             let scope = self.scope
             let skipped = self.skipped
-            return AnySequence(block.hosts.lazy.compactMap { address -> ScanHost? in
+            return AnySequence(block.hosts.lazy.dropFirst(offset).prefix(count).compactMap { address -> ScanHost? in
                 let text = address.description
                 guard scope.permits(text) else {
                     skipped.increment()
@@ -117,7 +130,7 @@ extension HostPlan {
         switch hosts {
         case .list(let list):
             return list.allSatisfy { (try? IPAddress.parse($0.address))?.restriction() == .loopback }
-        case .range(let block, _):
+        case .range(let block, _, _):
             let minimumPrefix = block.isIPv6 ? 128 : 8
             return block.network.restriction() == .loopback && block.prefixLength >= minimumPrefix
         }

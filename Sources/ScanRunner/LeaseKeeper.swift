@@ -1,14 +1,15 @@
-// Keeps the lease of the scan being worked on: fenced progress/heartbeat writes at most every
+// Keeps the lease of the scan being worked on: fenced progress/heartbeat writes (SkannrStore's
+// ScanLease) at most every
 // `progressInterval` (during the sweep) or when the LeaseTimer says a heartbeat is due, and the
 // verdict they bring back (lease lost, a cancel included). A transient database error is tolerated
 // until the local lease expiry; after that the scan is abandoned (another runner will take it).
 import Foundation
 import Logging
-import MariaDB
+import SkannrStore
 
 final class LeaseKeeper {
-    let connection: Connection
-    let fence: LeaseFence
+    let store: ScanLifecycleStore
+    let lease: ScanLease
     let progressInterval: Duration
     private var timer: LeaseTimer
     private var lastWrite: ContinuousClock.Instant
@@ -16,12 +17,12 @@ final class LeaseKeeper {
     /// Logs one "progress" line per progress write when set.
     var logger: Logger?
 
-    init(connection: Connection, fence: LeaseFence, claimedAt: ContinuousClock.Instant,
+    init(store: ScanLifecycleStore, lease: ScanLease, claimedAt: ContinuousClock.Instant,
          heartbeatInterval: Duration, progressInterval: Duration) {
-        self.connection = connection
-        self.fence = fence
+        self.store = store
+        self.lease = lease
         self.progressInterval = progressInterval
-        timer = LeaseTimer(claimedAt: claimedAt, duration: fence.leaseDuration, heartbeatInterval: heartbeatInterval)
+        timer = LeaseTimer(claimedAt: claimedAt, duration: lease.duration, heartbeatInterval: heartbeatInterval)
         lastWrite = claimedAt
     }
 
@@ -34,21 +35,21 @@ final class LeaseKeeper {
         let now = ContinuousClock.now
         let action = timer.action(at: now)
         if action == .stop {
-            lost = RunnerError(.leaseLost, "lease of scan \(fence.scanID) expired locally without a successful heartbeat")
+            lost = RunnerError(.leaseLost, "lease of scan \(lease.scanID) expired locally without a successful heartbeat")
             return
         }
         let progressDue = progress != nil && now - lastWrite >= progressInterval
         guard force || progressDue || action == .heartbeat else { return }
         do {
-            try fence.heartbeat(connection, progress: progress, hostsDone: hostsDone, hostsTotal: hostsTotal)
+            try store.heartbeat(lease, progress: progress, hostsDone: hostsDone, hostsTotal: hostsTotal)
             timer.renewed(sentAt: now)
             lastWrite = now
             if let logger, let progress {
-                ScanEventLog.progress(logger, scanID: fence.scanID, percent: progress, hostsDone: hostsDone)
+                ScanEventLog.progress(logger, scanID: lease.scanID, percent: progress, hostsDone: hostsDone)
             }
-        } catch let error as RunnerError where error.code == .leaseLost {
+        } catch let error as LeaseLostError {
             timer.rejected()
-            lost = error
+            lost = RunnerError(.leaseLost, error.message)
         } catch {
             // Transient (database away): try again next tick; the local expiry bounds how long.
         }

@@ -3,11 +3,11 @@
 import SkannrSettings
 import Foundation
 import ScanEngine
-import MariaDB
+import SkannrStore
 import SkannrCore
 
 public struct RunnerConfiguration: Sendable {
-    public var database: MariaDBConfig
+    public var database: DatabaseConfig
     /// Loopback and private resolved addresses may be scanned (development and tests only).
     public var allowPrivateTargets: Bool
     /// When set, the only networks this runner connects to (SKANNR_SCANNER_ONLY_NETWORKS).
@@ -44,8 +44,9 @@ public struct RunnerConfiguration: Sendable {
     public var maxAddressesPerName: Int
     public var pollMinimum: Duration
     public var pollMaximum: Duration
-    /// Due targets handled per scheduling transaction.
+    /// Due targets handled per scheduling transaction, and how often the scheduler leader looks.
     public var scheduleBatch: Int
+    public var scheduleInterval: Duration
     /// SKANNR_PLAN_* overrides, parsed like the API's (PlanSettings): both enforce the same numbers.
     public var plans: PlanCatalog
     /// Days a past-due subscription keeps its plan (SKANNR_BILLING_GRACE_DAYS, as the API).
@@ -62,6 +63,10 @@ public struct RunnerConfiguration: Sendable {
     public var confirmTimeout: Duration
     /// Hosts with at least this many open ports are sampled on random unscanned ports (tarpit check).
     public var acceptsAllMinimumOpen: Int
+    /// Work units (issue 20): probes per unit, and how long a runner keeps a scan with units left
+    /// before giving it back to the fair claim order.
+    public var probesPerUnit: Int
+    public var turn: Duration
     /// Where the scan metrics slot goes (SKANNR_METRICS_DIR, shared with the API); nil = not recorded.
     public var metricsDirectory: String?
 
@@ -110,6 +115,7 @@ public struct RunnerConfiguration: Sendable {
         pollMinimum = .milliseconds(try settings.int("SKANNR_SCANNER_POLL_MIN_MS", default: 200, min: 10))
         pollMaximum = .milliseconds(try settings.int("SKANNR_SCANNER_POLL_MAX_MS", default: 5000, min: 10))
         scheduleBatch = try settings.int("SKANNR_SCANNER_SCHEDULE_BATCH", default: 100, min: 1)
+        scheduleInterval = .milliseconds(try settings.int("SKANNR_SCANNER_SCHEDULE_INTERVAL_MS", default: 1000, min: 10))
         let planSettings = try PlanSettings(settings: settings)   // the API's numbers, parsed by the same code
         plans = planSettings.catalog
         billingGraceDays = planSettings.billingGraceDays
@@ -120,6 +126,8 @@ public struct RunnerConfiguration: Sendable {
         confirmRetries = try settings.int("SKANNR_SCANNER_CONFIRM_RETRIES", default: 4, min: 0)
         confirmTimeout = .milliseconds(try settings.int("SKANNR_SCANNER_CONFIRM_TIMEOUT_MS", default: 3000, min: 10))
         acceptsAllMinimumOpen = try settings.int("SKANNR_SCANNER_ACCEPTS_ALL_MIN_OPEN", default: 32, min: 1)
+        probesPerUnit = try settings.int("SKANNR_SCANNER_PROBES_PER_UNIT", default: ScanWork.defaultProbesPerUnit, min: 1)
+        turn = .seconds(try settings.int("SKANNR_SCANNER_TURN_SECONDS", default: 10, min: 1))
         metricsDirectory = MetricsSettings(settings: settings).directory
         guard heartbeatInterval < leaseDuration, progressInterval < leaseDuration else {
             throw RunnerError(.configuration, "the heartbeat and progress intervals must be shorter than the lease")
@@ -128,7 +136,7 @@ public struct RunnerConfiguration: Sendable {
     }
 
     /// Defaults for tests: everything from the settings' defaults with this database.
-    public static func forTesting(database: MariaDBConfig, allowPrivate: Bool = true, scannerID: String = "test") throws -> RunnerConfiguration {
+    public static func forTesting(database: DatabaseConfig, allowPrivate: Bool = true, scannerID: String = "test") throws -> RunnerConfiguration {
         var configuration = try RunnerConfiguration(settings: Settings(values: [:]))
         configuration.database = database
         configuration.allowPrivateTargets = allowPrivate
@@ -164,9 +172,15 @@ extension RunnerConfiguration {
     }
 }
 
-extension Duration {
-    var microseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+extension RunnerConfiguration {
+    /// `skannr-scanner trigger-all`: its own connection, one transaction.
+    public func triggerAll(now: Date = Date()) throws -> ScheduleReport {
+        try BulkTrigger(plans: plans, graceDays: billingGraceDays).triggerAll(ScanLifecycleStore(config: database), now: now)
+    }
+
+    /// `skannr-scanner schedule --once`: enqueue what is due, then return.
+    public func scheduleDue(now: Date = Date()) throws -> ScheduleReport {
+        try ScanScheduler(batchSize: scheduleBatch, plans: plans, graceDays: billingGraceDays)
+            .enqueueAllDue(ScanLifecycleStore(config: database), now: now)
     }
 }

@@ -3,6 +3,7 @@
 // sweep's outcome. Whatever is cut is said in the host's notes and the scan's limits_hit.
 import Foundation
 import SkannrCore
+import SkannrStore
 
 struct ScanBudget: Sendable {
     var maxOpenPerHost: Int

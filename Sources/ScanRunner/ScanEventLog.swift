@@ -1,9 +1,10 @@
-// One JSON log line per scan event (claimed, completed, cancelled, released, failed, retry, lease_lost,
+// One JSON log line per scan event (claimed, completed, cancelled, released, yielded, failed, retry, lease_lost,
 // gave_up, scheduled), through swift-log (Observability.JSONLogHandler in the executable). Each event
 // also counts in the process's metrics (Observability.ProcessMetrics; a no-op when none is installed).
 import Foundation
 import Logging
 import Observability
+import SkannrStore
 
 enum ScanEventLog {
     static func claimed(_ logger: Logger, scan: ClaimedScan) {
@@ -36,6 +37,10 @@ enum ScanEventLog {
             finishedProbes = 0
         case .released:
             (event, level, message) = ("released", .info, "scan released (stopping)")
+        case .yielded(let done, let total):
+            (event, level, message) = ("yielded", .info, "scan given back after its turn")
+            metadata["units_done"] = "\(done)"
+            metadata["units_total"] = "\(total)"
         case .failed(let reason):
             (event, level, message) = ("failed", .warning, "scan failed")
             metadata["reason"] = "\(reason)"

@@ -1,17 +1,40 @@
-// Runs one claimed scan: plan the hosts (resolve/expand + policy), sweep every port with progress and
-// lease heartbeats, sample hosts with many open ports for a tarpit, apply the budgets, TLS-probe
-// every open port (TLSPhase: a pool sized by the setting, heartbeating while it runs). `confirm`
-// re-probes the pairs that differ from the baseline (ScanProcessor calls it before the write-back).
-// Stops early when the lease is lost (a cancel included) or SIGTERM asked us to stop; the duration
-// budget stops the sweep too, but keeps its results (partial, said in limits_hit).
+// Runs a claimed scan's work in units (issue 20): `prepare` plans the hosts (resolve/expand + policy),
+// `executeUnit` sweeps one slice of hosts × ports with progress and lease heartbeats and TLS-probes its
+// open ports, `finish` merges the units' outcomes and applies what needs the whole scan: the tarpit
+// sample (a host's open ports over every unit), the budgets, TLS for the tarpit suspects that were not
+// one. `confirm` re-probes the pairs that differ from the baseline (ScanProcessor calls it before the
+// write-back). Stops early when the lease is lost (a cancel included) or SIGTERM asked us to stop; the
+// duration budget stops the sweep too, but keeps its results (partial, said in limits_hit).
+// Trap: TLS is skipped per unit for hosts with acceptsAllMinimumOpen open ports in the unit (a
+// tarpit's ports speak nothing); `finish` probes those that turn out not to be one.
 import Foundation
 import ScanEngine
 import SkannrCore
+import SkannrStore
 
 enum ExecutionEnd: Sendable {
     case completed(ScanOutcome)
     /// SIGTERM: give the scan back.
     case stopped
+}
+
+enum UnitEnd: Sendable {
+    case done(UnitOutcome)
+    /// SIGTERM: give the scan back (the units done so far are kept).
+    case stopped
+}
+
+/// Where a unit stands in its scan, for the scan's progress.
+struct UnitPosition {
+    var unitsDone: Int
+    var unitsTotal: Int
+    var hostsTotal: Int
+
+    /// The scan's progress (percent) and hosts done when the current unit is `fraction` done.
+    func overall(_ fraction: Double) -> (percent: Double, hostsDone: Int) {
+        let share = (Double(unitsDone) + min(1, max(0, fraction))) / Double(max(1, unitsTotal))
+        return (share * 100, Int((share * Double(hostsTotal)).rounded(.down)))
+    }
 }
 
 struct ScanExecutor {
@@ -22,7 +45,8 @@ struct ScanExecutor {
     /// The random ports a tarpit suspect is sampled on (tests pin them).
     var samplePorts: @Sendable (AcceptsAllRule, PortList) -> [UInt16] = { rule, covered in rule.samplePorts(excluding: covered) }
 
-    func execute(_ scan: ClaimedScan, keeper: LeaseKeeper) throws -> ExecutionEnd {
+    /// The scan's hosts and (sorted) ports; resolves a domain. Writes the host count with a heartbeat.
+    func prepare(_ scan: ClaimedScan, keeper: LeaseKeeper) throws -> (HostPlan, [UInt16]) {
         let ports: [UInt16]
         do { ports = Array(try PortList.parse(scan.ports)) } catch {
             throw RunnerError(.invalidScan, "the scan's port list is invalid: \(error)")
@@ -31,26 +55,33 @@ struct ScanExecutor {
         let plan = try HostPlan.make(addressType: scan.addressType, address: scan.address, scope: configuration.scope,
                                      maxAddresses: configuration.maxAddressesPerName,
                                      resolve: resolve ?? { try Resolver.resolve($0, options: options) })
-        keeper.tick(progress: 0, hostsDone: 0, hostsTotal: plan.expectedHosts, force: true)
-        if let end = try interruption(keeper) { return end }
+        keeper.tick(hostsTotal: plan.expectedHosts, force: true)
+        try keeper.check()
+        return (plan, ports)
+    }
 
-        let deadline = ContinuousClock.now + configuration.maxScanDuration
+    /// Sweeps one unit and TLS-probes its open ports (tarpit suspects excepted).
+    func executeUnit(_ slice: ScanUnitSlice, plan: HostPlan, ports: [UInt16], position: UnitPosition,
+                     deadline: ContinuousClock.Instant, keeper: LeaseKeeper) throws -> UnitEnd {
+        let unitPorts = Array(ports.dropFirst(slice.portOffset).prefix(slice.portCount))
+        let hostsPlan = plan.slice(offset: slice.hostOffset, count: slice.hostCount)
         let sweep = Sweep(config: sweepConfig(loopbackOnly: plan.isLoopbackOnly))
-        let perHost = max(1, ports.count)
         let result: SweepResult
         do {
             result = try sweep.run(
-                hosts: plan.sequence(), ports: ports, expectedHosts: plan.expectedHosts,
+                hosts: hostsPlan.sequence(), ports: unitPorts, expectedHosts: hostsPlan.expectedHosts,
                 isCancelled: { keeper.mustStop || stop.isRequested || ContinuousClock.now >= deadline },
-                progress: { p in keeper.tick(progress: p.fraction * 100, hostsDone: p.portsDone / perHost) })
+                progress: { p in
+                    let overall = position.overall(p.fraction)
+                    keeper.tick(progress: overall.percent, hostsDone: overall.hostsDone)
+                })
         } catch {
             throw RunnerError(.engine, "the sweep could not start: \(error)")
         }
-        if let end = try interruption(keeper) { return end }
+        if try interrupted(keeper) { return .stopped }
         let outOfTime = result.cancelled
         if outOfTime && ContinuousClock.now < deadline { return .stopped }
-
-        var hosts = result.hosts.compactMap { swept -> HostOutcome? in
+        let hosts = result.hosts.compactMap { swept -> HostOutcome? in
             let key = HostKey.bytes(for: swept.host.address)
             guard !key.isEmpty else { return nil }
             var host = HostOutcome(host: swept.host.address, hostKey: key, hostname: plan.hostname, up: swept.state == .up,
@@ -63,28 +94,70 @@ struct ScanExecutor {
             }
             return host
         }
-        if hosts.isEmpty, plan.skipped.count > 0 {
+        let rule = AcceptsAllRule(minimumOpen: configuration.acceptsAllMinimumOpen)
+        let tls = TLSPhase.run(hosts.filter { !rule.isSuspect(openCount: $0.openPorts.count) }, serverName: plan.hostname,
+                               configuration: configuration, keeper: keeper, stop: stop)
+        if try interrupted(keeper) || tls.interrupted { return .stopped }
+        return .done(UnitOutcome(hosts: hosts, tls: tls.facts, tlsUnknown: tls.unknown, tlsCut: tls.cut,
+                                 skipped: hostsPlan.skipped.count, partial: outOfTime))
+    }
+
+    /// The scan's outcome from its units' outcomes: hosts merged across port slices, tarpits marked,
+    /// budgets applied, TLS probed for suspects that are no tarpit. `complete`: every unit ran.
+    func finish(_ units: [UnitOutcome], complete: Bool, plan: HostPlan, ports: [UInt16], scan: ClaimedScan,
+                keeper: LeaseKeeper) throws -> ExecutionEnd {
+        var hosts = Self.merge(units.flatMap(\.hosts))
+        let skipped = units.reduce(0) { $0 + $1.skipped }
+        if hosts.isEmpty, skipped > 0 {
             throw RunnerError(.notAllowed, "every address of \(scan.address) is private, loopback or reserved and may not be scanned")
         }
+        let partial = !complete || units.contains(where: \.partial)
         let covered = PortList(ranges: ports.map { $0...$0 })
+        let suspects = Set(hosts.filter { AcceptsAllRule(minimumOpen: configuration.acceptsAllMinimumOpen).isSuspect(openCount: $0.openPorts.count) }.map(\.host))
         try markAcceptsAll(&hosts, covered: covered, plan: plan, keeper: keeper)
-        var outcome = ScanOutcome(hosts: hosts, tls: [:], remark: remark(refused: plan.refused.count, skipped: plan.skipped.count))
-        outcome.coveredPorts = outOfTime ? nil : covered
-        if outOfTime { outcome.limitsHit.append("scan duration capped at \(configuration.maxScanDuration.components.seconds) s: results are partial") }
+        var outcome = ScanOutcome(hosts: hosts, tls: [:], remark: remark(refused: plan.refused.count, skipped: skipped))
+        for unit in units {
+            outcome.tls.merge(unit.tls) { first, _ in first }
+            outcome.tlsUnknown.formUnion(unit.tlsUnknown)
+        }
+        outcome.coveredPorts = partial ? nil : covered
+        if partial { outcome.limitsHit.append("scan duration capped at \(configuration.maxScanDuration.components.seconds) s: results are partial") }
         if let cut = plan.addressLimitHit { outcome.limitsHit.append(cut) }
         ScanBudget(maxOpenPerHost: configuration.maxOpenPortsPerHost, maxOpenPerScan: configuration.maxOpenPortsPerScan)
             .apply(to: &outcome)
-        hosts = outcome.hosts.filter { $0.acceptsAll == nil }   // a tarpit's "open" ports speak nothing
-        let tls = TLSPhase.run(hosts, serverName: plan.hostname, configuration: configuration, keeper: keeper, stop: stop)
-        if let end = try interruption(keeper) { return end }
-        if tls.interrupted { return .stopped }
-        outcome.tls = tls.facts
-        outcome.tlsUnknown = tls.unknown
-        if let cut = tls.limitHit { outcome.limitsHit.append(cut) }
+        // Suspects skipped by the units' TLS phases that are no tarpit after all.
+        let late = outcome.hosts.filter { suspects.contains($0.host) && $0.acceptsAll == nil }
+        let tls = TLSPhase.run(late, serverName: plan.hostname, configuration: configuration, keeper: keeper, stop: stop)
+        if try interrupted(keeper) || tls.interrupted { return .stopped }
+        outcome.tls.merge(tls.facts) { first, _ in first }
+        outcome.tlsUnknown.formUnion(tls.unknown)
+        let tlsCut = units.reduce(tls.cut) { $0 + $1.tlsCut }
+        if tlsCut > 0 { outcome.limitsHit.append("TLS probes capped at \(configuration.tlsMaxProbes): \(tlsCut) open ports not probed") }
         if !outcome.limitsHit.isEmpty {
             outcome.remark = ([outcome.remark].compactMap { $0 } + outcome.limitsHit).joined(separator: "; ")
         }
         return .completed(outcome)
+    }
+
+    /// One host per address, in first-seen order: a host split over port slices is up when any slice
+    /// heard it, its counts are summed and its ports joined.
+    static func merge(_ parts: [HostOutcome]) -> [HostOutcome] {
+        var order: [String] = []
+        var byHost: [String: HostOutcome] = [:]
+        for part in parts {
+            guard let seen = byHost[part.host] else {
+                order.append(part.host)
+                byHost[part.host] = part
+                continue
+            }
+            var host = HostOutcome(host: seen.host, hostKey: seen.hostKey, hostname: seen.hostname, up: seen.up || part.up,
+                                   openPorts: (seen.openPorts + part.openPorts).sorted(), closedCount: seen.closedCount + part.closedCount,
+                                   filteredCount: seen.filteredCount + part.filteredCount, note: seen.note,
+                                   partial: seen.partial || part.partial)
+            host.unanswered = host.up ? (seen.unanswered + part.unanswered).sorted() : []
+            byHost[part.host] = host
+        }
+        return order.compactMap { byHost[$0] }
     }
 
     /// Re-probes the pairs that differ from the baseline with more retries and a longer timeout.
@@ -122,7 +195,7 @@ struct ScanExecutor {
                     answers[AddressPort(swept.host.address, port)] = answer
                 }
             }
-            if try interruption(keeper) != nil { return nil }
+            if try interrupted(keeper) { return nil }
         }
         return answers
     }
@@ -155,9 +228,10 @@ struct ScanExecutor {
         (try? IPAddress.parse(address))?.restriction() == .loopback
     }
 
-    private func interruption(_ keeper: LeaseKeeper) throws -> ExecutionEnd? {
+    /// Throws a lost lease; true when SIGTERM asked us to stop.
+    private func interrupted(_ keeper: LeaseKeeper) throws -> Bool {
         try keeper.check()
-        return stop.isRequested ? .stopped : nil
+        return stop.isRequested
     }
 
     private func sweepConfig(loopbackOnly: Bool) -> SweepConfig {

@@ -1,17 +1,24 @@
-// Takes one claimed scan to its end: execute, then write back (completed), release (SIGTERM), or
-// fail. Errors are sorted here: a lost lease writes nothing more (and ends `cancelled` when the loss
-// is the API's cancel, which sets status = 'cancelled' under the runner); a permanent problem
-// (bad port list, nothing allowed, name not resolvable) fails at once; anything else is retried by
-// giving the scan back until it has been claimed maxAttempts times.
+// Takes one claimed scan forward: its units (SkannrStore.ScanUnits) one after another, each kept when
+// it completes; after `turn` with units left the scan is given back (`yielded`: pending again, the
+// attempt refunded) so the fair claim order picks what runs next; when the last unit is done, the
+// whole-scan steps (tarpit sample, budgets, confirmation) and the write-back (completed). Errors are
+// sorted here: a lost lease writes nothing more (and ends `cancelled` when the loss is the API's
+// cancel); a permanent problem (bad port list, nothing allowed, name not resolvable) fails at once;
+// anything else is retried by giving the scan back until it has been claimed maxAttempts times.
+// SIGTERM releases the scan (pending, attempt refunded), its done units kept.
+// Exactly-once completion: only the lease holder runs the last steps, and the write-back is fenced
+// by the lease in the transaction that marks the scan completed.
 import Foundation
 import Logging
-import MariaDB
 import SkannrCore
+import SkannrStore
 
 public enum ScanEnd: Sendable, Equatable {
     case completed(WriteSummary)
     case cancelled
     case released
+    /// The turn was over with units left: the scan is pending again (units done so far kept).
+    case yielded(unitsDone: Int, unitsTotal: Int)
     case failed(String)
     case retry(String)
     case leaseLost(String)
@@ -31,47 +38,89 @@ struct ScanProcessor {
         executor = ScanExecutor(configuration: configuration, stop: stop)
     }
 
-    func process(_ scan: ClaimedScan, claimedAt: ContinuousClock.Instant, connection: Connection) -> ScanEnd {
-        let fence = LeaseFence(scan: scan, leaseDuration: configuration.leaseDuration)
-        let keeper = LeaseKeeper(connection: connection, fence: fence, claimedAt: claimedAt,
+    func process(_ scan: ClaimedScan, claimedAt: ContinuousClock.Instant, store: ScanLifecycleStore) -> ScanEnd {
+        let lease = ScanLease(scan: scan, duration: configuration.leaseDuration)
+        let keeper = LeaseKeeper(store: store, lease: lease, claimedAt: claimedAt,
                                  heartbeatInterval: configuration.heartbeatInterval, progressInterval: configuration.progressInterval)
         keeper.logger = logger
         let started = ContinuousClock.now
         let end: ScanEnd
         do {
-            switch try executor.execute(scan, keeper: keeper) {
+            switch try run(scan, claimedAt: claimedAt, keeper: keeper, store: store) {
             case .completed(var outcome):
                 try keeper.check()
-                outcome.confirmations = try confirmations(outcome, scan: scan, keeper: keeper, connection: connection)
+                outcome.confirmations = try confirmations(outcome, scan: scan, keeper: keeper, store: store)
                 try keeper.check()
-                end = .completed(try ResultWriter().write(outcome, scan: scan, connection: connection, now: now()))
+                end = .completed(try store.complete(scan, outcome, now: now()))
             case .stopped:
-                try fence.release(connection, refundAttempt: true)
+                try store.release(lease, refundAttempt: true)
                 end = .released
+            case .yielded(let done, let total):
+                try store.release(lease, refundAttempt: true)
+                end = .yielded(unitsDone: done, unitsTotal: total)
             }
         } catch let error as RunnerError where error.code == .leaseLost {
-            end = Self.lost(error, fence: fence, connection: connection)
+            end = Self.lost(error.message, scanID: scan.id, store: store)
+        } catch let error as LeaseLostError {
+            end = Self.lost(error.message, scanID: scan.id, store: store)
         } catch let error as RunnerError where error.isPermanent {
-            end = settle(fence, connection) { try fence.fail(connection, reason: error.message, now: now()) } ?? .failed(error.message)
+            end = settle(scan, store) { try store.fail(lease, reason: error.message, now: now()) } ?? .failed(error.message)
         } catch {
             let reason = "attempt \(scan.attempts) failed: \(error)"
             if scan.attempts >= configuration.maxAttempts {
                 let message = "gave up after \(scan.attempts) attempts: \(error)"
-                end = settle(fence, connection) { try fence.fail(connection, reason: message, now: now()) } ?? .failed(message)
+                end = settle(scan, store) { try store.fail(lease, reason: message, now: now()) } ?? .failed(message)
             } else {
-                end = settle(fence, connection) { try fence.release(connection, refundAttempt: false, reason: reason) } ?? .retry(reason)
+                end = settle(scan, store) { try store.release(lease, refundAttempt: false, reason: reason) } ?? .retry(reason)
             }
         }
         ScanEventLog.ended(logger, scan: scan, end: end, elapsed: ContinuousClock.now - started)
         return end
     }
 
+    enum RunEnd {
+        case completed(ScanOutcome)
+        case stopped
+        case yielded(Int, Int)
+    }
+
+    /// The scan's units that are not done yet, within this claim's turn, then the merge.
+    private func run(_ scan: ClaimedScan, claimedAt: ContinuousClock.Instant, keeper: LeaseKeeper,
+                     store: ScanLifecycleStore) throws -> RunEnd {
+        let (plan, ports) = try executor.prepare(scan, keeper: keeper)
+        let lease = keeper.lease
+        let units = try store.units(lease, hosts: plan.unitHosts, ports: ports.count, probesPerUnit: configuration.probesPerUnit)
+        var outcomes = units.compactMap(\.outcome)
+        let deadline = claimedAt + configuration.maxScanDuration
+        var ranOne = false, outOfTime = false
+        for unit in units where unit.outcome == nil {
+            if ranOne && ContinuousClock.now - claimedAt >= configuration.turn { return .yielded(outcomes.count, units.count) }
+            let position = UnitPosition(unitsDone: outcomes.count, unitsTotal: units.count, hostsTotal: plan.expectedHosts)
+            switch try executor.executeUnit(unit.slice, plan: plan, ports: ports, position: position, deadline: deadline, keeper: keeper) {
+            case .stopped:
+                return .stopped
+            case .done(let outcome):
+                let overall = UnitPosition(unitsDone: outcomes.count + 1, unitsTotal: units.count, hostsTotal: plan.expectedHosts).overall(0)
+                try store.completeUnit(lease, seq: unit.seq, outcome, progress: overall.percent, hostsDone: overall.hostsDone)
+                outcomes.append(outcome)
+                ranOne = true
+                outOfTime = outcome.partial
+            }
+            if outOfTime { break }
+        }
+        let complete = outcomes.count == units.count
+        switch try executor.finish(outcomes, complete: complete, plan: plan, ports: ports, scan: scan, keeper: keeper) {
+        case .completed(let outcome): return .completed(outcome)
+        case .stopped: return .stopped
+        }
+    }
+
     /// Confirmed changes before alerts: the pairs that differ from the target's baseline are probed
     /// again (empty answers when stopped: nothing then counts as confirmed, the baseline stays).
     private func confirmations(_ outcome: ScanOutcome, scan: ClaimedScan, keeper: LeaseKeeper,
-                               connection: Connection) throws -> [AddressPort: ProbeAnswer] {
-        let baseline = try PreviousScan.baseline(targetID: scan.targetID, before: scan.id, connection)
-        let pairs = ChangeConfirmation().candidates(baseline: baseline, current: ResultWriter.snapshot(outcome))
+                               store: ScanLifecycleStore) throws -> [AddressPort: ProbeAnswer] {
+        let baseline = try store.baseline(targetID: scan.targetID, before: scan.id)
+        let pairs = ChangeConfirmation().candidates(baseline: baseline, current: outcome.snapshot)
         let answers = try executor.confirm(pairs, keeper: keeper) ?? [:]
         if !pairs.isEmpty {
             logger.info("confirmed changes", metadata: ["scan_id": "\(scan.id)", "candidates": "\(pairs.count)",
@@ -81,19 +130,19 @@ struct ScanProcessor {
     }
 
     /// Runs a closing write; a lost lease there is reported as such, other errors leave the lease to expire.
-    private func settle(_ fence: LeaseFence, _ connection: Connection, _ write: () throws -> Void) -> ScanEnd? {
+    private func settle(_ scan: ClaimedScan, _ store: ScanLifecycleStore, _ write: () throws -> Void) -> ScanEnd? {
         do {
             try write()
             return nil
-        } catch let error as RunnerError where error.code == .leaseLost {
-            return Self.lost(error, fence: fence, connection: connection)
+        } catch let error as LeaseLostError {
+            return Self.lost(error.message, scanID: scan.id, store: store)
         } catch {
             return .leaseLost("closing write failed (\(error)); the lease will expire")
         }
     }
 
     /// A lost lease is `cancelled` when the scan now is (the user's cancel, not a fault), else leaseLost.
-    private static func lost(_ error: RunnerError, fence: LeaseFence, connection: Connection) -> ScanEnd {
-        fence.isCancelled(connection) ? .cancelled : .leaseLost(error.message)
+    private static func lost(_ message: String, scanID: Int64, store: ScanLifecycleStore) -> ScanEnd {
+        store.isCancelled(scanID: scanID) ? .cancelled : .leaseLost(message)
     }
 }

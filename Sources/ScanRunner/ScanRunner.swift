@@ -1,10 +1,11 @@
-// The runner's loop: enqueue due scheduled scans, claim one scan, process it, repeat; back off while
-// idle (poll delay doubling from pollMinimum to pollMaximum, reset by work). `concurrentScans` loops
-// run on their own threads, each with its own database connection; only the first one schedules.
-// SIGTERM (StopSignal) stops claiming; the in-flight scan is released (pending again) and run() returns.
+// The runner's loop: claim one scan, process it, repeat; back off while idle (poll delay doubling
+// from pollMinimum to pollMaximum, reset by work). `concurrentScans` loops run on their own threads,
+// each with its own database connection, so one process overlaps many scans' waits (a dead host's
+// timeouts); scheduling is a thread of its own (SchedulerLeader: one leader among all runners).
+// SIGTERM (StopSignal) stops claiming; the in-flight scans are released (pending again) and run() returns.
 import Foundation
 import Logging
-import MariaDB
+import SkannrStore
 import Synchronization
 
 public final class ScanRunner: Sendable {
@@ -28,6 +29,14 @@ public final class ScanRunner: Sendable {
         let slots = once ? 1 : configuration.concurrentScans
         let ends = EndsBox()
         let done = DispatchGroup()
+        if !once {
+            done.enter()
+            let leader = SchedulerLeader(configuration: configuration, stop: stop, logger: logger)
+            Thread {
+                leader.run()
+                done.leave()
+            }.start()
+        }
         for slot in 0..<slots {
             done.enter()
             let thread = Thread { [self] in
@@ -42,13 +51,13 @@ public final class ScanRunner: Sendable {
         return ends.values
     }
 
-    /// One claim-and-process step on `connection`; nil when no scan was waiting.
-    public func step(_ connection: Connection, slot: Int = 0) throws -> ScanEnd? {
+    /// One claim-and-process step on `store`'s connection; nil when no scan was waiting.
+    public func step(_ store: ScanLifecycleStore, slot: Int = 0) throws -> ScanEnd? {
         let claimer = ScanClaimer(scannerID: "\(configuration.scannerID)#\(slot)", leaseDuration: configuration.leaseDuration,
                                   maxAttempts: configuration.maxAttempts, maxRunningPerAccount: configuration.maxRunningScansPerAccount)
         for _ in 0..<100 {
             let claimedAt = ContinuousClock.now
-            switch try claimer.claim(connection) {
+            switch try claimer.claim(store) {
             case nil:
                 return nil
             case .gaveUp(let scanID, let attempts):
@@ -56,7 +65,7 @@ public final class ScanRunner: Sendable {
             case .claimed(let scan):
                 ScanEventLog.claimed(logger, scan: scan)
                 return ScanProcessor(configuration: configuration, stop: stop, logger: logger)
-                    .process(scan, claimedAt: claimedAt, connection: connection)
+                    .process(scan, claimedAt: claimedAt, store: store)
             }
         }
         return nil
@@ -65,20 +74,11 @@ public final class ScanRunner: Sendable {
     private func loop(slot: Int, once: Bool) -> [ScanEnd] {
         var ends: [ScanEnd] = []
         var backoff = PollBackoff(minimum: configuration.pollMinimum, maximum: configuration.pollMaximum)
-        var connection: Connection?
-        let scheduler = ScanScheduler(batchSize: configuration.scheduleBatch, plans: configuration.plans, graceDays: configuration.billingGraceDays)
+        var connection: ScanLifecycleStore?
         while !stop.isRequested {
             do {
-                let db = try connection ?? Connection(config: configuration.database)
+                let db = try connection ?? ScanLifecycleStore(config: configuration.database)
                 connection = db
-                if slot == 0, !once {
-                    let report = try scheduler.enqueueAllDue(db)
-                    if report.total > 0 {
-                        logger.info("scheduled scans enqueued", metadata: [
-                            "event": "scheduled", "enqueued": "\(report.enqueued)", "busy": "\(report.busy)", "refused": "\(report.refused)",
-                        ])
-                    }
-                }
                 if let end = try step(db, slot: slot) {
                     ends.append(end)
                     backoff.reset()

@@ -3,13 +3,15 @@
 // while it runs. Trap: a failed or capped probe is "unknown", never "no TLS": the diff must keep the
 // port's last known certificate for those (`ScanOutcome.tlsUnknown`).
 import ScanEngine
+import SkannrCore
+import SkannrStore
 
 struct TLSPhase {
-    var facts: [HostPort: ScanEngine.TLSFacts] = [:]
+    var facts: [HostPort: TLSFacts] = [:]
     /// Probes that failed or were not made (cap): TLS state unknown this scan.
     var unknown: Set<HostPort> = []
-    /// "TLS probes capped at N: M open ports not probed" when the cap cut; nil otherwise.
-    var limitHit: String?
+    /// Open ports the cap left unprobed.
+    var cut = 0
     /// The phase was stopped early (lease lost, cancel or SIGTERM): the caller decides what that means.
     var interrupted = false
 
@@ -34,9 +36,7 @@ struct TLSPhase {
             case .notTLS?: break
             }
         }
-        if result.cutByCap > 0 {
-            phase.limitHit = "TLS probes capped at \(configuration.tlsMaxProbes): \(result.cutByCap) open ports not probed"
-        }
+        phase.cut = result.cutByCap
         phase.interrupted = result.cancelled
         return phase
     }

@@ -5,26 +5,13 @@ import Foundation
 import MariaDB
 import SkannrCore
 
-public struct TLSRecord: Sendable, Equatable {
-    public var version: String
-    public var cipher: String
-    public var subject: String
-    public var issuer: String
-    public var san: [String]
-    public var notBefore: Date
-    public var notAfter: Date
-    public var fingerprintSHA256: String
-    public var selfSigned: Bool
-    public var expired: Bool
-}
-
 public struct PortResultRecord: Sendable, Equatable {
     public var host: String
     public var hostKey: [UInt8]
     public var port: Int
     public var state: String
     public var service: String?
-    public var tls: TLSRecord?
+    public var tls: TLSFacts?
 }
 
 public struct HostSummaryRecord: Sendable, Equatable {
@@ -114,11 +101,11 @@ public struct ScanResultStore {
     }
 
     private static func portResult(_ row: Row) throws -> PortResultRecord {
-        var tls: TLSRecord?
+        var tls: TLSFacts?
         if try !row.isNull("tls_id") {
             let sanText = try row.string("san")
             let san = (try? JSONSerialization.jsonObject(with: Data(sanText.utf8))) as? [String] ?? []
-            tls = TLSRecord(
+            tls = TLSFacts(
                 version: try row.string("version"), cipher: try row.string("cipher"), subject: try row.string("subject"),
                 issuer: try row.string("issuer"), san: san, notBefore: try row.date("not_before"),
                 notAfter: try row.date("not_after"), fingerprintSHA256: try row.string("fingerprint_sha256"),

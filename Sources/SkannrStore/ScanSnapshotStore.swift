@@ -2,6 +2,8 @@
 // services and TLS facts, hosts scanned and up, names, covered ports, hosts that accepted everything.
 // One loader for the scan-runner (a baseline for a target whose last scan predates baselines) and
 // the API's GET /scans/:id/diff, so both compare exactly the same facts with SkannrCore's ScanDiff.
+// Also the target's baseline (target_baselines, written by every write-back). Trap: a baseline that
+// no longer decodes is ignored (rebuilt from the previous completed scan), never fatal.
 import Foundation
 import MariaDB
 import SkannrCore
@@ -46,5 +48,33 @@ public enum ScanSnapshotStore {
         try db.queryOne("""
             SELECT id FROM scans WHERE user_id = ? AND target_id = ? AND status = 'completed' AND id < ? ORDER BY id DESC LIMIT 1
             """, [.int(accountID), .int(targetID), .int(scanID)])?.int("id")
+    }
+
+    /// The id of the last completed scan of `targetID` before `scanID` (any account: the runner's side), or nil.
+    static func previousCompleted(targetID: Int64, before scanID: Int64, _ db: Connection) throws -> Int64? {
+        try db.queryOne("""
+            SELECT id FROM scans WHERE target_id = ? AND status = 'completed' AND id < ? ORDER BY id DESC LIMIT 1
+            """, [.int(targetID), .int(scanID)])?.int("id")
+    }
+
+    /// What the diff of a new scan of `targetID` compares against: the stored baseline, or for a target
+    /// whose last scan predates baselines, the snapshot of its previous completed scan.
+    static func baseline(targetID: Int64, before scanID: Int64, _ db: Connection) throws -> ScanSnapshot? {
+        if let row = try db.queryOne("SELECT baseline FROM target_baselines WHERE target_id = ?", [.int(targetID)]),
+           let baseline = try? JSONDecoder().decode(ScanSnapshot.self, from: Data(try row.string("baseline").utf8)) {
+            return baseline
+        }
+        return try previousCompleted(targetID: targetID, before: scanID, db).map { try snapshot(scanID: $0, db) }
+    }
+
+    static func saveBaseline(_ baseline: ScanSnapshot, targetID: Int64, scanID: Int64, _ db: Connection, now: Date) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .deferredToDate
+        let text = String(decoding: try encoder.encode(baseline), as: UTF8.self)
+        try db.execute("""
+            INSERT INTO target_baselines (target_id, scan_id, baseline, updated_at) VALUES (?, ?, ?, ?)
+            ON DUPLICATE KEY UPDATE scan_id = VALUES(scan_id), baseline = VALUES(baseline), updated_at = VALUES(updated_at)
+            """, [.int(targetID), .int(scanID), .text(text), .date(now)])
     }
 }

@@ -19,7 +19,7 @@ public struct ScanStore {
 
     /// The account's effective plan (past-due grace included), its users row locked for the transaction.
     func lockedLimits(accountID: Int64, now: Date) throws -> (Plan, PlanLimits) {
-        let plan = try TargetStore(connection: connection, billingGraceDays: billingGraceDays).lockedPlan(accountID: accountID, now: now)
+        let plan = try ScanEnqueue.effectivePlan(accountID: accountID, graceDays: billingGraceDays, lock: true, connection, now: now)
         return (plan, plans.limits(for: plan))
     }
 
@@ -48,24 +48,27 @@ public struct ScanStore {
                                 [.int(accountID), .int(id)]).map(ScanRecord.init(row:))
     }
 
-    /// A new pending scan of the target. nil when the account has no such target; throws
+    /// A new pending scan of the target (ScanEnqueue's rule). nil when the account has no such target; throws
     /// StoreError.scanInProgress while it has a pending or running scan. A disabled target can
     /// still be scanned on demand (enabled only governs the schedule and trigger-all). Throws
     /// PlanLimitError when the target breaks the limits of the account's effective plan (a downgrade).
     public func createManual(accountID: Int64, targetID: Int64, now: Date) throws -> ScanRecord? {
-        try connection.transaction { _ in
+        try connection.transaction { db in
             let (plan, limits) = try lockedLimits(accountID: accountID, now: now)
-            let targets = TargetStore(connection: connection)
-            guard let target = try targets.find(accountID: accountID, id: targetID, forUpdate: true) else { return nil }
-            if let limit = limits.misfit(target) {
+            guard let target = try TargetStore(connection: db).find(accountID: accountID, id: targetID, forUpdate: true) else { return nil }
+            switch try ScanEnqueue.enqueue(target, accountID: accountID, trigger: .manual, limits: limits, db, now: now) {
+            case .inserted(let id): return try inserted(accountID: accountID, id: id)
+            case .busy: throw StoreError.scanInProgress
+            case .overPlan(let limit):
                 throw PlanLimitError(limit: limit, message: "The \(plan.displayName) plan no longer allows scans of this target (\(limit)); change the target or the plan")
+            case .refused(let reason):
+                throw PlanLimitError(limit: "scan_profiles", message: "This target cannot be scanned: \(reason)")
             }
-            return try insert(accountID: accountID, target: target, trigger: .manual, now: now)
         }
     }
 
     /// One transaction: a `bulk` scan for every enabled target of the account without an active
-    /// scan. The targets are locked in id order first (FOR UPDATE), so a concurrent manual scan
+    /// scan (ScanEnqueue's rule). The targets are locked in id order first (FOR UPDATE), so a concurrent manual scan
     /// either commits first (this insert then hits the unique key: skipped) or waits.
     public func triggerAll(accountID: Int64, now: Date) throws -> (created: [ScanRecord], skipped: [(targetID: Int64, reason: String)]) {
         try connection.transaction { db in
@@ -80,48 +83,23 @@ public struct ScanStore {
                     skipped.append((target.id, "disabled"))
                     continue
                 }
-                if limits.misfit(target) != nil {
-                    skipped.append((target.id, "plan_limit"))
-                    continue
-                }
                 // A duplicate key rolls back only its own statement (InnoDB): no savepoint needed.
-                if let scan = try insertUnlessActive(accountID: accountID, target: target, trigger: .bulk, now: now) {
-                    created.append(scan)
-                } else {
-                    skipped.append((target.id, "scan_in_progress"))
+                switch try ScanEnqueue.enqueue(target, accountID: accountID, trigger: .bulk, limits: limits, db, now: now) {
+                case .inserted(let id): created.append(try inserted(accountID: accountID, id: id))
+                case .busy: skipped.append((target.id, "scan_in_progress"))
+                case .overPlan, .refused: skipped.append((target.id, "plan_limit"))
                 }
             }
             return (created, skipped)
         }
     }
 
-    private func insert(accountID: Int64, target: TargetRecord, trigger: ScanTrigger, now: Date) throws -> ScanRecord {
-        guard let scan = try insertUnlessActive(accountID: accountID, target: target, trigger: trigger, now: now) else {
-            throw StoreError.scanInProgress
-        }
-        return scan
-    }
-
-    /// The new scan, or nil when the unique key on active_target_id refused it (one is active).
-    private func insertUnlessActive(accountID: Int64, target: TargetRecord, trigger: ScanTrigger, now: Date) throws -> ScanRecord? {
-        let spec = ScanSpec(target: target)
-        let params: [SQLValue] = [
-            .int(accountID), .int(target.id), .text(trigger.rawValue), .text(spec.address),
-            .text(spec.addressType), .text(spec.scanProfile.rawValue), .text(spec.ports),
-            .int(Int64(spec.portsPerHost)), .uint(spec.hostsTotal), .date(now),
-        ]
-        guard let id = try Self.insertedID(connection, Self.insertSQL, params) else { return nil }
+    private func inserted(accountID: Int64, id: Int64) throws -> ScanRecord {
         guard let scan = try find(accountID: accountID, id: id) else {
             throw MariaDBError.client("inserted scan \(id) not found")
         }
         return scan
     }
-
-    static let insertSQL = """
-        INSERT INTO scans (user_id, target_id, status, trigger_kind, address, address_type, scan_profile, ports,
-            ports_per_host, hosts_total, created_at)
-        VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)
-        """
 
     /// The id of the inserted row, or nil on a duplicate key.
     static func insertedID(_ connection: Connection, _ sql: String, _ params: [SQLValue]) throws -> Int64? {

@@ -8,6 +8,7 @@ import Foundation
 import Logging
 import Observability
 import ScanRunner
+import SkannrStore
 
 @main
 struct SkannrScanner: ParsableCommand {

@@ -151,7 +151,7 @@ final class DeliveryQueueTests {
                 hosts_total, hosts_done, progress, attempts, created_at)
             SELECT user_id, target_id, 'pending', 'manual', address, address_type, scan_profile, ports, 1, 1, 0, 0, 3, ? FROM scans LIMIT 1
             """, [.date(Date())]).lastInsertID)
-        let outcome = try ScanClaimer(scannerID: "t", leaseDuration: .seconds(30), maxAttempts: 3).claim(db)
+        let outcome = try ScanClaimer(scannerID: "t", leaseDuration: .seconds(30), maxAttempts: 3).claim(ScanLifecycleStore(connection: db))
         #expect(outcome == .gaveUp(scanID: scan, attempts: 3))
         let rows = try db.query("SELECT channel_id, event, payload FROM notification_deliveries")
         let channelID = try rows.first?.int("channel_id"), event = try rows.first?.string("event")

@@ -36,7 +36,7 @@ struct ClaimingTests {
             let runner = ScanRunner(configuration: configuration)
             while true {
                 let end: ScanEnd?
-                do { end = try runner.step(connection, slot: slot) } catch {
+                do { end = try runner.step(ScanLifecycleStore(connection: connection), slot: slot) } catch {
                     failures.append(-2)
                     return
                 }
@@ -63,38 +63,38 @@ struct ClaimingTests {
         let configuration = try fixture.configuration()
         let claimerA = ScanClaimer(scannerID: "runner-a", leaseDuration: .seconds(30), maxAttempts: 3)
         let claimerB = ScanClaimer(scannerID: "runner-b", leaseDuration: .seconds(30), maxAttempts: 3)
-        let connectionA = try Connection(config: fixture.database)
-        let connectionB = try Connection(config: fixture.database)
+        let storeA = try ScanLifecycleStore(config: fixture.database)
+        let storeB = try ScanLifecycleStore(config: fixture.database)
 
-        guard case .claimed(let scanA) = try claimerA.claim(connectionA) else { Issue.record("A claimed nothing"); return }
+        guard case .claimed(let scanA) = try claimerA.claim(storeA) else { Issue.record("A claimed nothing"); return }
         #expect(scanA.id == scanID)
-        #expect(try claimerB.claim(connectionB) == nil)   // held and not expired: nothing for B
-        let fenceA = LeaseFence(scan: scanA, leaseDuration: .seconds(30))
-        try fenceA.heartbeat(connectionA, progress: 10, hostsDone: 0)
+        #expect(try claimerB.claim(storeB) == nil)   // held and not expired: nothing for B
+        let fenceA = ScanLease(scan: scanA, duration: .seconds(30))
+        try storeA.heartbeat(fenceA, progress: 10, hostsDone: 0)
 
         // A "pauses": its lease runs out.
         try fixture.db.execute("UPDATE scans SET lease_expires_at = NOW(6) - INTERVAL 1 SECOND WHERE id = ?", [.int(scanID)])
-        guard case .claimed(let scanB) = try claimerB.claim(connectionB) else { Issue.record("B could not take over"); return }
+        guard case .claimed(let scanB) = try claimerB.claim(storeB) else { Issue.record("B could not take over"); return }
         #expect(scanB.id == scanID)
         #expect(scanB.attempts == 2)
         #expect(scanB.leaseOwner != scanA.leaseOwner)
         #expect(scanB.leaseOwner.hasPrefix("runner-b/"))
 
         // A wakes up: every write it tries is fenced off.
-        #expect { try fenceA.heartbeat(connectionA, progress: 50) } throws: { ($0 as? RunnerError)?.code == .leaseLost }
-        #expect { try fenceA.fail(connectionA, reason: "late", now: Date()) } throws: { ($0 as? RunnerError)?.code == .leaseLost }
+        #expect { try storeA.heartbeat(fenceA, progress: 50) } throws: { $0 is LeaseLostError }
+        #expect { try storeA.fail(fenceA, reason: "late", now: Date()) } throws: { $0 is LeaseLostError }
         let lateOutcome = ScanOutcome(hosts: [HostOutcome(host: "127.0.0.1", hostKey: HostKey.bytes(for: "127.0.0.1"),
                                                           hostname: nil, up: true, openPorts: [9], closedCount: 0,
                                                           filteredCount: 0, note: nil)], tls: [:], remark: nil)
-        #expect { try ResultWriter().write(lateOutcome, scan: scanA, connection: connectionA, now: Date()) }
-            throws: { ($0 as? RunnerError)?.code == .leaseLost }
+        #expect { try storeA.complete(scanA, lateOutcome, now: Date()) }
+            throws: { $0 is LeaseLostError }
         #expect(try fixture.int("SELECT COUNT(*) AS n FROM port_results") == 0)
         #expect(try fixture.string("SELECT lease_owner AS s FROM scans WHERE id = ?", [.int(scanID)]) == scanB.leaseOwner)
 
         // B finishes the scan for real.
         let runner = ScanRunner(configuration: configuration)
         let end = ScanProcessor(configuration: configuration, stop: runner.stop, logger: runner.logger)
-            .process(scanB, claimedAt: .now, connection: connectionB)
+            .process(scanB, claimedAt: .now, store: storeB)
         guard case .completed = end else { Issue.record("B ended \(end)"); return }
         #expect(try fixture.status(scanID) == "completed")
         #expect(try fixture.int("SELECT COUNT(*) AS n FROM port_results") == 0)   // the port was closed
@@ -111,11 +111,11 @@ struct ClaimingTests {
             WHERE id = ?
             """, [.int(scanID)])
         let claimer = ScanClaimer(scannerID: "r", leaseDuration: .seconds(30), maxAttempts: 3)
-        #expect(try claimer.claim(fixture.db) == .gaveUp(scanID: scanID, attempts: 3))
+        #expect(try claimer.claim(fixture.store) == .gaveUp(scanID: scanID, attempts: 3))
         #expect(try fixture.status(scanID) == "failed")
         #expect(try fixture.string("SELECT error AS s FROM scans WHERE id = ?", [.int(scanID)]) == "gave up after 3 attempts")
         #expect(try fixture.string("SELECT lease_owner AS s FROM scans WHERE id = ?", [.int(scanID)]) == nil)
-        #expect(try claimer.claim(fixture.db) == nil)
+        #expect(try claimer.claim(fixture.store) == nil)
     }
 
     @Test("a pending scan cancelled through the API is never claimed")
@@ -128,7 +128,7 @@ struct ClaimingTests {
             return
         }
         let claimer = ScanClaimer(scannerID: "r", leaseDuration: .seconds(30), maxAttempts: 3)
-        #expect(try claimer.claim(fixture.db) == nil)
+        #expect(try claimer.claim(fixture.store) == nil)
         #expect(try fixture.status(scanID) == "cancelled")
         #expect(try fixture.int("SELECT attempts AS n FROM scans WHERE id = ?", [.int(scanID)]) == 0)
     }

@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import MariaDB
 import SkannrCore
+import SkannrStore
 import Testing
 @testable import ScanRunner
 import TestSupport
@@ -13,7 +14,7 @@ import TestSupport
 struct ConfirmedChangesTests {
     func claim(_ fixture: RunnerFixture) throws -> ClaimedScan {
         let claimer = ScanClaimer(scannerID: "c", leaseDuration: .seconds(30), maxAttempts: 3)
-        guard case .claimed(let scan) = try claimer.claim(fixture.db) else { throw TestFailure("nothing claimed") }
+        guard case .claimed(let scan) = try claimer.claim(fixture.store) else { throw TestFailure("nothing claimed") }
         return scan
     }
 
@@ -26,7 +27,7 @@ struct ConfirmedChangesTests {
     @discardableResult
     func write(_ fixture: RunnerFixture, target: Int64, _ outcome: ScanOutcome) throws -> Int64 {
         let scanID = try fixture.addScan(target: target, ports: "1-1024")
-        _ = try ResultWriter().write(outcome, scan: try claim(fixture), connection: fixture.db, now: Date())
+        _ = try fixture.store.complete(try claim(fixture), outcome, now: Date())
         return scanID
     }
 
@@ -38,7 +39,7 @@ struct ConfirmedChangesTests {
 
     func run(_ processor: ScanProcessor, _ fixture: RunnerFixture, target: Int64, ports: String) throws -> (Int64, ScanEnd) {
         let scanID = try fixture.addScan(target: target, ports: ports)
-        return (scanID, processor.process(try claim(fixture), claimedAt: .now, connection: fixture.db))
+        return (scanID, processor.process(try claim(fixture), claimedAt: .now, store: fixture.store))
     }
 
     func alerts(_ fixture: RunnerFixture, scan: Int64) throws -> [String] {
@@ -186,7 +187,7 @@ struct ConfirmedChangesTests {
         configuration.maxInFlight = 1
         configuration.maxScanDuration = .seconds(1)
         let processor = ScanProcessor(configuration: configuration, stop: StopSignal(), logger: Logger(label: "test"))
-        let end = processor.process(try claim(fixture), claimedAt: .now, connection: fixture.db)
+        let end = processor.process(try claim(fixture), claimedAt: .now, store: fixture.store)
         guard case .completed = end else { Issue.record("not completed: \(end)"); return }
         let limits = try #require(try fixture.string("SELECT limits_hit AS s FROM scans WHERE id = ?", [.int(scanID)]))
         #expect(limits.contains("scan duration capped at 1 s: results are partial"))

@@ -39,7 +39,7 @@ struct ExecutionTests {
         onThreads(2) { index in
             guard let connection = try? Connection(config: database) else { return }
             if index == 0 {
-                box.set(try? runner.step(connection))
+                box.set(try? runner.step(ScanLifecycleStore(connection: connection)))
             } else {
                 Thread.sleep(forTimeInterval: delay)
                 interfere(scanID, runner, connection)
@@ -66,7 +66,7 @@ struct ExecutionTests {
         }
 
         let next = try fixture.addScan(target: try fixture.addTarget("127.0.0.1"), ports: "1")
-        guard case .completed = try ScanRunner(configuration: try fixture.configuration()).step(fixture.db) else {
+        guard case .completed = try ScanRunner(configuration: try fixture.configuration()).step(fixture.store) else {
             Issue.record("the next scan should be claimed and completed")
             return
         }
@@ -108,7 +108,7 @@ struct ExecutionTests {
         let target = try fixture.addTarget("localhost", type: "domain")
         let scanID = try fixture.addScan(target: target, ports: "\(listener.port)")
         let runner = ScanRunner(configuration: try fixture.configuration(allowPrivate: true))
-        guard case .completed(let summary) = try runner.step(fixture.db) else { Issue.record("not completed"); return }
+        guard case .completed(let summary) = try runner.step(fixture.store) else { Issue.record("not completed"); return }
         #expect(summary.hosts >= 1)
         #expect(summary.openPorts >= 1)
         #expect(try fixture.int("SELECT COUNT(*) AS n FROM scan_hosts WHERE hostname = 'localhost' AND scan_id = ?", [.int(scanID)]) == Int64(summary.hosts))
@@ -121,7 +121,7 @@ struct ExecutionTests {
         let target = try fixture.addTarget("localhost", type: "domain")
         let scanID = try fixture.addScan(target: target, ports: "80")
         let runner = ScanRunner(configuration: try fixture.configuration(allowPrivate: false))
-        guard case .failed(let reason) = try runner.step(fixture.db) else { Issue.record("not failed"); return }
+        guard case .failed(let reason) = try runner.step(fixture.store) else { Issue.record("not failed"); return }
         #expect(reason.contains("may not be scanned"))
         #expect(try fixture.status(scanID) == "failed")
         let error = try fixture.string("SELECT error AS s FROM scans WHERE id = ?", [.int(scanID)])

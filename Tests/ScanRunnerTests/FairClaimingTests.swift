@@ -3,6 +3,7 @@
 // account's scan, even one queued later; with nothing else waiting it takes nothing.
 import Foundation
 import MariaDB
+import SkannrStore
 import Testing
 @testable import ScanRunner
 import TestSupport
@@ -33,11 +34,11 @@ struct FairClaimingTests {
             """, [.int(otherUser), .int(otherTarget)]).lastInsertID)
 
         let claimer = ScanClaimer(scannerID: "fair", leaseDuration: .seconds(30), maxAttempts: 3, maxRunningPerAccount: 1)
-        #expect(Self.claimedID(try claimer.claim(fixture.db)) == first)
-        #expect(Self.claimedID(try claimer.claim(fixture.db)) == other, "the busy account's second scan waits")
-        #expect(try claimer.claim(fixture.db) == nil, "nothing else may start")
+        #expect(Self.claimedID(try claimer.claim(fixture.store)) == first)
+        #expect(Self.claimedID(try claimer.claim(fixture.store)) == other, "the busy account's second scan waits")
+        #expect(try claimer.claim(fixture.store) == nil, "nothing else may start")
         try fixture.db.execute("UPDATE scans SET status = 'completed', lease_owner = NULL, lease_expires_at = NULL WHERE id = ?", [.int(first)])
-        #expect(Self.claimedID(try claimer.claim(fixture.db)) == second, "a finished scan frees the account's slot")
+        #expect(Self.claimedID(try claimer.claim(fixture.store)) == second, "a finished scan frees the account's slot")
     }
 
     @Test("the cap comes from SKANNR_SCANNER_MAX_RUNNING_PER_ACCOUNT")

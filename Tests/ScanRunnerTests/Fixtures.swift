@@ -4,6 +4,7 @@
 import Foundation
 import Glibc
 import MariaDB
+import SkannrStore
 @testable import ScanRunner
 import TestSupport
 
@@ -16,6 +17,8 @@ final class RunnerFixture {
     let database: MariaDBConfig
     let db: Connection
     let userID: Int64
+    /// The lifecycle store over `db`.
+    var store: ScanLifecycleStore { ScanLifecycleStore(connection: db) }
 
     init(plan: String = "business") throws {
         database = try TestDatabase.migratedDatabase(named: "runner")

@@ -3,6 +3,7 @@
 // Trap: needs the built executable (.build/debug/skannr-scanner or SKANNR_TEST_BIN_DIR); skipped without it.
 import Foundation
 import MariaDB
+import SkannrStore
 import Testing
 @testable import ScanRunner
 import TestSupport
@@ -50,9 +51,9 @@ struct KillTests {
         var configuration = try fixture.configuration(scannerID: "survivor")
         configuration.leaseDuration = .seconds(10)
         let runner = ScanRunner(configuration: configuration)
-        #expect(try ScanClaimer(scannerID: "early", leaseDuration: .seconds(10), maxAttempts: 3).claim(fixture.db) == nil)
+        #expect(try ScanClaimer(scannerID: "early", leaseDuration: .seconds(10), maxAttempts: 3).claim(fixture.store) == nil)
         Thread.sleep(forTimeInterval: 2.2)
-        guard case .completed(let summary) = try runner.step(fixture.db) else { Issue.record("the takeover did not complete"); return }
+        guard case .completed(let summary) = try runner.step(fixture.store) else { Issue.record("the takeover did not complete"); return }
         #expect(summary.hosts == 4)
         #expect(try fixture.status(scanID) == "completed")
         #expect(try fixture.int("SELECT attempts AS n FROM scans WHERE id = ?", [.int(scanID)]) == 2)

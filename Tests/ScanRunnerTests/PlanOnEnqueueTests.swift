@@ -27,7 +27,7 @@ struct PlanOnEnqueueTests {
         let fixture = try RunnerFixture(plan: "pro")
         try Self.pastDue(fixture, days: 30)
         try fixture.addTarget("127.0.0.1", profile: "full", interval: 60, nextScanAt: Date().addingTimeInterval(-1))
-        let report = try ScanScheduler().enqueueDue(fixture.db)
+        let report = try ScanScheduler().enqueueDue(fixture.store)
         #expect(report == ScheduleReport(enqueued: 0, busy: 0, refused: 1))
     }
 
@@ -36,7 +36,7 @@ struct PlanOnEnqueueTests {
         let fixture = try RunnerFixture(plan: "pro")
         try Self.pastDue(fixture, days: 1)
         try fixture.addTarget("127.0.0.1", profile: "full", interval: 60, nextScanAt: Date().addingTimeInterval(-1))
-        #expect(try ScanScheduler().enqueueDue(fixture.db).enqueued == 1)
+        #expect(try ScanScheduler().enqueueDue(fixture.store).enqueued == 1)
     }
 
     @Test("the CLI trigger-all refuses targets of an expired past-due account")

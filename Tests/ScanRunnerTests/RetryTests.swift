@@ -5,6 +5,7 @@
 // Trap: the trigger and the row lock live in the fixture's throwaway database only.
 import Foundation
 import MariaDB
+import SkannrStore
 import Testing
 @testable import ScanRunner
 import TestSupport
@@ -24,7 +25,7 @@ struct RetryTests {
         configuration.maxAttempts = 2
         let runner = ScanRunner(configuration: configuration)
 
-        let first = try runner.step(fixture.db)
+        let first = try runner.step(fixture.store)
         guard case .retry(let reason) = first else { Issue.record("expected a retry, got \(String(describing: first))"); return }
         #expect(reason.contains("injected write failure"))
         #expect(try fixture.status(scanID) == "pending")
@@ -33,12 +34,12 @@ struct RetryTests {
         #expect(try fixture.string("SELECT error AS s FROM scans WHERE id = ?", [.int(scanID)])?.contains("injected") == true)
         #expect(try fixture.int("SELECT COUNT(*) AS n FROM scan_hosts") == 0)   // the write rolled back whole
 
-        let second = try runner.step(fixture.db)
+        let second = try runner.step(fixture.store)
         guard case .failed(let message) = second else { Issue.record("expected failed, got \(String(describing: second))"); return }
         #expect(message.hasPrefix("gave up after 2 attempts"))
         #expect(try fixture.status(scanID) == "failed")
         #expect(try fixture.string("SELECT error AS s FROM scans WHERE id = ?", [.int(scanID)])?.hasPrefix("gave up after 2 attempts") == true)
-        #expect(try runner.step(fixture.db) == nil)   // nothing left to claim
+        #expect(try runner.step(fixture.store) == nil)   // nothing left to claim
     }
 
     @Test("heartbeats that fail keep the scan going until the local lease expiry, then it is abandoned")
@@ -48,7 +49,7 @@ struct RetryTests {
         let scanID = try fixture.addScan(target: target, ports: "80")
         let connection = try Connection(config: fixture.database)
         let claimedAt = ContinuousClock.now
-        let claim = try ScanClaimer(scannerID: "r", leaseDuration: .seconds(30), maxAttempts: 3).claim(connection)
+        let claim = try ScanClaimer(scannerID: "r", leaseDuration: .seconds(30), maxAttempts: 3).claim(ScanLifecycleStore(connection: connection))
         guard case .claimed(let scan) = claim else { Issue.record("nothing claimed: \(String(describing: claim))"); return }
         // Another session holds the scan row: every heartbeat waits 1 s and fails, as with a database that hangs.
         try connection.execute("SET SESSION innodb_lock_wait_timeout = 1")
@@ -56,7 +57,7 @@ struct RetryTests {
         try blocker.execute("START TRANSACTION")
         _ = try blocker.queryOne("SELECT id FROM scans WHERE id = ? FOR UPDATE", [.int(scanID)])
         defer { _ = try? blocker.execute("ROLLBACK") }
-        let keeper = LeaseKeeper(connection: connection, fence: LeaseFence(scan: scan, leaseDuration: .seconds(2)),
+        let keeper = LeaseKeeper(store: ScanLifecycleStore(connection: connection), lease: ScanLease(scan: scan, duration: .seconds(2)),
                                  claimedAt: claimedAt, heartbeatInterval: .milliseconds(500), progressInterval: .milliseconds(100))
 
         keeper.tick(progress: 10, force: true)

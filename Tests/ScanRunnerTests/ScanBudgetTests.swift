@@ -1,6 +1,7 @@
 // The budgets and the tarpit rule on plain values (no network, no database).
 import Foundation
 import SkannrCore
+import SkannrStore
 import Testing
 @testable import ScanRunner
 

@@ -30,7 +30,7 @@ struct SchedulingTests {
         onThreads(2) { _ in
             guard let connection = try? Connection(config: database) else { return }
             for _ in 0..<3 {
-                if let report = try? ScanScheduler(batchSize: 4).enqueueDue(connection) { reports.append(report) }
+                if let report = try? ScanScheduler(batchSize: 4).enqueueDue(ScanLifecycleStore(connection: connection)) { reports.append(report) }
             }
         }
         #expect(reports.enqueued == 10)
@@ -38,7 +38,7 @@ struct SchedulingTests {
         #expect(try fixture.int("SELECT COUNT(DISTINCT target_id) AS n FROM scans") == 10)
         #expect(try fixture.int("SELECT COUNT(*) AS n FROM targets WHERE next_scan_at > NOW(6) + INTERVAL 59 MINUTE") == 11)
         // Nothing is due any more.
-        #expect(try ScanScheduler().enqueueDue(fixture.db).enqueued == 0)
+        #expect(try ScanScheduler().enqueueDue(fixture.store).enqueued == 0)
     }
 
     @Test("a due target whose scan is still active is skipped (busy) but its schedule moves on")
@@ -46,7 +46,7 @@ struct SchedulingTests {
         let fixture = try RunnerFixture()
         let target = try fixture.addTarget("127.0.0.1", ports: "80", interval: 30, nextScanAt: Date().addingTimeInterval(-1))
         try fixture.addScan(target: target, ports: "80")
-        let report = try ScanScheduler().enqueueDue(fixture.db)
+        let report = try ScanScheduler().enqueueDue(fixture.store)
         #expect(report == ScheduleReport(enqueued: 0, busy: 1, refused: 0))
         #expect(try fixture.int("SELECT COUNT(*) AS n FROM scans") == 1)
         #expect(try fixture.int("SELECT next_scan_at > NOW(6) AS n FROM targets WHERE id = ?", [.int(target)]) == 1)

@@ -36,7 +36,7 @@ extension ExecutionTests {
             let ports = listeners.map { String($0.port) }.joined(separator: ",")
             let scanID = try fixture.addScan(target: try fixture.addTarget("127.0.0.1"), ports: ports)
             let runner = ScanRunner(configuration: try Self.slowTLSConfiguration(fixture))
-            guard case .completed(let summary) = try runner.step(fixture.db) else {
+            guard case .completed(let summary) = try runner.step(fixture.store) else {
                 Issue.record("a 5 s TLS phase under a 3 s lease should complete")
                 return
             }
@@ -59,7 +59,7 @@ extension ExecutionTests {
             onThreads(2) { index in
                 guard let connection = try? Connection(config: database) else { return }
                 if index == 0 {
-                    box.set(try? runner.step(connection))
+                    box.set(try? runner.step(ScanLifecycleStore(connection: connection)))
                 } else {
                     Thread.sleep(forTimeInterval: 1.5)
                     _ = try? ScanStore(connection: connection).cancel(accountID: userID, id: scanID, now: Date())
@@ -80,7 +80,7 @@ extension ExecutionTests {
             let scanID = try fixture.addScan(target: target, ports: "\(listener.port)")
             var configuration = try fixture.configuration()
             configuration.dnsServers = [dns.server]
-            guard case .completed(let summary) = try ScanRunner(configuration: configuration).step(fixture.db) else {
+            guard case .completed(let summary) = try ScanRunner(configuration: configuration).step(fixture.store) else {
                 Issue.record("the scan should complete once DNS answers")
                 return
             }
@@ -99,7 +99,7 @@ extension ExecutionTests {
             configuration.dnsServers = [dns.server]
             configuration.dnsTimeout = .milliseconds(200)
             configuration.dnsAttempts = 2
-            let end = try ScanRunner(configuration: configuration).step(fixture.db)
+            let end = try ScanRunner(configuration: configuration).step(fixture.store)
             guard case .retry(let reason) = end else {
                 Issue.record("expected the scan to be given back, got \(String(describing: end))")
                 return

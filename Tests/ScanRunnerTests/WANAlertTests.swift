@@ -7,6 +7,7 @@ import Foundation
 import Logging
 import MariaDB
 import SkannrCore
+import SkannrStore
 import Testing
 @testable import ScanRunner
 import TestSupport
@@ -23,9 +24,9 @@ struct WANAlertTests {
         func scan(_ target: Int64, _ label: String) throws -> (Int64, [String]) {
             let scanID = try fixture.addScan(target: target, ports: ports)
             let claimer = ScanClaimer(scannerID: "wan", leaseDuration: .seconds(30), maxAttempts: 3)
-            guard case .claimed(let claimed) = try claimer.claim(fixture.db) else { throw TestFailure("nothing claimed") }
+            guard case .claimed(let claimed) = try claimer.claim(fixture.store) else { throw TestFailure("nothing claimed") }
             let started = ContinuousClock.now
-            let end = processor.process(claimed, claimedAt: .now, connection: fixture.db)
+            let end = processor.process(claimed, claimedAt: .now, store: fixture.store)
             guard case .completed(let summary) = end else { throw TestFailure("\(label): \(end)") }
             let alerts = try fixture.db.query("SELECT type, port FROM alerts WHERE scan_id = ? ORDER BY id", [.int(scanID)]).map {
                 "\(try $0.string("type")):\(try $0.optionalInt("port").map(String.init) ?? "-")"

@@ -3,6 +3,7 @@
 import SkannrCore
 import Foundation
 import MariaDB
+import SkannrStore
 import Testing
 @testable import ScanRunner
 @testable import ScanEngine
@@ -12,7 +13,7 @@ import TestSupport
 struct WriteBackTests {
     func claim(_ fixture: RunnerFixture) throws -> ClaimedScan {
         let claimer = ScanClaimer(scannerID: "w", leaseDuration: .seconds(30), maxAttempts: 3)
-        guard case .claimed(let scan) = try claimer.claim(fixture.db) else { throw TestFailure("nothing claimed") }
+        guard case .claimed(let scan) = try claimer.claim(fixture.store) else { throw TestFailure("nothing claimed") }
         return scan
     }
 
@@ -38,7 +39,7 @@ struct WriteBackTests {
                 san: ["localhost"], notBefore: Date().addingTimeInterval(-86_400), notAfter: expiring,
                 fingerprintSHA256: String(repeating: "ab", count: 32), selfSigned: true, expired: false)],
             remark: nil)
-        let first = try ResultWriter().write(outcome, scan: scan, connection: fixture.db, now: Date())
+        let first = try fixture.store.complete(scan, outcome, now: Date())
         #expect(first.openPorts == 2 && first.tlsCertificates == 1)
         #expect(first.alerts == 1)   // baseline: only tls_expiring
         let after = try counts(fixture)
@@ -50,13 +51,13 @@ struct WriteBackTests {
         #expect(try fixture.string("SELECT dedupe_key AS s FROM alerts") == "tls_expiring:" + String(repeating: "ab", count: 32) + ":7")
 
         // Second application: the scan is completed, the fence refuses, nothing changes.
-        #expect { try ResultWriter().write(outcome, scan: scan, connection: fixture.db, now: Date()) }
-            throws: { ($0 as? RunnerError)?.code == .leaseLost }
+        #expect { try fixture.store.complete(scan, outcome, now: Date()) }
+            throws: { $0 is LeaseLostError }
         #expect(try counts(fixture) == after)
 
         // A crash-and-retry with the lease still ours: delete-then-insert and INSERT IGNORE keep it exact.
         try fixture.db.execute("UPDATE scans SET status = 'running', lease_owner = ? WHERE id = ?", [.text(scan.leaseOwner), .int(scanID)])
-        let again = try ResultWriter().write(outcome, scan: scan, connection: fixture.db, now: Date())
+        let again = try fixture.store.complete(scan, outcome, now: Date())
         #expect(again.alerts == 0)
         #expect(try counts(fixture) == after)
         #expect(try fixture.status(scanID) == "completed")
@@ -76,14 +77,14 @@ struct WriteBackTests {
         let runner = ScanRunner(configuration: configuration)
 
         try fixture.addScan(target: target, ports: ports)
-        guard case .completed(let baseline) = try runner.step(fixture.db) else { Issue.record("baseline did not complete"); return }
+        guard case .completed(let baseline) = try runner.step(fixture.store) else { Issue.record("baseline did not complete"); return }
         #expect(baseline.openPorts == 2)
         #expect(try fixture.int("SELECT COUNT(*) AS n FROM alerts") == 0)
 
         let third = try LoopbackListener(address: "127.0.0.1", port: thirdPort)
         defer { third.close() }
         let rescan = try fixture.addScan(target: target, ports: ports)
-        guard case .completed(let opened) = try runner.step(fixture.db) else { Issue.record("rescan did not complete"); return }
+        guard case .completed(let opened) = try runner.step(fixture.store) else { Issue.record("rescan did not complete"); return }
         #expect(opened.openPorts == 3)
         #expect(try fixture.int("SELECT COUNT(*) AS n FROM alerts WHERE type = 'new_port' AND port = ? AND scan_id = ?",
                                 [.int(Int64(thirdPort)), .int(rescan)]) == 1)
@@ -91,7 +92,7 @@ struct WriteBackTests {
 
         first.close()
         let last = try fixture.addScan(target: target, ports: ports)
-        guard case .completed(let closed) = try runner.step(fixture.db) else { Issue.record("third scan did not complete"); return }
+        guard case .completed(let closed) = try runner.step(fixture.store) else { Issue.record("third scan did not complete"); return }
         #expect(closed.openPorts == 2)
         #expect(try fixture.int("SELECT COUNT(*) AS n FROM alerts WHERE type = 'closed_port' AND port = ? AND scan_id = ?",
                                 [.int(Int64(first.port)), .int(last)]) == 1)

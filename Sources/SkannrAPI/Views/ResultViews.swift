@@ -1,5 +1,6 @@
 // Port results and the scan summary as the contract shows them (TLS facts nested or null).
 import Foundation
+import SkannrCore
 import SkannrStore
 
 struct PortResultView: Encodable {
@@ -19,7 +20,7 @@ struct PortResultView: Encodable {
 }
 
 struct TLSView: Encodable {
-    let record: TLSRecord
+    let record: TLSFacts
 
     enum Key: String, CodingKey {
         case version, cipher, subject, issuer, san, expired

@@ -4,23 +4,6 @@
 // `partial` was cut by a budget, so a port missing from it is no evidence that the port closed.
 import Foundation
 
-public struct TLSFacts: Hashable, Sendable, Codable {
-    public var fingerprint: String
-    public var subject: String
-    public var issuer: String
-    public var notAfter: Date
-    /// "RSA-2048", "EC-P256"…; nil when the probe did not say (older probes and rows).
-    public var keyType: String?
-
-    public init(fingerprint: String, subject: String, issuer: String, notAfter: Date, keyType: String? = nil) {
-        self.fingerprint = fingerprint
-        self.subject = subject
-        self.issuer = issuer
-        self.notAfter = notAfter
-        self.keyType = keyType
-    }
-}
-
 public struct OpenPort: Hashable, Sendable, Codable {
     public var port: UInt16
     public var service: String?

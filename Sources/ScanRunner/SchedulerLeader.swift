@@ -1,0 +1,72 @@
+// The scheduler on its own thread and connection (issue 20): of all runner processes, the one whose
+// connection holds the named lock (ScanLifecycleStore.takeLeadership) enqueues the due scheduled scans
+// every `scheduleInterval`; the others try to take the lock over every few seconds. No scan ever runs
+// on this thread, so a long scan never delays scheduling. A database error drops the connection (and
+// with it the lock): leadership is taken again from scratch.
+import Foundation
+import Logging
+import SkannrStore
+
+final class SchedulerLeader: Sendable {
+    static let lockName = "skannr.scheduler"
+    let configuration: RunnerConfiguration
+    let stop: StopSignal
+    let logger: Logger
+
+    init(configuration: RunnerConfiguration, stop: StopSignal, logger: Logger) {
+        self.configuration = configuration
+        self.stop = stop
+        self.logger = logger
+    }
+
+    /// Runs until stopped (blocking: give it a thread).
+    func run() {
+        let scheduler = ScanScheduler(batchSize: configuration.scheduleBatch, plans: configuration.plans, graceDays: configuration.billingGraceDays)
+        var store: ScanLifecycleStore?
+        var leading = false
+        while !stop.isRequested {
+            do {
+                let db = try store ?? ScanLifecycleStore(config: configuration.database)
+                store = db
+                leading = try leading ? db.holdsLeadership(Self.lockName) : db.takeLeadership(Self.lockName)
+                if leading {
+                    try pass(scheduler, db)
+                }
+            } catch {
+                logger.error("scheduler pass failed", metadata: ["event": "schedule_failed", "error": "\(error)"])
+                store = nil
+                leading = false
+            }
+            logLeadership(leading)
+            stop.sleep(leading ? configuration.scheduleInterval : configuration.scheduleInterval * 3)
+        }
+        if leading { store?.releaseLeadership(Self.lockName) }
+    }
+
+    private func pass(_ scheduler: ScanScheduler, _ db: ScanLifecycleStore) throws {
+        let report = try scheduler.enqueueAllDue(db)
+        if report.total > 0 {
+            logger.info("scheduled scans enqueued", metadata: [
+                "event": "scheduled", "enqueued": "\(report.enqueued)", "busy": "\(report.busy)", "refused": "\(report.refused)",
+            ])
+        }
+    }
+
+    private let wasLeading = LeadershipFlag()
+
+    /// One log line per change: "scheduler_leader" when this process becomes the leader, "scheduler_standby" when it stops being one.
+    private func logLeadership(_ leading: Bool) {
+        guard wasLeading.exchange(leading) != leading else { return }
+        logger.info(leading ? "scheduler leadership taken" : "scheduler leadership lost", metadata: [
+            "event": "\(leading ? "scheduler_leader" : "scheduler_standby")", "scanner_id": "\(configuration.scannerID)",
+        ])
+    }
+}
+
+import Synchronization
+
+/// The last logged leadership state (the leader thread only; atomic to keep the type Sendable).
+final class LeadershipFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func exchange(_ new: Bool) -> Bool { value.exchange(new, ordering: .relaxed) }
+}
