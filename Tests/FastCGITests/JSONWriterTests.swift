@@ -65,10 +65,10 @@ struct JSONWriterTests {
         }
     }
 
-    @Test("Response.json takes the writer path for writable views and keeps the content type")
+    @Test("APIResponse.json takes the writer path for writable views and keeps the content type")
     func response() throws {
         let view = TargetView(record: Self.record(5))
-        let response = try Response.json(200, view)
+        let response = try APIResponse.json(200, view)
         #expect(response.status == 200)
         #expect(response.header("Content-Type") == "application/json; charset=utf-8")
         // Declaration order shows the writer made it (JSONEncoder's order is a hash order).

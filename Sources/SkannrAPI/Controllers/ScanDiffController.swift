@@ -3,45 +3,41 @@
 // diff never disagrees with the alerts. Every change counts as confirmed (both scans are stored
 // facts). A host_down lists the host in hosts_removed and its ports in ports_closed. 409 when either
 // scan is not completed or they belong to different targets; another account's scan is 404.
-import FastCGI
 import Foundation
 import SkannrCore
 import SkannrStore
 
 enum ScanDiffController {
-    static func register(in router: inout Router) {
-        router.authenticated("GET", "/scans/:id/diff") { context in
-            let scan = try ScansController.scan(context)
-            let against = try ListQuery.positiveID(context.request.query, "against")
-            let db = try context.services.database()
-            guard scan.status == .completed else {
-                throw APIError(.scanNotCompleted, "The scan is \(scan.status.rawValue); a diff needs two completed scans")
-            }
-            let base: ScanRecord
-            if let against {
-                guard let found = try ScanStore(connection: db).find(accountID: context.accountID, id: against) else {
-                    throw APIError.notFound("Scan")
-                }
-                base = found
-            } else {
-                guard let previous = try ScanSnapshotStore.previousCompleted(accountID: context.accountID, targetID: scan.targetID, before: scan.id, db),
-                      let found = try ScanStore(connection: db).find(accountID: context.accountID, id: previous) else {
-                    throw APIError(.conflict, "The target has no completed scan before this one; name one with ?against=")
-                }
-                base = found
-            }
-            guard base.status == .completed else {
-                throw APIError(.scanNotCompleted, "Scan \(base.id) is \(base.status.rawValue); a diff needs two completed scans")
-            }
-            guard base.targetID == scan.targetID else {
-                throw APIError(.conflict, "Scans \(scan.id) and \(base.id) belong to different targets")
-            }
-            let before = try ScanSnapshotStore.snapshot(scanID: base.id, db)
-            let after = try ScanSnapshotStore.snapshot(scanID: scan.id, db)
-            return try .json(200, diff(scanID: scan.id, againstID: base.id, before: before, after: after, now: context.now))
+    static func diff(_ context: AuthenticatedContext) throws -> APIResponse {
+        let scan = try ScansController.scan(context)
+        let against = try ListQuery.positiveID(context.request.query, "against")
+        let stores = try context.services.stores()
+        guard scan.status == .completed else {
+            throw APIError(.scanNotCompleted, "The scan is \(scan.status.rawValue); a diff needs two completed scans")
         }
+        let base: ScanRecord
+        if let against {
+            guard let found = try stores.scans().find(accountID: context.accountID, id: against) else {
+                throw APIError.notFound("Scan")
+            }
+            base = found
+        } else {
+            guard let previous = try stores.previousCompletedScan(accountID: context.accountID, targetID: scan.targetID, before: scan.id),
+                  let found = try stores.scans().find(accountID: context.accountID, id: previous) else {
+                throw APIError(.conflict, "The target has no completed scan before this one; name one with ?against=")
+            }
+            base = found
+        }
+        guard base.status == .completed else {
+            throw APIError(.scanNotCompleted, "Scan \(base.id) is \(base.status.rawValue); a diff needs two completed scans")
+        }
+        guard base.targetID == scan.targetID else {
+            throw APIError(.conflict, "Scans \(scan.id) and \(base.id) belong to different targets")
+        }
+        let before = try stores.scanSnapshot(scanID: base.id)
+        let after = try stores.scanSnapshot(scanID: scan.id)
+        return try .json(200, diff(scanID: scan.id, againstID: base.id, before: before, after: after, now: context.now))
     }
-
     private static func service(_ draft: AlertDraft) -> String? {
         if case .string(let name)? = draft.details["service"] { return name }
         return nil

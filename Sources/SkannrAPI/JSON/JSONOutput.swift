@@ -1,7 +1,6 @@
 // Encoding of response bodies. Handlers return Encodable values with camelCase properties; the
 // encoder writes them snake_case with RFC 3339 UTC timestamps, as the contract wants.
 
-import FastCGI
 import Foundation
 
 public enum JSONCoding {
@@ -18,9 +17,9 @@ public enum JSONCoding {
     }
 }
 
-extension Response {
+extension APIResponse {
     /// A JSON response from any Encodable value; encoding failures surface as 500s.
-    public static func json(_ status: Int, _ value: some Encodable) throws -> Response {
+    public static func json(_ status: Int, _ value: some Encodable) throws -> APIResponse {
         try .json(status, body: Array(JSONCoding.shared.encode(value)))
     }
 }

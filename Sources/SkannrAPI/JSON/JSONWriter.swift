@@ -2,7 +2,6 @@
 // JSONCoding.shared would produce (keys as given, already snake_case; RFC 3339 `Z` dates without
 // fractional seconds, rounded down like ISO8601FormatStyle; nil as null; `/` not escaped), at a
 // fraction of JSONEncoder's cost. JSONWriterTests compares both on many values: keep them in step.
-import FastCGI
 import Foundation
 
 /// A view that can write itself with JSONWriter. It stays Encodable (tests and JSONEncoder users).
@@ -108,9 +107,9 @@ struct JSONWriter {
     }
 }
 
-extension Response {
+extension APIResponse {
     /// A JSON response written by JSONWriter (chosen over the Encodable overload for JSONWritable views).
-    static func json(_ status: Int, _ value: some JSONWritable) throws -> Response {
+    static func json(_ status: Int, _ value: some JSONWritable) throws -> APIResponse {
         var writer = JSONWriter()
         value.write(to: &writer)
         return .json(status, body: writer.bytes)
