@@ -75,19 +75,14 @@ struct APIKeyView: Encodable {
     let record: APIKeyRecord
     let key: String?
 
-    enum Key: String, CodingKey {
-        case id, name, prefix, key
-        case createdAt = "created_at", expiresAt = "expires_at", lastUsedAt = "last_used_at"
-    }
-
     func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: Key.self)
-        try c.encode(record.id, forKey: .id)
-        try c.encode(record.name, forKey: .name)
-        try c.encode(record.prefix, forKey: .prefix)
-        if let key { try c.encode(key, forKey: .key) }
-        try c.encode(record.createdAt, forKey: .createdAt)
-        try c.encode(record.expiresAt, forKey: .expiresAt)
-        try c.encode(record.lastUsedAt, forKey: .lastUsedAt)
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.encode(record.id, forKey: "id")
+        try c.encode(record.name, forKey: "name")
+        try c.encode(record.prefix, forKey: "prefix")
+        if let key { try c.encode(key, forKey: "key") }
+        try c.encode(record.createdAt, forKey: "created_at")
+        try c.encode(record.expiresAt, forKey: "expires_at")
+        try c.encode(record.lastUsedAt, forKey: "last_used_at")
     }
 }

@@ -118,18 +118,16 @@ enum BillingSupport {
         let limits: Limits
         let usage: Usage
 
-        enum CodingKeys: String, CodingKey { case plan, status, currentPeriodEnd, cancelAtPeriodEnd, cancelAt, limits, usage }
-
         /// current_period_end and cancel_at are written as null rather than left out.
         func encode(to encoder: Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(plan, forKey: .plan)
-            try container.encode(status, forKey: .status)
-            try container.encode(currentPeriodEnd, forKey: .currentPeriodEnd)
-            try container.encode(cancelAtPeriodEnd, forKey: .cancelAtPeriodEnd)
-            try container.encode(cancelAt, forKey: .cancelAt)
-            try container.encode(limits, forKey: .limits)
-            try container.encode(usage, forKey: .usage)
+            var container = encoder.container(keyedBy: JSONKey.self)
+            try container.encode(plan, forKey: "plan")
+            try container.encode(status, forKey: "status")
+            try container.encode(currentPeriodEnd, forKey: "current_period_end")
+            try container.encode(cancelAtPeriodEnd, forKey: "cancel_at_period_end")
+            try container.encode(cancelAt, forKey: "cancel_at")
+            try container.encode(limits, forKey: "limits")
+            try container.encode(usage, forKey: "usage")
         }
     }
 }

@@ -77,12 +77,11 @@ struct ScanDiffView: Encodable {
         let host: String
         let port: Int
         let service: String?
-        enum CodingKeys: String, CodingKey { case host, port, service }
         func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(host, forKey: .host)
-            try c.encode(port, forKey: .port)
-            try c.encode(service, forKey: .service)
+            var c = encoder.container(keyedBy: JSONKey.self)
+            try c.encode(host, forKey: "host")
+            try c.encode(port, forKey: "port")
+            try c.encode(service, forKey: "service")
         }
     }
     struct TLSChange: Encodable { let host: String; let port: Int; let before: JSONValue; let after: JSONValue }
