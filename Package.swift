@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "ScanRunnerTests", dependencies: ["SkannrSettings", "ScanRunner", "TestSupport"]),
         .testTarget(name: "BillingTests", dependencies: ["Billing", "TestSupport"]),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "HTTPClient", "SkannrStore", "SkannrCore", "ScanRunner", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "SkannrCore", "SkannrCrypto"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "SkannrCore", "SkannrCrypto", "SkannrAPI"]),   // SkannrAPI: RouteTable for ContractEndpoints
         // Suites that need the stack to themselves (a live scan-runner, injected faults):
         // scripts/test runs this target alone, after the others.
         .testTarget(name: "FaultTests", dependencies: ["TestSupport", "SkannrCore"]),

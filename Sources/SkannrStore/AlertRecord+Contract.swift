@@ -29,3 +29,26 @@ extension AlertRecord: Encodable {
         try c.encode(acceptNote, forKey: .note)
     }
 }
+
+extension AlertRecord {
+    /// An alert from its values (views and their tests; the store reads rows with init(row:)).
+    public init(id: Int64, targetID: Int64, scanID: Int64, type: String, severity: Severity, host: String, port: Int?, title: String,
+                details: [String: JSONValue], status: AlertStatus, createdAt: Date, acknowledgedAt: Date?, resolvedAt: Date?,
+                acceptedAt: Date?, acceptNote: String?) {
+        self.id = id
+        self.targetID = targetID
+        self.scanID = scanID
+        self.type = type
+        self.severity = severity
+        self.host = host
+        self.port = port
+        self.title = title
+        self.details = details
+        self.status = status
+        self.createdAt = createdAt
+        self.acknowledgedAt = acknowledgedAt
+        self.resolvedAt = resolvedAt
+        self.acceptedAt = acceptedAt
+        self.acceptNote = acceptNote
+    }
+}

@@ -18,7 +18,7 @@ enum Wiring {
         if configuration.metricsDirectory != nil && services.metrics?.directory == nil {
             logger.warning("metrics directory unusable; this worker's metrics stay private", metadata: ["event": "metrics_private"])
         }
-        return Application(router: Routes.makeRouter(), services: services, authenticator: TokenAuthenticator(signer: configuration.jwt), rateLimiter: DatabaseRateLimiter(sharedCounters: try configuration.rateLimitFile.map { try SharedWindowCounters(path: $0) }))
+        return Application(router: RouteTable.makeRouter(), services: services, authenticator: TokenAuthenticator(signer: configuration.jwt), rateLimiter: DatabaseRateLimiter(sharedCounters: try configuration.rateLimitFile.map { try SharedWindowCounters(path: $0) }))
     }
 
     static func migrate(configuration: APIConfiguration, directory: String) throws -> [String] {

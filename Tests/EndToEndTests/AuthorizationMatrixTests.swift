@@ -11,7 +11,8 @@ import TestSupport
 
 @Suite("Authorization matrix", .serialized, .needsStack)
 struct AuthorizationMatrixTests {
-    /// A's target, a completed scan, a pending scan (on a second target) and an open alert.
+    /// A's target, a completed scan, a pending scan (on a second target), an open alert, an API key,
+    /// a notification channel and its test delivery: one object of every kind a path can name.
     struct Owned {
         let account: TestAccount
         let target: Int64
@@ -19,6 +20,8 @@ struct AuthorizationMatrixTests {
         let pendingScan: Int64
         let alert: Int64
         let apiKey: Int64
+        let channel: Int64
+        let delivery: Int64
 
         func id(for kind: ContractEndpoint.IDKind, method: String, path: String) -> Int64 {
             switch kind {
@@ -26,6 +29,8 @@ struct AuthorizationMatrixTests {
             case .scan: path.hasSuffix("/cancel") ? pendingScan : completedScan
             case .alert: alert
             case .apiKey: apiKey
+            case .channel: channel
+            case .delivery: delivery
             }
         }
     }
@@ -45,7 +50,14 @@ struct AuthorizationMatrixTests {
             """, [.int(account.id), .int(target), .int(completed), .text("matrix-\(UUID().uuidString)")]).lastInsertID)
         let key = try account.client().post("/api-keys", ["name": "A's key"])
         let apiKey = try #require((key["id"] as? NSNumber)?.int64Value, "A's API key: \(key)")
-        return Owned(account: account, target: target, completedScan: completed, pendingScan: pending, alert: alert, apiKey: apiKey)
+        let client = try account.client()
+        let created = try client.post("/notifications/channels", ["type": "email", "email": "matrix-a@example.com"])
+        let channel = try #require((created["id"] as? NSNumber)?.int64Value, "A's channel: \(created)")
+        #expect(try client.post("/notifications/channels/\(channel)/test").status == 202)
+        let deliveries = try client.get("/notifications/deliveries?channel_id=\(channel)")
+        let delivery = try #require((deliveries.items.first?["id"] as? NSNumber)?.int64Value, "A's test delivery: \(deliveries)")
+        return Owned(account: account, target: target, completedScan: completed, pendingScan: pending, alert: alert, apiKey: apiKey,
+                     channel: channel, delivery: delivery)
     }
 
     /// Every row of the account's targets, scans, results and alerts, as one digest per table.
@@ -56,6 +68,7 @@ struct AuthorizationMatrixTests {
             "scans": "SELECT MD5(IFNULL(GROUP_CONCAT(CONCAT_WS('|', id, target_id, status, IFNULL(finished_at,'-')) ORDER BY id), '')) AS h FROM scans WHERE user_id = ?",
             "alerts": "SELECT MD5(IFNULL(GROUP_CONCAT(CONCAT_WS('|', id, status, IFNULL(acknowledged_at,'-'), IFNULL(resolved_at,'-')) ORDER BY id), '')) AS h FROM alerts WHERE user_id = ?",
             "results": "SELECT MD5(IFNULL(GROUP_CONCAT(CONCAT_WS('|', p.id, p.port, p.state) ORDER BY p.id), '')) AS h FROM port_results p JOIN scans s ON s.id = p.scan_id WHERE s.user_id = ?",
+            "channels": "SELECT MD5(IFNULL(GROUP_CONCAT(CONCAT_WS('|', id, min_severity, enabled) ORDER BY id), '')) AS h FROM notification_channels WHERE user_id = ?",
             "api_keys": "SELECT MD5(IFNULL(GROUP_CONCAT(CONCAT_WS('|', id, name, HEX(key_hash)) ORDER BY id), '')) AS h FROM api_keys WHERE user_id = ?",
             "users": "SELECT MD5(CONCAT_WS('|', name, email, plan, mfa_enabled, IFNULL(HEX(mfa_pending_secret),'-'), updated_at)) AS h FROM users WHERE id = ?",
         ]

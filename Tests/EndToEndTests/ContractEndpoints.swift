@@ -1,12 +1,15 @@
-// The contract's endpoint list for the end-to-end hardening suites (authorization matrix, hostile
-// input), with what each needs: the kind of id in its path and a small valid body. All are routed:
-// an answer of 404 "No such endpoint" from one of them is a failure (isUnroutedEndpoint).
+// The API's endpoints for the end-to-end hardening suites (authorization matrix, hostile input),
+// derived from SkannrAPI's RouteTable (the list the router is built from, checked against
+// openapi.yaml by OpenAPISyncTests): what kind of id its path takes comes from the table; only a
+// small valid body per write endpoint is kept here. An answer of 404 "No such endpoint" from one of
+// them is a failure (isUnroutedEndpoint).
 import Foundation
+import SkannrAPI
 import Testing
 import TestSupport
 
 struct ContractEndpoint: CustomStringConvertible, Sendable {
-    enum IDKind: String, Sendable { case target, scan, alert, apiKey }
+    enum IDKind: String, Sendable { case target, scan, alert, apiKey, channel, delivery }
 
     let method: String
     /// Path below /api/v1 with `{id}` for the path parameter.
@@ -16,74 +19,57 @@ struct ContractEndpoint: CustomStringConvertible, Sendable {
     /// A body that passes validation (nil: no body).
     let body: [String: any Sendable]?
 
-    init(_ method: String, _ path: String, open: Bool = false, id: IDKind? = nil, body: [String: any Sendable]? = nil) {
-        self.method = method
-        self.path = path
-        self.open = open
-        idKind = id
-        self.body = body
+    init(_ endpoint: Endpoint) {
+        method = endpoint.method
+        path = endpoint.openAPIPath
+        open = endpoint.auth == .open
+        idKind = endpoint.resource.map(Self.kind)
+        body = Self.bodies["\(endpoint.method) \(endpoint.openAPIPath)"]
+    }
+
+    static func kind(_ resource: Resource) -> IDKind {
+        switch resource {
+        case .target: .target
+        case .scan: .scan
+        case .alert: .alert
+        case .apiKey: .apiKey
+        case .channel: .channel
+        case .delivery: .delivery
+        }
     }
 
     var description: String { "\(method) \(path)" }
 
     func path(id: Int64) -> String { path.replacingOccurrences(of: "{id}", with: String(id)) }
 
-    /// The contract's endpoints (keep in step with openapi.yaml and OpenAPISyncTests.contract).
-    static let all: [ContractEndpoint] = [
-        .init("GET", "/health", open: true),
-        .init("POST", "/auth/register", open: true, body: ["name": "X", "email": "x@example.test", "password": "0123456789ab"]),
-        .init("POST", "/auth/login", open: true, body: ["email": "x@example.test", "password": "0123456789ab"]),
-        .init("POST", "/auth/token/refresh", open: true, body: ["refresh_token": "rt_x"]),
-        .init("POST", "/auth/logout", body: ["refresh_token": "rt_x"]),
-        .init("GET", "/auth/me"),
-        .init("POST", "/auth/mfa/setup"),
-        .init("POST", "/auth/mfa/enable", body: ["code": "123456"]),
-        .init("DELETE", "/auth/mfa", body: ["password": "0123456789ab", "code": "123456"]),
-        .init("POST", "/auth/logout-all"),
-        .init("POST", "/auth/password", body: ["current_password": "0123456789ab", "new_password": "0123456789abcd"]),
-        .init("GET", "/targets"),
-        .init("POST", "/targets", body: ["address": "10.77.0.1"]),
-        .init("GET", "/targets/{id}", id: .target),
-        .init("PATCH", "/targets/{id}", id: .target, body: ["label": "changed by another account", "enabled": false]),
-        .init("DELETE", "/targets/{id}", id: .target),
-        .init("GET", "/scans"),
-        .init("GET", "/scans/{id}", id: .scan),
-        .init("GET", "/scans/{id}/results", id: .scan),
-        .init("GET", "/scans/{id}/summary", id: .scan),
-        .init("GET", "/scans/{id}/diff", id: .scan),
-        .init("POST", "/targets/{id}/scan", id: .target),
-        .init("POST", "/scans/trigger-all"),
-        .init("POST", "/scans/{id}/cancel", id: .scan),
-        .init("GET", "/alerts"),
-        .init("POST", "/alerts/{id}/acknowledge", id: .alert),
-        .init("POST", "/alerts/{id}/resolve", id: .alert),
-        .init("POST", "/alerts/{id}/accept", id: .alert, body: ["note": "accepted by another account"]),
-        .init("GET", "/billing/status"),
-        .init("POST", "/billing/checkout", body: ["plan": "pro"]),
-        .init("POST", "/billing/portal"),
-        .init("POST", "/billing/change-plan", body: ["plan": "pro"]),
-        .init("POST", "/billing/webhook", open: true, body: ["id": "evt_x", "type": "ping"]),
-        .init("GET", "/score"),
-        .init("GET", "/streak"),
-        .init("GET", "/achievements"),
-        // Notifications: others' channel and delivery ids are NotificationEndToEndTests.isolation.
-        .init("GET", "/notifications/channels"),
-        .init("POST", "/notifications/channels", body: ["type": "email", "email": "ops@example.com"]),
-        .init("PATCH", "/notifications/channels/{id}", body: ["enabled": false]),
-        .init("DELETE", "/notifications/channels/{id}"),
-        .init("POST", "/notifications/channels/{id}/test"),
-        .init("GET", "/notifications/deliveries"),
-        .init("POST", "/notifications/deliveries/{id}/redeliver"),
-        .init("POST", "/api-keys", body: ["name": "matrix"]),
-        .init("GET", "/api-keys"),
-        .init("DELETE", "/api-keys/{id}", id: .apiKey),
+    /// Every endpoint of the route table.
+    static let all: [ContractEndpoint] = RouteTable.endpoints.map(ContractEndpoint.init)
+
+    /// A small valid body for each endpoint that reads one (the others get none).
+    static let bodies: [String: [String: any Sendable]] = [
+        "POST /auth/register": ["name": "X", "email": "x@example.test", "password": "0123456789ab"],
+        "POST /auth/login": ["email": "x@example.test", "password": "0123456789ab"],
+        "POST /auth/token/refresh": ["refresh_token": "rt_x"],
+        "POST /auth/logout": ["refresh_token": "rt_x"],
+        "POST /auth/mfa/enable": ["code": "123456"],
+        "DELETE /auth/mfa": ["password": "0123456789ab", "code": "123456"],
+        "POST /auth/password": ["current_password": "0123456789ab", "new_password": "0123456789abcd"],
+        "POST /targets": ["address": "10.77.0.1"],
+        "PATCH /targets/{id}": ["label": "changed by another account", "enabled": false],
+        "POST /alerts/{id}/accept": ["note": "accepted by another account"],
+        "POST /billing/checkout": ["plan": "pro"],
+        "POST /billing/change-plan": ["plan": "pro"],
+        "POST /billing/webhook": ["id": "evt_x", "type": "ping"],
+        "POST /notifications/channels": ["type": "email", "email": "ops@example.com"],
+        "PATCH /notifications/channels/{id}": ["enabled": false],
+        "POST /api-keys": ["name": "matrix"],
     ]
 }
 
 extension APIClient {
     /// Sends a request, waiting out a 429 (Retry-After) a few times: the suites run beside others
     /// that share the loopback address's budget.
-    func send(_ method: String, _ path: String, json: Any? = nil, headers: [(String, String)] = []) throws -> APIResponse {
+    func send(_ method: String, _ path: String, json: Any? = nil, headers: [(String, String)] = []) throws -> TestSupport.APIResponse {
         var response = try call(method, path, json: json, headers: headers)
         for _ in 0..<4 where response.status == 429 {
             let wait = min(10, max(1, Int(response.header("retry-after") ?? "1") ?? 1))
@@ -94,7 +80,7 @@ extension APIClient {
     }
 }
 
-extension APIResponse {
+extension TestSupport.APIResponse {
     /// The router's answer for a path it does not know.
     var isUnroutedEndpoint: Bool { status == 404 && json["message"] as? String == "No such endpoint" }
 }

@@ -37,7 +37,7 @@ struct BillingWebhookBudgetTests {
 
     @Test("the webhook route takes 1 MiB bodies, every other route 64 KiB, and the responder reads that much")
     func bodyLimits() throws {
-        let router = Routes.makeRouter()
+        let router = RouteTable.makeRouter()
         let webhook = router.routes.first { $0.pattern == "/billing/webhook" }
         #expect(webhook?.limits.maxBodyBytes == 1 << 20 && webhook?.limits.budget == .stripeWebhook)
         #expect(router.routes.filter { $0.pattern != "/billing/webhook" }.allSatisfy { $0.limits.maxBodyBytes == nil && $0.limits.budget == nil })

@@ -1,13 +1,13 @@
-// JSONWriter must write what JSONEncoder (JSONCoding.shared) writes for the hot views: escapes,
-// non-ASCII, nulls, dates (fractions rounded down), large integers, lists. JSONEncoder's member order
-// is unspecified (hash order), so documents are compared parsed; the writer keeps declaration order.
-import FastCGI
+// JSONBody (the streaming encoder over JSONWriter that writes every response body) must write what
+// JSONEncoder (JSONCoding.shared) writes: escapes, non-ASCII, nulls, dates (fractions rounded down),
+// large integers, doubles, snake_case keys, nested views and lists. JSONEncoder's member order is
+// unspecified (hash order), so documents are compared parsed; JSONBody keeps declaration order.
 import Observability
 import Foundation
 import SkannrCore
-import SkannrStore
 import Testing
 @testable import SkannrAPI
+@testable import SkannrStore
 
 @Suite("JSONWriter")
 struct JSONWriterTests {
@@ -26,10 +26,8 @@ struct JSONWriterTests {
             nextScanAt: index % 5 == 0 ? nil : Date(timeIntervalSince1970: 951_782_400 + Double(index)))  // around 2000-02-29
     }
 
-    static func writer<T: JSONWritable>(_ value: T) -> String {
-        var writer = JSONWriter()
-        value.write(to: &writer)
-        return String(decoding: writer.bytes, as: UTF8.self)
+    static func body<T: Encodable>(_ value: T) throws -> String {
+        String(decoding: try JSONBody.encode(value), as: UTF8.self)
     }
 
     static func encoder<T: Encodable>(_ value: T) throws -> String {
@@ -44,36 +42,103 @@ struct JSONWriterTests {
         return a != nil && a == b && written.utf8.count == encoded.utf8.count
     }
 
+    static func expectSame<T: Encodable>(_ value: T, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let written = try body(value), encoded = try encoder(value)
+        #expect(try same(written, encoded), "\(written)\n\(encoded)", sourceLocation: sourceLocation)
+    }
+
+    static func alert(_ index: Int) -> AlertRecord {
+        let text = awkward[index % awkward.count]
+        var details: [String: JSONValue] = ["service": .string(text), "ratio": .double(Double(index) / 4), "whole": .double(2)]
+        details["tiny"] = .double(1e-7)
+        details["huge"] = .double(1e21)
+        details["ports"] = .array([.int(22), .int(-1), .null, .bool(true)])
+        details["nested"] = .object(["a": .object([:]), "b": .array([])])
+        details["camelKey"] = .string("a dictionary key: kept as it is")
+        let port: Int? = index % 2 == 0 ? nil : 443
+        let resolved: Date? = index % 2 == 0 ? nil : Date(timeIntervalSince1970: 1_800_000_000)
+        let note: String? = index % 3 == 0 ? text : nil
+        return AlertRecord(
+            id: Int64(index) + 1, targetID: 7, scanID: 9, type: "tls_change", severity: .high, host: "h" + text, port: port,
+            title: text, details: details, status: .open, createdAt: Date(timeIntervalSince1970: 1_700_000_000.9), acknowledgedAt: nil,
+            resolvedAt: resolved, acceptedAt: nil, acceptNote: note)
+    }
+
     @Test("a target is written as the same document as JSONEncoder writes", arguments: 0..<20)
     func target(index: Int) throws {
         let view = TargetView(record: Self.record(index))
-        let written = Self.writer(view)
-        let encoded = try Self.encoder(view)
-        #expect(try Self.same(written, encoded), "\(written)\n\(encoded)")
-        #expect(written.hasPrefix("{\"id\":"))
+        try Self.expectSame(view)
+        #expect(try Self.body(view).hasPrefix("{\"id\":"), "members in the order the view encodes them")
     }
 
     @Test("lists, empty lists and a null cursor match JSONEncoder")
     func lists() throws {
-        let full = ListView(items: (0..<12).map { TargetView(record: Self.record($0)) }, nextCursor: "abc/def==\"")
-        let empty = ListView<TargetView>(items: [], nextCursor: nil)
-        let one = ListView(items: [TargetView(record: Self.record(3))], nextCursor: nil)
-        for list in [full, empty, one] {
-            let written = Self.writer(list)
-            let encoded = try Self.encoder(list)
-            #expect(try Self.same(written, encoded), "\(written)\n\(encoded)")
+        try Self.expectSame(ListView(items: (0..<12).map { TargetView(record: Self.record($0)) }, nextCursor: "abc/def==\""))
+        try Self.expectSame(ListView(items: [TargetView](), nextCursor: nil))
+        try Self.expectSame(ListView(items: [TargetView(record: Self.record(3))], nextCursor: nil))
+    }
+
+    @Test("an alert (its JSON details: doubles, nested objects, nulls in arrays) matches JSONEncoder", arguments: 0..<10)
+    func alert(index: Int) throws {
+        try Self.expectSame(ListView(items: [AlertView(record: Self.alert(index))], nextCursor: nil))
+    }
+
+    struct Synthesized: Encodable {
+        struct Inner: Encodable { let maxCidrAddresses: UInt64; let scanProfiles: [String]; let otpauthUrl: String? }
+        let xpForNextLevel: Int
+        let myURLKey: String
+        let ipv4Address: String
+        let scanId: Int64
+        let already_snake: Bool
+        let inner: Inner
+        let missing: Date?
+        let when: Date
+        let map: [String: Int]
+        let ratio: Double
+    }
+
+    @Test("synthesized views: camelCase keys become JSONEncoder's snake_case, nil members are left out")
+    func synthesized() throws {
+        let value = Synthesized(xpForNextLevel: 500, myURLKey: "u", ipv4Address: "a", scanId: 1, already_snake: true,
+                                inner: .init(maxCidrAddresses: UInt64.max, scanProfiles: ["quick", "full"], otpauthUrl: nil),
+                                missing: nil, when: Date(timeIntervalSince1970: -1.5), map: ["firstKey": 1, "second_key": 2], ratio: 0.1)
+        try Self.expectSame(value)
+        #expect(!(try Self.body(value)).contains("missing"))
+    }
+
+    /// One member named `key` in code (a struct's property name, as a synthesized encoder gives it).
+    struct Named: Encodable {
+        let key: String
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: JSONKey.self)
+            try c.encode(1, forKey: JSONKey(stringValue: key))
         }
     }
 
-    @Test("Response.json takes the writer path for writable views and keeps the content type")
+    @Test("a dictionary's keys are written as they are, as JSONEncoder does")
+    func dictionaryKeys() throws {
+        try Self.expectSame(["camelKey": 1, "snake_key": 2, "HTTPServer": 3])
+        #expect(try Self.body(["camelKey": 1]) == #"{"camelKey":1}"#)
+    }
+
+    @Test("member names are converted as JSONEncoder converts them", arguments: ["a", "already_snake", "xpForNextLevel", "myURLKey", "HTTPServer", "ipv4Address",
+                                                         "scanID", "fingerprintSHA256", "aB", "ABc", "lowerUPPER"])
+    func snakeCase(key: String) throws {
+        try Self.expectSame(Named(key: key))
+    }
+
+    @Test("a non-finite double is an error, not invalid JSON")
+    func nonFinite() {
+        #expect(throws: EncodingError.self) { try JSONBody.encode(["x": Double.nan]) }
+    }
+
+    @Test("APIResponse.json writes through JSONBody and keeps the content type")
     func response() throws {
         let view = TargetView(record: Self.record(5))
-        let response = try Response.json(200, view)
+        let response = try APIResponse.json(200, view)
         #expect(response.status == 200)
         #expect(response.header("Content-Type") == "application/json; charset=utf-8")
-        // Declaration order shows the writer made it (JSONEncoder's order is a hash order).
-        #expect(String(decoding: response.body, as: UTF8.self) == Self.writer(view))
-        #expect(try Self.same(Self.writer(view), Self.encoder(view)))
+        #expect(String(decoding: response.body, as: UTF8.self) == (try Self.body(view)))
         let parsed = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
         #expect(parsed?["label"] is String)
         #expect(parsed?["interval_minutes"] is NSNumber)

@@ -1,94 +1,65 @@
-// Keeps the router, openapi.yaml and the contract's endpoint list in step: every route is
-// described, every described operation is routed, open routes are the ones without security.
-// Trap: an API area still on its branch has no routes yet; its absence is a known issue only
-// while NONE of that area's routes exist, so a half-registered area fails at once.
+// Keeps RouteTable (the one list of endpoints, from which the router is built) and openapi.yaml
+// in step, both ways: every route is described, every described operation is routed, and the open
+// routes are exactly the operations with `security: []`. No second hand-written list: the end-to-end
+// fixtures (ContractEndpoints) are derived from the same table.
 
 import Foundation
-import SkannrAPI
+@testable import SkannrAPI
 import Testing
 
-@Suite("OpenAPI description and router in step")
+@Suite("OpenAPI description and route table in step")
 struct OpenAPISyncTests {
-    /// Every endpoint of /work/shared/api-contract.md (the binding list), paths relative to /api/v1.
-    static let contract: Set<String> = [
-        "GET /health",
-        "POST /auth/register", "POST /auth/login", "POST /auth/token/refresh", "POST /auth/logout", "GET /auth/me",
-        "POST /auth/mfa/setup", "POST /auth/mfa/enable", "DELETE /auth/mfa",
-        "POST /auth/logout-all", "POST /auth/password",
-        "GET /targets", "POST /targets", "GET /targets/{id}", "PATCH /targets/{id}", "DELETE /targets/{id}",
-        "GET /scans", "GET /scans/{id}", "GET /scans/{id}/results", "GET /scans/{id}/summary",
-        "POST /targets/{id}/scan", "POST /scans/trigger-all", "POST /scans/{id}/cancel",
-        "GET /alerts", "POST /alerts/{id}/acknowledge", "POST /alerts/{id}/resolve",
-        "GET /billing/status", "POST /billing/checkout", "POST /billing/portal", "POST /billing/change-plan",
-        "POST /billing/webhook",
-        "GET /score", "GET /streak", "GET /achievements",
-        "GET /notifications/channels", "POST /notifications/channels", "PATCH /notifications/channels/{id}",
-        "DELETE /notifications/channels/{id}", "POST /notifications/channels/{id}/test",
-        "GET /notifications/deliveries", "POST /notifications/deliveries/{id}/redeliver",
-        "POST /api-keys", "GET /api-keys", "DELETE /api-keys/{id}", "GET /scans/{id}/diff", "POST /alerts/{id}/accept",
-    ]
-
-    /// Endpoints that need no bearer token (the contract's list).
-    static let open: Set<String> = [
-        "GET /health", "POST /auth/register", "POST /auth/login", "POST /auth/token/refresh", "POST /billing/webhook",
-    ]
-
-    /// The API areas, by the first path segment(s) their routes share; used to tell "not merged" from "missing".
-    static func area(of operation: String) -> String {
-        let path = operation.split(separator: " ")[1]
-        let first = path.split(separator: "/").first.map(String.init) ?? ""
-        switch first {
-        case "score", "streak", "achievements", "alerts": return "alerts-and-score"
-        case "scans": return "targets"
-        default: return first
-        }
+    /// "METHOD /path/{id}" of every route the router is built with.
+    static var routed: [String: Endpoint.Auth] {
+        Dictionary(RouteTable.endpoints.map { ($0.operation, $0.auth) }, uniquingKeysWith: { first, _ in first })
     }
 
-    static var routed: [String: Router.Access] {
-        var table: [String: Router.Access] = [:]
-        for route in Routes.makeRouter().routes {
-            let path = route.pattern.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
-            table["\(route.method) /" + path.joined(separator: "/")] = route.access
-        }
-        return table
+    @Test("the route table declares each operation once")
+    func declaredOnce() {
+        let operations = RouteTable.endpoints.map(\.operation)
+        #expect(Set(operations).count == operations.count, "declared twice: \(operations.filter { op in operations.filter { $0 == op }.count > 1 })")
     }
 
-    @Test("openapi.yaml describes exactly the contract's endpoints")
-    func describedIsContract() throws {
-        let described = Set(try OpenAPIFile.load().operations.keys)
-        #expect(described.subtracting(Self.contract).sorted() == [], "described but not in the contract")
-        #expect(Self.contract.subtracting(described).sorted() == [], "in the contract but not described")
-    }
-
-    @Test("every route of the router is described and in the contract")
+    @Test("every route of the table is described in openapi.yaml")
     func everyRouteDescribed() throws {
         let described = Set(try OpenAPIFile.load().operations.keys)
-        let routes = Set(Self.routed.keys)
-        #expect(routes.subtracting(described).sorted() == [], "routed but not in openapi.yaml")
-        #expect(routes.subtracting(Self.contract).sorted() == [], "routed but not in the contract")
+        #expect(Set(Self.routed.keys).subtracting(described).sorted() == [], "routed but not in openapi.yaml")
+    }
+
+    @Test("every operation openapi.yaml describes is in the route table")
+    func everyDescribedOperationRouted() throws {
+        let described = Set(try OpenAPIFile.load().operations.keys)
+        #expect(!described.isEmpty, "openapi.yaml was read")
+        #expect(described.subtracting(Self.routed.keys).sorted() == [], "described but not routed")
     }
 
     @Test("open routes are exactly the operations described without security")
     func securityMatches() throws {
         let operations = try OpenAPIFile.load().operations
-        #expect(Set(operations.filter { !$0.value }.keys) == Self.open, "operations with `security: []`")
-        for (operation, access) in Self.routed {
-            #expect((access == .open) == Self.open.contains(operation), "\(operation) is \(access) in the router")
+        let openInSpec = Set(operations.filter { !$0.value }.keys)
+        let openInTable = Set(Self.routed.filter { $0.value == .open }.keys)
+        #expect(openInSpec == openInTable, "`security: []` in openapi.yaml vs .open in the route table")
+    }
+
+    @Test("the router is built from the table: every endpoint matches its own route with its access")
+    func routerFromTable() {
+        let router = RouteTable.makeRouter()
+        #expect(router.routes.count == RouteTable.endpoints.count)
+        for endpoint in RouteTable.endpoints {
+            let path = endpoint.path.split(separator: "/").map { $0.hasPrefix(":") ? "7" : String($0) }.joined(separator: "/")
+            guard case .found(let route, _) = router.match(method: endpoint.method, path: "/" + path) else {
+                Issue.record("\(endpoint.operation) is not routed to itself")
+                continue
+            }
+            #expect(route.pattern == endpoint.path && (route.access == .open) == (endpoint.auth == .open), "\(endpoint.operation)")
+            #expect(route.keysAllowed == (endpoint.auth != .signIn), "\(endpoint.operation)")
         }
     }
 
-    @Test("every described operation is routed (areas still on their branches are a known issue)")
-    func everyDescribedOperationRouted() throws {
-        let described = Set(try OpenAPIFile.load().operations.keys)
-        let routes = Set(Self.routed.keys)
-        let routedAreas = Set(routes.map(Self.area))
-        let missing = described.subtracting(routes)
-        let broken = missing.filter { routedAreas.contains(Self.area(of: $0)) }
-        #expect(broken.sorted() == [], "an area that is registered lacks these routes")
-        let notMerged = missing.subtracting(broken)
-        // Turns green by itself once every area's branch is merged (intermittent: not occurring is fine).
-        withKnownIssue("API areas not merged yet: \(Set(notMerged.map(Self.area)).sorted())", isIntermittent: true) {
-            #expect(notMerged.sorted() == [], "described and in the contract but not routed yet")
+    @Test("every route with a path parameter names what it identifies")
+    func parametersNamed() {
+        for endpoint in RouteTable.endpoints {
+            #expect(endpoint.path.contains(":") == (endpoint.resource != nil), "\(endpoint.operation)")
         }
     }
 

@@ -133,7 +133,7 @@ struct RouterTests {
 
     @Test("health answers 503 in the same shape when the database cannot be reached")
     func healthWithoutDatabase() throws {
-        let app = try Self.application { router in router = Routes.makeRouter() }
+        let app = try Self.application { router in router = RouteTable.makeRouter() }
         let response = app.handle(Request(method: "GET", path: "/api/v1/health"))
         #expect(response.status == 503)
         #expect(Self.json(response)["status"] as? String == "unavailable")

@@ -16,7 +16,7 @@ struct ScanDiffViewTests {
     func openedAndClosed() {
         let before = ScanSnapshot(openPorts: ["192.0.2.1": [OpenPort(port: 22, service: "ssh"), OpenPort(port: 80, service: "http")]])
         let after = ScanSnapshot(openPorts: ["192.0.2.1": [OpenPort(port: 22, service: "ssh"), OpenPort(port: 3389)]])
-        let view = ScanDiffController.diff(scanID: 2, againstID: 1, before: before, after: after, now: Self.now)
+        let view = ScanDiffView(scanID: 2, againstID: 1, before: before, after: after, now: Self.now)
         #expect(view.portsOpened.map { "\($0.host):\($0.port)" } == ["192.0.2.1:3389"])
         #expect(view.portsClosed.map { "\($0.host):\($0.port):\($0.service ?? "-")" } == ["192.0.2.1:80:http"])
         #expect(view.hostsAdded.isEmpty && view.hostsRemoved.isEmpty && view.tlsChanged.isEmpty)
@@ -26,7 +26,7 @@ struct ScanDiffViewTests {
     func tlsChanged() {
         let before = ScanSnapshot(openPorts: ["192.0.2.1": [OpenPort(port: 443, tls: Self.cert("aa"))]])
         let after = ScanSnapshot(openPorts: ["192.0.2.1": [OpenPort(port: 443, tls: Self.cert("bb"))]])
-        let view = ScanDiffController.diff(scanID: 2, againstID: 1, before: before, after: after, now: Self.now)
+        let view = ScanDiffView(scanID: 2, againstID: 1, before: before, after: after, now: Self.now)
         #expect(view.tlsChanged.count == 1)
         #expect(view.tlsChanged.first?.before != .null && view.tlsChanged.first?.after != .null)
         #expect(view.portsOpened.isEmpty && view.portsClosed.isEmpty)
@@ -36,7 +36,7 @@ struct ScanDiffViewTests {
     func hosts() {
         let before = ScanSnapshot(openPorts: ["192.0.2.1": [OpenPort(port: 22)]], hostsScanned: ["192.0.2.1", "192.0.2.2"])
         let after = ScanSnapshot(openPorts: ["192.0.2.2": [OpenPort(port: 80)]], hostsScanned: ["192.0.2.1", "192.0.2.2"])
-        let view = ScanDiffController.diff(scanID: 2, againstID: 1, before: before, after: after, now: Self.now)
+        let view = ScanDiffView(scanID: 2, againstID: 1, before: before, after: after, now: Self.now)
         #expect(view.hostsRemoved == ["192.0.2.1"])
         #expect(view.portsClosed.map(\.port) == [22])
         #expect(view.hostsAdded == ["192.0.2.2"])
@@ -46,7 +46,7 @@ struct ScanDiffViewTests {
     @Test("two identical scans differ in nothing")
     func identical() {
         let snapshot = ScanSnapshot(openPorts: ["192.0.2.1": [OpenPort(port: 22), OpenPort(port: 443, tls: Self.cert("aa"))]])
-        let view = ScanDiffController.diff(scanID: 2, againstID: 1, before: snapshot, after: snapshot, now: Self.now)
+        let view = ScanDiffView(scanID: 2, againstID: 1, before: snapshot, after: snapshot, now: Self.now)
         #expect(view.portsOpened.isEmpty && view.portsClosed.isEmpty && view.tlsChanged.isEmpty)
         #expect(view.hostsAdded.isEmpty && view.hostsRemoved.isEmpty)
     }

@@ -71,8 +71,8 @@ struct TokenAuthenticatorTests {
 
 @Suite("Bearer token extraction")
 struct BearerTokenTests {
-    static func request(_ authorization: String?) -> Request {
-        Request(method: "GET", path: "/api/v1/targets", headers: authorization.map { ["authorization": $0] } ?? [:])
+    static func request(_ authorization: String?) -> APIRequest {
+        APIRequest(method: "GET", path: "/api/v1/targets", headers: authorization.map { ["authorization": $0] } ?? [:])
     }
 
     @Test("the scheme is case-insensitive and the token is trimmed of spaces and tabs")

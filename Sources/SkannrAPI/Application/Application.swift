@@ -1,11 +1,11 @@
 // The request pipeline of one responder: size and type checks, routing, identity, rate limit,
 // the handler, error mapping, and one log line. Nothing thrown escapes as a crash: unknown
-// errors are logged and become a plain 500.
+// errors are logged and become a plain 500. Speaks SkannrAPI's own request and response types;
+// Application+FastCGI.swift is the transport adapter.
 
-import FastCGI
-import MariaDB
 import Foundation
 import Logging
+import SkannrStore
 
 public final class Application {
     public static let basePath = "/api/v1"
@@ -22,7 +22,7 @@ public final class Application {
         self.rateLimiter = rateLimiter
     }
 
-    public func handle(_ request: Request) -> Response {
+    public func handle(_ request: APIRequest) -> APIResponse {
         if MetricsEndpoint.isScrape(request) { return MetricsEndpoint.respond(services: services) }
         let started = DispatchTime.now().uptimeNanoseconds
         var trace = RequestTrace()
@@ -40,7 +40,7 @@ public final class Application {
         return response
     }
 
-    private func respond(to request: Request, trace: inout RequestTrace) -> Response {
+    private func respond(to request: APIRequest, trace: inout RequestTrace) -> APIResponse {
         do {
             return try dispatch(request, trace: &trace)
         } catch let error as APIError {
@@ -54,10 +54,10 @@ public final class Application {
         }
     }
 
-    /// What the log may say of an unexpected error: MariaDB's code and message, else only the error's
+    /// What the log may say of an unexpected error: the database's code and message, else only the error's
     /// type. A reflected value could carry whatever the error held (a token, a password).
     static func logDescription(of error: any Error) -> String {
-        if let database = error as? MariaDBError { return database.description }
+        if let database = DatabaseFailure.logDescription(of: error) { return database }
         return String(reflecting: type(of: error))
     }
 
@@ -66,7 +66,7 @@ public final class Application {
         router.routes.compactMap(\.limits.maxBodyBytes).reduce(services.configuration.maxBodyBytes, max)
     }
 
-    private func dispatch(_ request: Request, trace: inout RequestTrace) throws -> Response {
+    private func dispatch(_ request: APIRequest, trace: inout RequestTrace) throws -> APIResponse {
         let match = router.match(method: request.method, path: Self.apiPath(request.path) ?? "/\u{0}")
         var limits = RouteLimits()
         if case .found(let route, _) = match { limits = route.limits }
@@ -113,7 +113,7 @@ public final class Application {
                 guard let principal = trace.principal else {
                     throw authError ?? APIError(.unauthorized, "A bearer access token is required")
                 }
-                if principal.apiKeyID != nil, APIKeys.forbids(method: route.method, pattern: route.pattern) {
+                if principal.apiKeyID != nil, !route.keysAllowed {
                     throw APIError(.forbidden, "API keys cannot change credentials, MFA, API keys or billing; sign in")
                 }
                 return try handler(AuthenticatedContext(base: context, principal: principal))
@@ -136,7 +136,7 @@ public final class Application {
         return rest.isEmpty ? "/" : String(rest)
     }
 
-    static func bearerToken(_ request: Request) -> String? {
+    static func bearerToken(_ request: APIRequest) -> String? {
         // Index arithmetic on the UTF-8 view: Foundation's trimmingCharacters (NSString on Linux) was 8%
         // of an authenticated request, and a reversed().drop().reversed() chain copied the token one
         // Character at a time through generic code (28% in the next profile).
@@ -164,7 +164,7 @@ public final class Application {
     }
 
     /// Write methods that carry a body must send JSON (415 otherwise).
-    static func checkContentType(_ request: Request) throws(APIError) {
+    static func checkContentType(_ request: APIRequest) throws(APIError) {
         guard ["POST", "PUT", "PATCH", "DELETE"].contains(request.method), !request.body.isEmpty else { return }
         guard request.mediaType == "application/json" else {
             throw APIError(.unsupportedMediaType, "Request bodies must be application/json")

@@ -4,9 +4,7 @@
 // $server_port (nginx replaces any client-sent header of that name); the public server never passes
 // /metrics on, and everything else is the API's 404. Scrapes are neither logged nor counted.
 
-import FastCGI
 import Foundation
-import MariaDB
 import Observability
 import SkannrStore
 
@@ -14,20 +12,20 @@ enum MetricsEndpoint {
     static let path = "/metrics"
     static let scopeHeader = "x-skannr-scope"
 
-    static func isScrape(_ request: Request) -> Bool {
+    static func isScrape(_ request: APIRequest) -> Bool {
         request.path == path && request.header(scopeHeader) == "metrics"
     }
 
-    static func respond(services: Services) -> Response {
+    static func respond(services: Services) -> APIResponse {
         let snapshot = services.metrics?.collect() ?? MetricsSnapshot()
         let text = PrometheusText.render(snapshot, extra: databaseFamilies(services: services))
-        var response = Response(status: 200, headers: [("Content-Type", PrometheusText.contentType)], body: Array(text.utf8))
+        var response = APIResponse(status: 200, headers: [("Content-Type", PrometheusText.contentType)], body: Array(text.utf8))
         response.setHeader("Cache-Control", "no-store")
         return response
     }
 
     private static func databaseFamilies(services: Services) -> [MetricFamily] {
-        guard let connection = try? services.database(), let gauges = try? OperationsStore.queueGauges(connection) else {
+        guard let stores = try? services.stores(), let gauges = try? stores.queueGauges() else {
             return [MetricFamily(name: MetricNames.databaseUp, samples: [([], 0)])]
         }
         return [
@@ -36,12 +34,12 @@ enum MetricsEndpoint {
             MetricFamily(name: MetricNames.queueDepth, samples: [([], Double(gauges.pending))]),
             MetricFamily(name: MetricNames.queueOldest, samples: [([], gauges.oldestPendingSeconds)]),
             MetricFamily(name: MetricNames.leasesExpired, samples: [([], Double(gauges.leasesExpired))]),
-        ] + notificationFamilies(connection)
+        ] + notificationFamilies(stores)
     }
 
     /// The notification outbox: pending deliveries and the oldest one's age (absent when unreadable).
-    private static func notificationFamilies(_ connection: Connection) -> [MetricFamily] {
-        guard let outbox = try? DeliveryQueue.gauges(connection) else { return [] }
+    private static func notificationFamilies(_ stores: Stores) -> [MetricFamily] {
+        guard let outbox = try? stores.outboxGauges() else { return [] }
         return [
             MetricFamily(name: MetricNames.notifyQueueDepth, samples: [([], Double(outbox.pending))]),
             MetricFamily(name: MetricNames.notifyQueueOldest, samples: [([], outbox.oldestSeconds)]),

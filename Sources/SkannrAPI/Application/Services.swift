@@ -1,10 +1,11 @@
-// Per-worker services: configuration, clock, logger and the worker's one MariaDB connection,
-// opened lazily so that a worker starts (and answers 503) while the database is down.
+// Per-worker services: configuration, clock, logger and the worker's one MariaDB connection
+// (handed out as SkannrStore's `Stores`), opened lazily so that a worker starts (and answers 503) while the database is down.
 
 import Foundation
 import Logging
 import MariaDB
 import Observability
+import SkannrStore
 
 public final class Services {
     public let configuration: APIConfiguration
@@ -32,4 +33,7 @@ public final class Services {
             throw APIError.databaseUnavailable
         }
     }
+
+    /// The stores of the worker's connection: what handlers and use cases use (no MariaDB types).
+    public func stores() throws(APIError) -> Stores { Stores(connection: try database()) }
 }

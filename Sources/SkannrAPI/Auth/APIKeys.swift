@@ -2,7 +2,7 @@
 // the server's key-hash secret: a fast keyed hash is right for random keys, a stolen table without
 // the secret is useless), and the caller behind a presented key. Every request with a key reads its
 // row (no cache), so a deleted key stops working on every responder at once. What a key may not do
-// (credentials, MFA, API keys, billing) is `forbids`, checked by the application before the handler.
+// (credentials, MFA, API keys, billing) is RouteTable's `.signIn`, checked by the application before the handler.
 import Foundation
 import SkannrCrypto
 import SkannrStore
@@ -33,7 +33,7 @@ enum APIKeys {
         let hex = key.utf8.dropFirst(scheme.utf8.count)
         guard hex.count == 64, hex.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else { throw invalid }
         let presented = hash(key, hashKey: hashKey)
-        let store = APIKeyStore(connection: try services.database())
+        let store = try services.stores().apiKeys
         let owner: APIKeyOwner?
         do { owner = try store.owner(keyHash: presented) } catch { throw DatabaseErrorMapping.apiError(for: error) }
         guard let owner, ConstantTime.equals(owner.keyHash, presented) else { throw invalid }
@@ -47,13 +47,4 @@ enum APIKeys {
     }
 
     static let invalid = APIError(.unauthorized, "Invalid API key")
-
-    /// Routes a key may not use: sign-in and credentials, MFA, API keys and billing changes (the
-    /// account's own password or a fresh login is needed there). Reading the account and billing
-    /// status stays allowed.
-    static func forbids(method: String, pattern: String) -> Bool {
-        if pattern == "/auth/me" { return false }
-        if pattern.hasPrefix("/auth/") || pattern.hasPrefix("/api-keys") { return true }
-        return pattern.hasPrefix("/billing/") && pattern != "/billing/status"
-    }
 }

@@ -6,14 +6,13 @@
 // and addresses are stored only as SHA-256. A refused attempt counts nothing (hammering a lock
 // does not stretch it). No sleeping in the responder: the progressive delay is the doubling lock.
 import Foundation
-import MariaDB
 import SkannrCore
 import SkannrCrypto
 import SkannrStore
 
 struct LoginThrottle {
     let store: LoginThrottleStore
-    let connection: Connection
+    let stores: Stores
     let policy: LoginThrottlePolicy
     let account: ThrottleKey
     let address: ThrottleKey
@@ -21,10 +20,10 @@ struct LoginThrottle {
     /// SHA-256 of the client key: how login_known_addresses names this address.
     let addressHash: [UInt8]
 
-    init(connection: Connection, policy: LoginThrottlePolicy, email: String, clientAddress: String) {
-        self.connection = connection
+    init(stores: Stores, policy: LoginThrottlePolicy, email: String, clientAddress: String) {
+        self.stores = stores
         self.policy = policy
-        store = LoginThrottleStore(connection: connection)
+        store = stores.loginThrottle
         let client = ClientAddressKey.key(for: clientAddress)
         account = ThrottleKey(scope: "account", subject: Hex.encode(Digest.sha256(email)))
         address = ThrottleKey(scope: "ip", subject: client)
@@ -35,8 +34,8 @@ struct LoginThrottle {
     static func knownAddressHash(_ clientKey: String) -> [UInt8] { Digest.sha256("known-address\n" + clientKey) }
 
     /// Registration is a successful sign-in too: the address it came from is a known one at once.
-    static func rememberRegistration(userID: Int64, clientAddress: String, connection: Connection, policy: LoginThrottlePolicy, now: Date) throws {
-        try LoginThrottleStore(connection: connection).rememberAddress(
+    static func rememberRegistration(userID: Int64, clientAddress: String, stores: Stores, policy: LoginThrottlePolicy, now: Date) throws {
+        try stores.loginThrottle.rememberAddress(
             userID: userID, addressHash: knownAddressHash(ClientAddressKey.key(for: clientAddress)), now: now, keep: policy.knownAddresses)
     }
 
@@ -62,16 +61,16 @@ struct LoginThrottle {
         // (1213): the transaction is re-run (transaction() once, this loop twice more).
         for attempt in 1...3 {
             do {
-                try connection.transaction { _ in
+                try stores.transaction { tx in
                     for key in keys {
-                        if case .locked(let until) = try store.reserve(key, now: now, windowSeconds: windowSeconds(key),
+                        if case .locked(let until) = try tx.loginThrottle.reserve(key, now: now, windowSeconds: windowSeconds(key),
                                                                        lockUntil: { lockUntil(key, failures: $0, windowStart: $1, now: now) }) {
                             throw Self.lockedError(retryAfter: until.timeIntervalSince(now))  // rolls back the others
                         }
                     }
                 }
                 break
-            } catch let error as MariaDBError where error.code == 1213 && attempt < 3 {
+            } catch let error where DatabaseFailure(error) == .deadlock && attempt < 3 {
                 continue
             }
         }
@@ -97,7 +96,7 @@ struct LoginThrottle {
 
     /// The attempt was no failure (right password, second factor still to come): uncount it.
     func release(knownAddress: Bool) throws {
-        try connection.transaction { _ in
+        try stores.transaction { _ in
             for key in knownAddress ? [pair, address] : [pair, address, account] { try store.release(key) }
         }
     }
@@ -105,7 +104,7 @@ struct LoginThrottle {
     /// A successful sign-in: this address's failures for the email are forgotten, the reservation
     /// on the address and account caps is taken back, and the address becomes a known one.
     func succeeded(userID: Int64, knownAddress: Bool, now: Date) throws {
-        try connection.transaction { _ in
+        try stores.transaction { _ in
             try store.clear(pair)
             try store.release(address)
             if !knownAddress { try store.release(account) }

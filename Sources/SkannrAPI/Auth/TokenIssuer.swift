@@ -3,17 +3,16 @@
 // is stored. The session id (the refresh-token family, hex) lets "revoke every other session"
 // spare the caller's own.
 import Foundation
-import MariaDB
 import SkannrCore
 import SkannrCrypto
 import SkannrStore
 
 enum TokenIssuer {
     /// A new login: a new refresh-token family.
-    static func startSession(for user: UserRecord, connection: Connection, configuration: APIConfiguration, now: Date) throws -> TokenResponse {
+    static func startSession(for user: UserRecord, stores: Stores, configuration: APIConfiguration, now: Date) throws -> TokenResponse {
         let refresh = RefreshToken.generate()
         let familyID = SecureRandom.bytes(16)
-        try RefreshTokenStore(connection: connection).issue(
+        try stores.refreshTokens.issue(
             userID: user.id, familyID: familyID, tokenHash: refresh.hash, now: now,
             expiresAt: now.addingTimeInterval(Double(min(configuration.auth.refreshTokenTTL, configuration.auth.sessionLifetime))))
         return response(for: user, refreshToken: refresh.token, sessionID: familyID, configuration: configuration, now: now)

@@ -1,46 +1,42 @@
 // /api-keys: create (the key is in this answer only), list (never the key) and delete (the key stops
 // working with the next request, on every responder). At most maxAPIKeysPerAccount keys (403
-// plan_limit past it). A key cannot reach these routes itself (APIKeys.forbids: 403).
-import FastCGI
+// plan_limit past it). A key cannot reach these routes itself (RouteTable's `.signIn`: 403).
 import Foundation
 import SkannrStore
 
 enum APIKeysController {
-    static func register(in router: inout Router) {
-        router.authenticated("POST", "/api-keys") { context in
-            let input = try readCreate(context)
-            guard let hashKey = context.services.configuration.auth.apiKeyHashKey else {
-                throw APIError(.unavailable, "API keys are not configured on this server")
-            }
-            let made = APIKeys.generate(hashKey: hashKey)
-            let store = APIKeyStore(connection: try context.services.database())
-            switch try store.create(userID: context.accountID, name: input.name, prefix: made.prefix, keyHash: made.hash,
-                                    expiresAt: input.expiresAt, maxPerAccount: context.services.configuration.auth.maxAPIKeysPerAccount,
-                                    now: context.now) {
-            case .created(let record): return try .json(201, APIKeyView(record: record, key: made.key))
-            case .limitReached:
-                throw APIError(.planLimit, "An account holds at most \(context.services.configuration.auth.maxAPIKeysPerAccount) API keys; delete one first")
-            }
+    static func create(_ context: AuthenticatedContext) throws -> APIResponse {
+        let input = try readCreate(context)
+        guard let hashKey = context.services.configuration.auth.apiKeyHashKey else {
+            throw APIError(.unavailable, "API keys are not configured on this server")
         }
-
-        router.authenticated("GET", "/api-keys") { context in
-            let list = try ListQuery.parse(context.request.query)
-            let rows = try APIKeyStore(connection: context.services.database())
-                .list(userID: context.accountID, limit: list.limit + 1, after: list.afterID())
-            let page = Array(rows.prefix(list.limit))
-            let next = rows.count > list.limit ? page.last.map { Cursor.encode(id: $0.id) } : nil
-            return try .json(200, ListView(items: page.map { APIKeyView(record: $0, key: nil) }, nextCursor: next))
-        }
-
-        router.authenticated("DELETE", "/api-keys/:id") { context in
-            let id = try context.id(of: "API key")
-            guard try APIKeyStore(connection: context.services.database()).delete(userID: context.accountID, id: id) else {
-                throw APIError.notFound("API key")
-            }
-            return .noContent()
+        let made = APIKeys.generate(hashKey: hashKey)
+        let store = try context.services.stores().apiKeys
+        switch try store.create(userID: context.accountID, name: input.name, prefix: made.prefix, keyHash: made.hash,
+                                expiresAt: input.expiresAt, maxPerAccount: context.services.configuration.auth.maxAPIKeysPerAccount,
+                                now: context.now) {
+        case .created(let record): return try .json(201, APIKeyView(record: record, key: made.key))
+        case .limitReached:
+            throw APIError(.planLimit, "An account holds at most \(context.services.configuration.auth.maxAPIKeysPerAccount) API keys; delete one first")
         }
     }
 
+    static func list(_ context: AuthenticatedContext) throws -> APIResponse {
+        let list = try ListQuery.parse(context.request.query)
+        let rows = try context.services.stores().apiKeys
+            .list(userID: context.accountID, limit: list.limit + 1, after: list.afterID())
+        let page = Array(rows.prefix(list.limit))
+        let next = rows.count > list.limit ? page.last.map { Cursor.encode(id: $0.id) } : nil
+        return try .json(200, ListView(items: page.map { APIKeyView(record: $0, key: nil) }, nextCursor: next))
+    }
+
+    static func delete(_ context: AuthenticatedContext) throws -> APIResponse {
+        let id = try context.id(of: "API key")
+        guard try context.services.stores().apiKeys.delete(userID: context.accountID, id: id) else {
+            throw APIError.notFound("API key")
+        }
+        return .noContent()
+    }
     static func readCreate(_ context: AuthenticatedContext) throws(APIError) -> (name: String, expiresAt: Date?) {
         var body = try context.body()
         let name = body.requiredString("name")?.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -79,19 +75,14 @@ struct APIKeyView: Encodable {
     let record: APIKeyRecord
     let key: String?
 
-    enum Key: String, CodingKey {
-        case id, name, prefix, key
-        case createdAt = "created_at", expiresAt = "expires_at", lastUsedAt = "last_used_at"
-    }
-
     func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: Key.self)
-        try c.encode(record.id, forKey: .id)
-        try c.encode(record.name, forKey: .name)
-        try c.encode(record.prefix, forKey: .prefix)
-        if let key { try c.encode(key, forKey: .key) }
-        try c.encode(record.createdAt, forKey: .createdAt)
-        try c.encode(record.expiresAt, forKey: .expiresAt)
-        try c.encode(record.lastUsedAt, forKey: .lastUsedAt)
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.encode(record.id, forKey: "id")
+        try c.encode(record.name, forKey: "name")
+        try c.encode(record.prefix, forKey: "prefix")
+        if let key { try c.encode(key, forKey: "key") }
+        try c.encode(record.createdAt, forKey: "created_at")
+        try c.encode(record.expiresAt, forKey: "expires_at")
+        try c.encode(record.lastUsedAt, forKey: "last_used_at")
     }
 }

@@ -2,15 +2,13 @@
 // both cost one Argon2id run), then the second factor when MFA is on. Every attempt is counted as
 // a failure before the hash runs; `mfa_required` (password right, no code sent) and success take
 // it back.
-import FastCGI
 import Foundation
-import MariaDB
 import SkannrCore
 import SkannrCrypto
 import SkannrStore
 
 extension AuthController {
-    static func login(_ context: RequestContext) throws -> Response {
+    static func login(_ context: RequestContext) throws -> APIResponse {
         var body = try context.body()
         let rawEmail = body.requiredString("email")
         let password = body.requiredString("password")
@@ -19,12 +17,12 @@ extension AuthController {
         guard let rawEmail, let password else { throw APIError(.badRequest, "email and password are required") }
 
         let configuration = context.services.configuration
-        let connection = try context.services.database()
+        let stores = try context.services.stores()
         let now = context.now
         let email = Credentials.normalizeEmail(rawEmail)
-        let throttle = LoginThrottle(connection: connection, policy: configuration.auth.throttle, email: email,
+        let throttle = LoginThrottle(stores: stores, policy: configuration.auth.throttle, email: email,
                                      clientAddress: context.request.clientAddress)
-        let users = UserStore(connection: connection)
+        let users = stores.users
         let hasher = configuration.auth.passwordHasher
         let user = email.isEmpty || email.utf8.count > Credentials.maxEmailLength ? nil : try users.find(email: email)
         let knownAddress = try throttle.isKnownAddress(for: user)
@@ -48,7 +46,7 @@ extension AuthController {
         if hasher.needsRehash(phc: user.passwordHash), let fresh = try? hasher.hash(password) {
             try users.updatePasswordHash(userID: user.id, passwordHash: fresh, now: now)
         }
-        return try .json(200, TokenIssuer.startSession(for: user, connection: connection, configuration: configuration, now: now))
+        return try .json(200, TokenIssuer.startSession(for: user, stores: stores, configuration: configuration, now: now))
     }
 
     /// A TOTP code (6 digits, a step later than the last one used, claimed atomically) or an

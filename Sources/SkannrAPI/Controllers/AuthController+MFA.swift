@@ -2,20 +2,13 @@
 // only here), enable (the first code proves the authenticator app; returns 10 recovery codes,
 // stored hashed, shown once), disable (password and a TOTP or recovery code, throttled like a
 // login). Enabling and disabling revoke every other session of the account.
-import FastCGI
 import Foundation
 import SkannrCore
 import SkannrCrypto
 import SkannrStore
 
 extension AuthController {
-    static func registerMFA(in router: inout Router) {
-        router.authenticated("POST", "/auth/mfa/setup", setupMFA)
-        router.authenticated("POST", "/auth/mfa/enable", enableMFA)
-        router.authenticated("DELETE", "/auth/mfa", disableMFA)
-    }
-
-    static func setupMFA(_ context: AuthenticatedContext) throws -> Response {
+    static func setupMFA(_ context: AuthenticatedContext) throws -> APIResponse {
         let user = try currentUser(context)
         guard !user.mfaEnabled else { throw APIError(.conflict, "Two-factor authentication is already enabled") }
         guard let box = context.services.configuration.auth.mfaBox else {
@@ -23,7 +16,7 @@ extension AuthController {
             throw APIError.internalError
         }
         let secret = TOTP.generateSecret()
-        let users = UserStore(connection: try context.services.database())
+        let users = try context.services.stores().users
         let sealed = box.seal(secret, associatedData: mfaAssociatedData(user.id))
         guard try users.setPendingMFASecret(userID: user.id, sealed: sealed, now: context.now) else {
             throw APIError(.conflict, "Two-factor authentication is already enabled")
@@ -33,7 +26,7 @@ extension AuthController {
         return try .json(200, MFASetupResponse(secret: encoded, otpauthUrl: url, qrCode: try QRCode.svgDataURI(for: url)))
     }
 
-    static func enableMFA(_ context: AuthenticatedContext) throws -> Response {
+    static func enableMFA(_ context: AuthenticatedContext) throws -> APIResponse {
         var body = try context.body()
         let code = body.requiredString("code")
         try body.finish()
@@ -46,27 +39,27 @@ extension AuthController {
             throw APIError(.invalidMFACode, "The code does not match the pending secret", status: 400)
         }
         let codes = RecoveryCodes.generate(count: 10)
-        let users = UserStore(connection: try context.services.database())
+        let users = try context.services.stores().users
         guard try users.enableMFA(userID: user.id, pending: pending, step: step,
                                   recoveryCodeHashes: codes.map(RecoveryCodes.hash), now: context.now) else {
             throw APIError(.conflict, "The two-factor setup changed meanwhile; start again")
         }
-        try RefreshTokenStore(connection: try context.services.database())
+        try context.services.stores().refreshTokens
             .revokeAll(userID: user.id, keeping: TokenIssuer.sessionFamily(context), now: context.now)
         return try .json(200, MFAEnableResponse(mfaEnabled: true, recoveryCodes: codes))
     }
 
     /// DELETE /auth/mfa {password, code}: the password and, while MFA is on, a TOTP or unused
     /// recovery code (a stolen session alone cannot turn the second factor off).
-    static func disableMFA(_ context: AuthenticatedContext) throws -> Response {
+    static func disableMFA(_ context: AuthenticatedContext) throws -> APIResponse {
         var body = try context.body()
         let password = body.requiredString("password")
         let code = body.string("code").value
         try body.finish()
         guard let password else { throw APIError(.badRequest, "password is required") }
         let user = try currentUser(context)
-        let connection = try context.services.database()
-        let throttle = LoginThrottle(connection: connection, policy: context.services.configuration.auth.throttle,
+        let stores = try context.services.stores()
+        let throttle = LoginThrottle(stores: stores, policy: context.services.configuration.auth.throttle,
                                      email: user.email, clientAddress: context.request.clientAddress)
         let known = try throttle.isKnownAddress(for: user)
         try throttle.reserve(now: context.now, knownAddress: known)
@@ -75,17 +68,13 @@ extension AuthController {
         }
         if user.mfaEnabled {
             guard let code, !code.isEmpty,
-                  try secondFactorMatches(code, user: user, users: UserStore(connection: connection), context: context.base) else {
+                  try secondFactorMatches(code, user: user, users: stores.users, context: context.base) else {
                 throw APIError(.invalidMFACode, "Send a current two-factor code or an unused recovery code as code", status: 403)
             }
         }
         try throttle.release(knownAddress: known)
-        try connection.transaction { tx in
-            try UserStore(connection: tx).disableMFA(userID: user.id, now: context.now)
-            if user.mfaEnabled {
-                try RefreshTokenStore(connection: tx).revokeAll(userID: user.id, keeping: TokenIssuer.sessionFamily(context), now: context.now)
-            }
-        }
+        try AccountUseCases.disableMFA(userID: user.id, wasEnabled: user.mfaEnabled, keepingSession: TokenIssuer.sessionFamily(context),
+                                       stores: stores, now: context.now)
         return try .json(200, MFAStatusResponse(mfaEnabled: false))
     }
 }

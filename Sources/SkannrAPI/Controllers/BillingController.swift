@@ -5,21 +5,14 @@
 // Traps: an unconfigured Customer Portal is Stripe's 400, answered 503 with what to do; checkout
 // reuses the open session so a user cannot pay for two subscriptions.
 import Billing
-import FastCGI
 import Foundation
 import SkannrCore
 import SkannrStore
 
 enum BillingController {
-    static func register(in router: inout Router) {
-        router.authenticated("GET", "/billing/status") { context in
-            try BillingSupport.status(accountID: context.accountID, store: BillingStore(try context.services.database()),
-                                      services: context.services, now: context.now)
-        }
-        router.authenticated("POST", "/billing/checkout", checkout)
-        router.authenticated("POST", "/billing/portal", portal)
-        router.authenticated("POST", "/billing/change-plan", changePlan)
-        router.open("POST", "/billing/webhook", limits: BillingWebhook.limits, BillingWebhook.handle)
+    static func status(_ context: AuthenticatedContext) throws -> APIResponse {
+        try BillingSupport.status(accountID: context.accountID, store: try context.services.stores().billing,
+                                  services: context.services, now: context.now)
     }
 
     static func readPlan(_ context: AuthenticatedContext, paidOnly: Bool) throws(APIError) -> Plan {
@@ -34,11 +27,11 @@ enum BillingController {
     /// Reuses the account's open Checkout Session for the same plan (a second tab, a double click,
     /// the back button) rather than letting the user pay for two subscriptions; a session completed
     /// whose webhooks have not arrived yet is a 409.
-    static func checkout(_ context: AuthenticatedContext) throws -> Response {
+    static func checkout(_ context: AuthenticatedContext) throws -> APIResponse {
         let plan = try readPlan(context, paidOnly: true)
         let services = context.services
         let account = context.accountID
-        let store = BillingStore(try services.database())
+        let store = try services.stores().billing
         let record = try store.record(accountID: account)
         if let record, SubscriptionRules.liveStatuses.contains(record.status) {
             throw APIError(.conflict, "The account already has a subscription (\(record.status)); use change-plan or the portal")
@@ -91,9 +84,9 @@ enum BillingController {
         return try store.saveCustomer(accountID: account, customerID: customer, now: context.now)
     }
 
-    static func portal(_ context: AuthenticatedContext) throws -> Response {
+    static func portal(_ context: AuthenticatedContext) throws -> APIResponse {
         let services = context.services
-        let store = BillingStore(try services.database())
+        let store = try services.stores().billing
         guard let record = try store.record(accountID: context.accountID) else {
             throw APIError(.conflict, "The account has no Stripe customer yet; start a checkout first")
         }
@@ -105,12 +98,12 @@ enum BillingController {
         return try .json(200, ["url": session.url])
     }
 
-    static func changePlan(_ context: AuthenticatedContext) throws -> Response {
+    static func changePlan(_ context: AuthenticatedContext) throws -> APIResponse {
         let plan = try readPlan(context, paidOnly: false)
         let services = context.services
         let account = context.accountID
-        let database = try services.database()
-        let store = BillingStore(database)
+        let stores = try services.stores()
+        let store = stores.billing
         guard let record = try store.record(accountID: account), let subscriptionID = record.subscriptionID,
               SubscriptionRules.liveStatuses.contains(record.status) else {
             throw APIError(.conflict, "The account has no subscription; start a checkout first")
@@ -143,7 +136,7 @@ enum BillingController {
         let now = context.now
         if let confirmed {
             // Ordered by Stripe's clock (its answer's Date), the clock its events' states are read by.
-            try database.transaction { _ in
+            try stores.transaction { _ in
                 try BillingSupport.apply(confirmed, accountID: account, store: store, services: services, now: now)
             }
         }

@@ -2,9 +2,8 @@
 // `unavailable`), the status body, a Stripe subscription as a store snapshot, and the nonce that
 // idempotency keys are derived from. Never put the secret key into a message or log line.
 import Billing
-import FastCGI
 import Foundation
-import MariaDB
+
 import SkannrCore
 import SkannrCrypto
 import SkannrStore
@@ -42,7 +41,7 @@ enum BillingSupport {
 
     /// Makes a retried client call replay Stripe's answer: the client's Idempotency-Key header
     /// when it sent one, else nginx's request id, else random.
-    static func nonce(_ request: Request) -> String {
+    static func nonce(_ request: APIRequest) -> String {
         if let key = request.header("idempotency-key"), !key.isEmpty, key.count <= 200 { return "client:" + key }
         if request.requestID != "-" { return "request:" + request.requestID }
         return "random:" + Hex.encode(SecureRandom.bytes(16))
@@ -81,7 +80,7 @@ enum BillingSupport {
         return outcome
     }
 
-    static func status(accountID: Int64, store: BillingStore, services: Services, now: Date) throws -> Response {
+    static func status(accountID: Int64, store: BillingStore, services: Services, now: Date) throws -> APIResponse {
         let configuration = services.configuration
         let stored = try store.accountPlan(accountID: accountID) ?? .free
         let record = try store.record(accountID: accountID)
@@ -119,18 +118,16 @@ enum BillingSupport {
         let limits: Limits
         let usage: Usage
 
-        enum CodingKeys: String, CodingKey { case plan, status, currentPeriodEnd, cancelAtPeriodEnd, cancelAt, limits, usage }
-
         /// current_period_end and cancel_at are written as null rather than left out.
         func encode(to encoder: Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(plan, forKey: .plan)
-            try container.encode(status, forKey: .status)
-            try container.encode(currentPeriodEnd, forKey: .currentPeriodEnd)
-            try container.encode(cancelAtPeriodEnd, forKey: .cancelAtPeriodEnd)
-            try container.encode(cancelAt, forKey: .cancelAt)
-            try container.encode(limits, forKey: .limits)
-            try container.encode(usage, forKey: .usage)
+            var container = encoder.container(keyedBy: JSONKey.self)
+            try container.encode(plan, forKey: "plan")
+            try container.encode(status, forKey: "status")
+            try container.encode(currentPeriodEnd, forKey: "current_period_end")
+            try container.encode(cancelAtPeriodEnd, forKey: "cancel_at_period_end")
+            try container.encode(cancelAt, forKey: "cancel_at")
+            try container.encode(limits, forKey: "limits")
+            try container.encode(usage, forKey: "usage")
         }
     }
 }

@@ -7,7 +7,6 @@
 // Stripe delivers again), and that state is ordered by Stripe's clock when read and by
 // SubscriptionRules.mayReplace, never by arrival.
 import Billing
-import FastCGI
 import Foundation
 import SkannrStore
 
@@ -16,10 +15,7 @@ enum BillingWebhook {
         "customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted",
     ]
     static let invoiceEvents: Set<String> = ["invoice.paid", "invoice.payment_failed"]
-    /// 1 MiB bodies (nginx's location for the webhook allows as much) and Stripe's own request budget.
-    static let limits = RouteLimits(maxBodyBytes: 1 << 20, budget: .stripeWebhook)
-
-    static func handle(_ context: RequestContext) throws -> Response {
+    static func handle(_ context: RequestContext) throws -> APIResponse {
         let services = context.services
         guard let secret = services.configuration.stripe.webhookSecret, !secret.isEmpty else {
             throw BillingSupport.apiError(.notConfigured("SKANNR_STRIPE_WEBHOOK_SECRET is not set"), services: services)
@@ -39,8 +35,8 @@ enum BillingWebhook {
                 "event": "\(event.id)", "endpoint_version": "\(version)", "expected": "\(StripeAPI.version)",
             ])
         }
-        let database = try services.database()
-        let store = BillingStore(database)
+        let stores = try services.stores()
+        let store = stores.billing
         if try store.hasEvent(id: event.id) { return try received(event, duplicate: true) }
 
         var session: StripeCheckoutSession?
@@ -50,7 +46,7 @@ enum BillingWebhook {
             fetched = try fetch(id, event: event, services: services)
         }
         let now = context.now
-        let fresh = try database.transaction { _ throws -> Bool in
+        let fresh = try stores.transaction { _ throws -> Bool in
             guard try store.recordEvent(id: event.id, type: event.type, now: now) else { return false }
             if let session { try linkCheckout(session, store: store, services: services, now: now) }
             if let fetched { try apply(fetched, event: event, store: store, services: services, now: now) }
@@ -116,7 +112,7 @@ enum BillingWebhook {
         }
     }
 
-    static func received(_ event: StripeEvent, duplicate: Bool) throws -> Response {
+    static func received(_ event: StripeEvent, duplicate: Bool) throws -> APIResponse {
         try .json(200, ["received": true, "duplicate": duplicate])
     }
 }

@@ -1,7 +1,6 @@
 // The one error type that reaches clients: a status, a stable `code`, a message for people and,
 // for validation, the offending fields. Anything else thrown by a handler becomes a plain 500.
 
-import FastCGI
 
 public enum ErrorCode: String, Sendable {
     case badRequest = "bad_request"
@@ -72,10 +71,10 @@ public struct APIError: Error, Sendable {
         return error
     }()
 
-    public func response() -> Response {
+    public func response() -> APIResponse {
         var body: [String: JSONOutput] = ["message": .string(message), "code": .string(code.rawValue)]
         if let fields { body["fields"] = .object(fields.mapValues { .string($0) }) }
-        var response = Response.json(status, body: JSONOutput.object(body).encoded())
+        var response = APIResponse.json(status, body: JSONOutput.object(body).encoded())
         for header in headers { response.setHeader(header.name, header.value) }
         return response
     }

@@ -2,17 +2,16 @@
 // a deadlock or lock wait likewise; a duplicate key that a handler did not expect is a 409;
 // everything else is a 500 whose details stay in the log.
 
-import MariaDB
+import SkannrStore
 
 enum DatabaseErrorMapping {
     static func apiError(for error: any Error) -> APIError {
-        guard let database = error as? MariaDBError else { return .internalError }
-        if database.isConnectionLost { return .databaseUnavailable }
-        if database.isDeadlockOrLockTimeout {
-            return retryable(APIError(.unavailable, "The request conflicted with another; try again"))
+        switch DatabaseFailure(error) {
+        case .connectionLost?: return .databaseUnavailable
+        case .deadlock?, .lockTimeout?: return retryable(APIError(.unavailable, "The request conflicted with another; try again"))
+        case .duplicateKey?: return APIError(.conflict, "The request conflicts with existing data")
+        case .other?, nil: return .internalError
         }
-        if database.isDuplicateKey { return APIError(.conflict, "The request conflicts with existing data") }
-        return .internalError
     }
 
     private static func retryable(_ error: APIError) -> APIError {

@@ -1,4 +1,4 @@
-// Request bodies parsed into a strict JSON tree (true/false are never numbers, integers are
+// APIRequest bodies parsed into a strict JSON tree (true/false are never numbers, integers are
 // never silently truncated), so validation can tell "absent", "null" and "wrong type" apart.
 
 import Foundation

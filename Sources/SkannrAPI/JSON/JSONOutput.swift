@@ -1,7 +1,7 @@
-// Encoding of response bodies. Handlers return Encodable values with camelCase properties; the
-// encoder writes them snake_case with RFC 3339 UTC timestamps, as the contract wants.
+// Encoding of response bodies. Handlers return Encodable views (JSONBody writes them: snake_case keys,
+// RFC 3339 UTC timestamps, as the contract wants); JSONCoding's JSONEncoder is the reference the
+// tests compare JSONBody with; JSONOutput is a small tree for error bodies.
 
-import FastCGI
 import Foundation
 
 public enum JSONCoding {
@@ -18,10 +18,10 @@ public enum JSONCoding {
     }
 }
 
-extension Response {
-    /// A JSON response from any Encodable value; encoding failures surface as 500s.
-    public static func json(_ status: Int, _ value: some Encodable) throws -> Response {
-        try .json(status, body: Array(JSONCoding.shared.encode(value)))
+extension APIResponse {
+    /// A JSON response from any Encodable value, written by JSONBody; encoding failures surface as 500s.
+    public static func json(_ status: Int, _ value: some Encodable) throws -> APIResponse {
+        .json(status, body: try JSONBody.encode(value))
     }
 }
 

@@ -1,14 +1,8 @@
-// A byte-level JSON writer for the hot response views (target reads and lists): the same bytes
-// JSONCoding.shared would produce (keys as given, already snake_case; RFC 3339 `Z` dates without
-// fractional seconds, rounded down like ISO8601FormatStyle; nil as null; `/` not escaped), at a
-// fraction of JSONEncoder's cost. JSONWriterTests compares both on many values: keep them in step.
-import FastCGI
+// A byte-level JSON writer, under JSONBody's streaming encoder (every response body): the same
+// bytes JSONCoding.shared would produce (RFC 3339 `Z` dates without fractional seconds, rounded
+// down like ISO8601FormatStyle; nil as null; `/` not escaped), at a fraction of JSONEncoder's cost.
+// JSONWriterTests compares both on many values: keep them in step.
 import Foundation
-
-/// A view that can write itself with JSONWriter. It stays Encodable (tests and JSONEncoder users).
-protocol JSONWritable: Encodable {
-    func write(to writer: inout JSONWriter)
-}
 
 struct JSONWriter {
     private(set) var bytes: [UInt8] = []
@@ -33,7 +27,16 @@ struct JSONWriter {
         if !first.isEmpty { first[first.count - 1] = true }
     }
 
+    /// An object key from a run-time string (escaped like any string).
+    mutating func key(_ name: String) {
+        string(name)
+        bytes.append(UInt8(ascii: ":"))
+        if !first.isEmpty { first[first.count - 1] = true }
+    }
+
     mutating func null() { separate(); append("null") }
+    /// A number already formatted as JSON (JSONSink's floating-point values).
+    mutating func number(_ text: String) { separate(); append(text) }
     mutating func bool(_ value: Bool) { separate(); append(value ? "true" : "false") }
     mutating func int(_ value: some BinaryInteger) { separate(); append(String(value)) }
 
@@ -79,9 +82,6 @@ struct JSONWriter {
     mutating func int(_ value: (some BinaryInteger)?) { if let value { int(value) } else { null() } }
     mutating func date(_ value: Date?) { if let value { date(value) } else { null() } }
 
-    /// A nested view (its beginObject places the comma).
-    mutating func value(_ value: some JSONWritable) { value.write(to: &self) }
-
     // MARK: -
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
@@ -105,14 +105,5 @@ struct JSONWriter {
             rest %= divisor
             divisor /= 10
         }
-    }
-}
-
-extension Response {
-    /// A JSON response written by JSONWriter (chosen over the Encodable overload for JSONWritable views).
-    static func json(_ status: Int, _ value: some JSONWritable) throws -> Response {
-        var writer = JSONWriter()
-        value.write(to: &writer)
-        return .json(status, body: writer.bytes)
     }
 }

@@ -52,7 +52,7 @@ public struct DatabaseRateLimiter: RateLimiting {
     }
 
     private func databaseHit(bucket: String, windowStart: Int64, services: Services) throws -> Int {
-        let store = RateLimitStore(connection: try services.database())
+        let store = try services.stores().rateLimits
         let hits = try store.hit(bucket: bucket, windowStart: windowStart)
         if UInt32.random(in: 0..<cleanupOneIn) == 0 {
             _ = try? store.purge(windowsBefore: windowStart - 10 * Self.windowSeconds)

@@ -1,12 +1,11 @@
 // What a handler receives. `AuthenticatedContext` can only be made by the application after the
 // bearer token checked out, so a handler that takes one cannot forget the authentication check.
 
-import FastCGI
 import Foundation
 import Logging
 
 public struct RequestContext {
-    public let request: Request
+    public let request: APIRequest
     public let parameters: [String: String]
     public let services: Services
     /// The request's one instant, read from the clock once by the application: every check and
@@ -58,7 +57,7 @@ public struct AuthenticatedContext {
     }
 
     public var accountID: Int64 { principal.accountID }
-    public var request: Request { base.request }
+    public var request: APIRequest { base.request }
     public var services: Services { base.services }
     public var now: Date { base.now }
     public func id(_ name: String = "id", of what: String) throws(APIError) -> Int64 { try base.id(name, of: what) }

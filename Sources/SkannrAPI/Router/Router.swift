@@ -1,7 +1,6 @@
 // Routes by method and path pattern (`/targets/:id`). A path that exists with another method is
 // a 405 with `Allow`, not a 404. Patterns are compared segment by segment; no regular expressions.
 
-import FastCGI
 
 public struct Router: Sendable {
     public enum Access: Sendable { case open, authenticated }
@@ -13,6 +12,8 @@ public struct Router: Sendable {
         public let access: Access
         let handler: Handler
         public var limits = RouteLimits()
+        /// Whether an API key may call it (RouteTable's `.signIn` routes: no).
+        public var keysAllowed = true
     }
 
     enum Segment: Sendable, Equatable {
@@ -21,8 +22,8 @@ public struct Router: Sendable {
     }
 
     enum Handler: Sendable {
-        case open(@Sendable (RequestContext) throws -> Response)
-        case authenticated(@Sendable (AuthenticatedContext) throws -> Response)
+        case open(@Sendable (RequestContext) throws -> APIResponse)
+        case authenticated(@Sendable (AuthenticatedContext) throws -> APIResponse)
     }
 
     public enum Match {
@@ -35,18 +36,27 @@ public struct Router: Sendable {
 
     public init() {}
 
-    public mutating func open(_ method: String, _ pattern: String, _ handler: @escaping @Sendable (RequestContext) throws -> Response) {
+    /// The router of a route table (RouteTable.endpoints in the application).
+    public init(endpoints: [Endpoint]) {
+        for endpoint in endpoints {
+            add(endpoint.method, endpoint.path, endpoint.auth == .open ? .open : .authenticated, endpoint.handler)
+            routes[routes.count - 1].limits = endpoint.limits
+            routes[routes.count - 1].keysAllowed = endpoint.auth != .signIn
+        }
+    }
+
+    public mutating func open(_ method: String, _ pattern: String, _ handler: @escaping @Sendable (RequestContext) throws -> APIResponse) {
         add(method, pattern, .open, .open(handler))
     }
 
     /// An open route with limits of its own (Stripe's webhook: larger bodies, its own budget).
     public mutating func open(_ method: String, _ pattern: String, limits: RouteLimits,
-                              _ handler: @escaping @Sendable (RequestContext) throws -> Response) {
+                              _ handler: @escaping @Sendable (RequestContext) throws -> APIResponse) {
         add(method, pattern, .open, .open(handler))
         routes[routes.count - 1].limits = limits
     }
 
-    public mutating func authenticated(_ method: String, _ pattern: String, _ handler: @escaping @Sendable (AuthenticatedContext) throws -> Response) {
+    public mutating func authenticated(_ method: String, _ pattern: String, _ handler: @escaping @Sendable (AuthenticatedContext) throws -> APIResponse) {
         add(method, pattern, .authenticated, .authenticated(handler))
     }
 

@@ -3,7 +3,6 @@
 // through FastCGI as it is read (1,000 rows at a time: constant memory for any number of rows).
 // Formula injection (OWASP "CSV Injection"): a cell starting with = + - @, tab or CR gets a leading
 // apostrophe, so a spreadsheet shows it as text instead of running it.
-import FastCGI
 import Foundation
 import SkannrStore
 
@@ -12,7 +11,7 @@ enum CSVExport {
     static let contentType = "text/csv; charset=utf-8"
 
     /// Whether the client asked for CSV (an Accept naming text/csv).
-    static func wanted(_ request: Request) -> Bool {
+    static func wanted(_ request: APIRequest) -> Bool {
         guard let accept = request.header("accept")?.lowercased() else { return false }
         return accept.split(separator: ",").contains { $0.split(separator: ";").first?.trimmingCharacters(in: .whitespaces) == "text/csv" }
     }
@@ -32,9 +31,9 @@ enum CSVExport {
     }
 
     /// A streamed CSV response: `header`, then `page(after)` until it returns no next position.
-    static func response<Position>(header: [String], firstPage: @escaping (Position?) throws -> (rows: [[String]], next: Position?)) -> Response {
-        var response = Response(status: 200, headers: [("Content-Type", contentType), ("Content-Disposition", "attachment")])
-        response.stream = BodyStream { put in
+    static func response<Position>(header: [String], firstPage: @escaping (Position?) throws -> (rows: [[String]], next: Position?)) -> APIResponse {
+        var response = APIResponse(status: 200, headers: [("Content-Type", contentType), ("Content-Disposition", "attachment")])
+        response.stream = StreamedBody { put in
             put(Array(row(header).utf8))
             var position: Position? = nil
             repeat {
@@ -48,7 +47,7 @@ enum CSVExport {
         return response
     }
 
-    static func results(accountID: Int64, scanID: Int64, store: ScanResultStore) -> Response {
+    static func results(accountID: Int64, scanID: Int64, store: ScanResultStore) -> APIResponse {
         response(header: ["host", "port", "protocol", "state", "service", "tls_version", "tls_subject", "tls_issuer", "tls_not_after", "tls_fingerprint_sha256"]) {
             (after: (hostKey: [UInt8], port: Int)?) in
             let page = try store.openPorts(accountID: accountID, scanID: scanID, limit: pageSize, after: after)
@@ -60,7 +59,7 @@ enum CSVExport {
         }
     }
 
-    static func alerts(accountID: Int64, filter: AlertFilter, store: AlertStore) -> Response {
+    static func alerts(accountID: Int64, filter: AlertFilter, store: AlertStore) -> APIResponse {
         response(header: ["id", "target_id", "scan_id", "type", "severity", "status", "host", "port", "title", "created_at", "acknowledged_at", "resolved_at"]) {
             (after: Int64?) in
             let page = try store.list(accountID: accountID, filter: filter, limit: pageSize, after: after)

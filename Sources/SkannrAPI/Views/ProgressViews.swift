@@ -37,31 +37,27 @@ struct ScoreView: Encodable {
 struct StreakView: Encodable {
     let streak: Streak
 
-    enum Key: String, CodingKey { case current, best, period, lastScanOn = "last_scan_on", atRisk = "at_risk" }
-
     func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: Key.self)
-        try c.encode(streak.current, forKey: .current)
-        try c.encode(streak.best, forKey: .best)
-        try c.encode("day", forKey: .period)
-        try c.encode(streak.lastScanOn?.description, forKey: .lastScanOn)
-        try c.encode(streak.atRisk, forKey: .atRisk)
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.encode(streak.current, forKey: "current")
+        try c.encode(streak.best, forKey: "best")
+        try c.encode("day", forKey: "period")
+        try c.encode(streak.lastScanOn?.description, forKey: "last_scan_on")
+        try c.encode(streak.atRisk, forKey: "at_risk")
     }
 }
 
 struct AchievementView: Encodable {
     let status: AchievementStatus
 
-    enum Key: String, CodingKey { case key, name, description, xp, earned, earnedAt = "earned_at" }
-
     func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: Key.self)
-        try c.encode(status.achievement.key, forKey: .key)
-        try c.encode(status.achievement.name, forKey: .name)
-        try c.encode(status.achievement.description, forKey: .description)
-        try c.encode(status.achievement.xp, forKey: .xp)
-        try c.encode(status.earnedAt != nil, forKey: .earned)
-        try c.encode(status.earnedAt, forKey: .earnedAt)
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.encode(status.achievement.key, forKey: "key")
+        try c.encode(status.achievement.name, forKey: "name")
+        try c.encode(status.achievement.description, forKey: "description")
+        try c.encode(status.achievement.xp, forKey: "xp")
+        try c.encode(status.earnedAt != nil, forKey: "earned")
+        try c.encode(status.earnedAt, forKey: "earned_at")
     }
 }
 

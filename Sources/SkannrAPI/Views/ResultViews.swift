@@ -6,39 +6,32 @@ import SkannrStore
 struct PortResultView: Encodable {
     let record: PortResultRecord
 
-    enum Key: String, CodingKey { case host, port, `protocol`, state, service, tls }
-
     func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: Key.self)
-        try c.encode(record.host, forKey: .host)
-        try c.encode(record.port, forKey: .port)
-        try c.encode("tcp", forKey: .protocol)
-        try c.encode(record.state, forKey: .state)
-        try c.encode(record.service, forKey: .service)
-        try c.encode(record.tls.map(TLSView.init), forKey: .tls)
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.encode(record.host, forKey: "host")
+        try c.encode(record.port, forKey: "port")
+        try c.encode("tcp", forKey: "protocol")
+        try c.encode(record.state, forKey: "state")
+        try c.encode(record.service, forKey: "service")
+        try c.encode(record.tls.map(TLSView.init), forKey: "tls")
     }
 }
 
 struct TLSView: Encodable {
     let record: TLSFacts
 
-    enum Key: String, CodingKey {
-        case version, cipher, subject, issuer, san, expired
-        case notBefore = "not_before", notAfter = "not_after", fingerprintSHA256 = "fingerprint_sha256", selfSigned = "self_signed"
-    }
-
     func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: Key.self)
-        try c.encode(record.version, forKey: .version)
-        try c.encode(record.cipher, forKey: .cipher)
-        try c.encode(record.subject, forKey: .subject)
-        try c.encode(record.issuer, forKey: .issuer)
-        try c.encode(record.san, forKey: .san)
-        try c.encode(record.notBefore, forKey: .notBefore)
-        try c.encode(record.notAfter, forKey: .notAfter)
-        try c.encode(record.fingerprintSHA256, forKey: .fingerprintSHA256)
-        try c.encode(record.selfSigned, forKey: .selfSigned)
-        try c.encode(record.expired, forKey: .expired)
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.encode(record.version, forKey: "version")
+        try c.encode(record.cipher, forKey: "cipher")
+        try c.encode(record.subject, forKey: "subject")
+        try c.encode(record.issuer, forKey: "issuer")
+        try c.encode(record.san, forKey: "san")
+        try c.encode(record.notBefore, forKey: "not_before")
+        try c.encode(record.notAfter, forKey: "not_after")
+        try c.encode(record.fingerprintSHA256, forKey: "fingerprint_sha256")
+        try c.encode(record.selfSigned, forKey: "self_signed")
+        try c.encode(record.expired, forKey: "expired")
     }
 }
 
@@ -48,13 +41,11 @@ struct ResultsView: Encodable {
     let items: [PortResultView]
     let nextCursor: String?
 
-    enum Key: String, CodingKey { case scanID = "scan_id", items, nextCursor = "next_cursor" }
-
     func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: Key.self)
-        try c.encode(scanID, forKey: .scanID)
-        try c.encode(items, forKey: .items)
-        try c.encode(nextCursor, forKey: .nextCursor)
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.encode(scanID, forKey: "scan_id")
+        try c.encode(items, forKey: "items")
+        try c.encode(nextCursor, forKey: "next_cursor")
     }
 }
 
@@ -63,21 +54,17 @@ struct SummaryView: Encodable {
     struct Host: Encodable {
         let record: HostSummaryRecord
 
-        enum Key: String, CodingKey {
-            case host, hostname, state, open, filtered, closed, notes, openPorts = "open_ports", acceptsAll = "accepts_all"
-        }
-
         func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: Key.self)
-            try c.encode(record.host, forKey: .host)
-            try c.encode(record.hostname, forKey: .hostname)
-            try c.encode(record.state, forKey: .state)
-            try c.encode(record.open, forKey: .open)
-            try c.encode(record.filtered, forKey: .filtered)
-            try c.encode(record.closed, forKey: .closed)
-            try c.encode(record.openPorts, forKey: .openPorts)
-            try c.encode(record.acceptsAll, forKey: .acceptsAll)
-            try c.encode(record.notes, forKey: .notes)
+            var c = encoder.container(keyedBy: JSONKey.self)
+            try c.encode(record.host, forKey: "host")
+            try c.encode(record.hostname, forKey: "hostname")
+            try c.encode(record.state, forKey: "state")
+            try c.encode(record.open, forKey: "open")
+            try c.encode(record.filtered, forKey: "filtered")
+            try c.encode(record.closed, forKey: "closed")
+            try c.encode(record.openPorts, forKey: "open_ports")
+            try c.encode(record.acceptsAll, forKey: "accepts_all")
+            try c.encode(record.notes, forKey: "notes")
         }
     }
 

@@ -5,30 +5,23 @@ import SkannrStore
 struct ScanView: Encodable {
     let record: ScanRecord
 
-    enum Key: String, CodingKey {
-        case id, status, trigger, progress, error
-        case targetID = "target_id", scanProfile = "scan_profile", hostsTotal = "hosts_total", hostsDone = "hosts_done"
-        case portsPerHost = "ports_per_host", openPorts = "open_ports", createdAt = "created_at"
-        case startedAt = "started_at", finishedAt = "finished_at", limitsHit = "limits_hit"
-    }
-
     func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: Key.self)
-        try c.encode(record.id, forKey: .id)
-        try c.encode(record.targetID, forKey: .targetID)
-        try c.encode(record.status.rawValue, forKey: .status)
-        try c.encode(record.trigger.rawValue, forKey: .trigger)
-        try c.encode(record.scanProfile.rawValue, forKey: .scanProfile)
-        try c.encode(record.progress, forKey: .progress)
-        try c.encode(record.hostsTotal, forKey: .hostsTotal)
-        try c.encode(record.hostsDone, forKey: .hostsDone)
-        try c.encode(record.portsPerHost, forKey: .portsPerHost)
-        try c.encode(record.openPorts, forKey: .openPorts)
-        try c.encode(record.createdAt, forKey: .createdAt)
-        try c.encode(record.startedAt, forKey: .startedAt)
-        try c.encode(record.finishedAt, forKey: .finishedAt)
-        try c.encode(record.error, forKey: .error)
-        try c.encode(record.limitsHit, forKey: .limitsHit)
+        var c = encoder.container(keyedBy: JSONKey.self)
+        try c.encode(record.id, forKey: "id")
+        try c.encode(record.targetID, forKey: "target_id")
+        try c.encode(record.status.rawValue, forKey: "status")
+        try c.encode(record.trigger.rawValue, forKey: "trigger")
+        try c.encode(record.scanProfile.rawValue, forKey: "scan_profile")
+        try c.encode(record.progress, forKey: "progress")
+        try c.encode(record.hostsTotal, forKey: "hosts_total")
+        try c.encode(record.hostsDone, forKey: "hosts_done")
+        try c.encode(record.portsPerHost, forKey: "ports_per_host")
+        try c.encode(record.openPorts, forKey: "open_ports")
+        try c.encode(record.createdAt, forKey: "created_at")
+        try c.encode(record.startedAt, forKey: "started_at")
+        try c.encode(record.finishedAt, forKey: "finished_at")
+        try c.encode(record.error, forKey: "error")
+        try c.encode(record.limitsHit, forKey: "limits_hit")
     }
 }
 

@@ -1,0 +1,36 @@
+// A request as handlers see it: SkannrAPI's own type, made from the transport's request by the
+// application (the one place that knows FastCGI), so controllers never see the transport.
+import Foundation
+
+public struct APIRequest: Sendable {
+    public var method: String
+    /// The path without the query string, percent-decoded once, e.g. `/api/v1/targets/7`.
+    public var path: String
+    public var query: [String: String]
+    /// Header names are lowercased (`content-type`, `authorization`).
+    public var headers: [String: String]
+    public var body: [UInt8]
+    public var clientAddress: String
+    /// nginx's `$request_id`, or "-".
+    public var requestID: String
+
+    public init(method: String, path: String, query: [String: String] = [:], headers: [String: String] = [:],
+                body: [UInt8] = [], clientAddress: String = "127.0.0.1", requestID: String = "-") {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.body = body
+        self.clientAddress = clientAddress
+        self.requestID = requestID
+    }
+
+    public func header(_ name: String) -> String? { headers[name.lowercased()] }
+
+    /// The media type of the body without parameters, lowercased (`application/json`).
+    public var mediaType: String? {
+        guard let value = header("content-type") else { return nil }
+        let type = value.split(separator: ";", maxSplits: 1).first.map(String.init) ?? value
+        return type.trimmingCharacters(in: .whitespaces).lowercased()
+    }
+}
