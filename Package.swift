@@ -54,6 +54,7 @@ let package = Package(
         .executableTarget(name: "skannr-scanner", dependencies: ["SkannrSettings", "ScanRunner", "SkannrStore", "Observability", argumentParser, logging]),
         .executableTarget(name: "skannr-notifier", dependencies: ["SkannrSettings", "Notifications", "ScanRunner", "Observability", argumentParser, logging]),
         .executableTarget(name: "scan-bench", dependencies: ["ScanEngine"]),   // scripts/bench-scan
+        .executableTarget(name: "skannr-retention", dependencies: ["SkannrSettings", "ScanRunner", "SkannrStore", "MariaDB", "SkannrCore", argumentParser]),
 
         .target(name: "TestSupport", dependencies: ["HTTPClient", "MariaDB", "SkannrCore"], path: "Tests/TestSupport"),
         .testTarget(name: "SkannrCoreTests", dependencies: ["SkannrCore"]),
