@@ -17,12 +17,14 @@ final class TimingBoard: @unchecked Sendable {
     private static let trace = getenv("SKANNR_CC_TRACE") != nil
     private var lastTrace: UInt64 = 0
     private let started: UInt64
+    private let groupGrowsOnSilence: Bool
 
     init(tuning: CongestionTuning, policy: RetryPolicy, retryCap: Int, now: UInt64) {
         self.tuning = tuning
         self.policy = policy
         self.retryCap = max(policy.retries, retryCap)
         self.started = now
+        self.groupGrowsOnSilence = tuning.groupGrowsOnSilence
         var groupTuning = tuning
         groupTuning.usesDelay = false
         groupTuning.initialWindow = max(tuning.initialWindow, min(tuning.maxWindow, tuning.initialWindow * 8))
@@ -33,7 +35,7 @@ final class TimingBoard: @unchecked Sendable {
     func acquire(host: Int, now: UInt64) -> Bool {
         lock.withLock {
             var timing = hosts[host] ?? HostTiming(tuning: tuning, now: now)
-            guard timing.hasRoom, groupInFlight < group.limit else {
+            guard groupInFlight < group.limit, timing.mayPace(now: now) else {
                 hosts[host] = timing
                 return false
             }
@@ -105,7 +107,9 @@ final class TimingBoard: @unchecked Sendable {
     func leftPipe(host: Int) {
         lock.withLock {
             guard var timing = hosts[host] else { return }
-            timing.leftPipe()
+            // The sweep's window grows with the host's: grown by answers alone, it stayed at its last
+            // cut behind a host with 98 % filtered ports and held the host's window half empty.
+            if timing.leftPipe(), groupGrowsOnSilence { group.leftPipe() }
             groupInFlight = max(0, groupInFlight - 1)
             hosts[host] = timing
         }
