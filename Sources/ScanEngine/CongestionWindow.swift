@@ -13,22 +13,17 @@ struct CongestionTuning: Equatable, Sendable {
     var lossTolerance: Double = 0.05
     /// Fewest retransmission-answers (decayed count) before loss may cut the window at all.
     var minDropsForCut: Double = 3
-    /// Multiplicative decrease on congestive loss, and on a queue that keeps growing.
+    /// Multiplicative decrease on congestive loss, and on a standing queue (×0.9: with probes paced, a
+    /// queue is the window's excess, not a burst; ×0.8 left the 5,000/s link idle after each cut).
     var lossCut: Double = 0.5
     var delayCut: Double = 0.9
     /// Whether a host's probes are paced over the round trip (Pacer) rather than sent as the window opens.
     var paces = true
-    /// Tries of a silent port from the host's observed loss (HostTiming.retries), not nmap's deepest try.
-    var triesFromLoss = false
     /// Window growth per answer in slow start: 1 doubles it per round trip (TCP); 0.5 is ×1.5. A
     /// delay signal is a round old when it shows, so doubling overshoots a short bottleneck queue by
     /// up to 2 × (5,000 packets/s, 300-packet queue: the window went 265 → 1,757, the queue overflowed
     /// and 10 % of the answers needed a retry).
     var slowStartGrowth: Double = 0.5
-    /// The sweep's window grows when a host's grows on a probe that left the pipe unanswered.
-    var groupGrowsOnSilence = true
-    var pipeVarFactor: Double = 0
-    var episodeTries = false
     /// Whether the queue-delay signal is used (not for the group: its hosts have different distances).
     var usesDelay = true
     /// Queue delay that cuts the window: max(floor, base RTT × fraction); from half of it the window

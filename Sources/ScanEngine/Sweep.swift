@@ -73,7 +73,6 @@ public final class Sweep: Sendable {
                                  minTimeout: max(1_000_000, config.minProbeTimeout.nanoseconds))
         var tuning = CongestionTuning()
         tuning.maxWindow = Double(inFlight)
-        if let v = getenv("SKANNR_CC_EXP") { Self.experiment(String(cString: v), &tuning) }
         let board = TimingBoard(tuning: tuning, policy: policy, retryCap: config.maxAdaptiveRetries, now: started)
         var workers: [SweepWorker] = []
         for i in 0..<workerCount {
@@ -113,23 +112,6 @@ public final class Sweep: Sendable {
                            windowCuts: board.cuts,
                            cancelled: cancelled,
                            elapsed: .nanoseconds(Int64(MonotonicClock.now() - started)))
-    }
-
-    static func experiment(_ spec: String, _ t: inout CongestionTuning) {
-        for kv in spec.split(separator: ",") {
-            let p = kv.split(separator: "=")
-            guard p.count == 2, let v = Double(p[1]) else { continue }
-            switch p[0] {
-            case "pace": t.paces = v != 0
-            case "tries": t.triesFromLoss = v != 0
-            case "ss": t.slowStartGrowth = v
-            case "pipevar": t.pipeVarFactor = v
-            case "episode": t.episodeTries = v != 0
-            case "dcut": t.delayCut = v
-            case "gpipe": t.groupGrowsOnSilence = v != 0
-            default: break
-            }
-        }
     }
 
     /// One thread per worker. When one cannot start, those already running are cancelled and joined

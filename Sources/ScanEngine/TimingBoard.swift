@@ -17,14 +17,12 @@ final class TimingBoard: @unchecked Sendable {
     private static let trace = getenv("SKANNR_CC_TRACE") != nil
     private var lastTrace: UInt64 = 0
     private let started: UInt64
-    private let groupGrowsOnSilence: Bool
 
     init(tuning: CongestionTuning, policy: RetryPolicy, retryCap: Int, now: UInt64) {
         self.tuning = tuning
         self.policy = policy
         self.retryCap = max(policy.retries, retryCap)
         self.started = now
-        self.groupGrowsOnSilence = tuning.groupGrowsOnSilence
         var groupTuning = tuning
         groupTuning.usesDelay = false
         groupTuning.initialWindow = max(tuning.initialWindow, min(tuning.maxWindow, tuning.initialWindow * 8))
@@ -109,7 +107,7 @@ final class TimingBoard: @unchecked Sendable {
             guard var timing = hosts[host] else { return }
             // The sweep's window grows with the host's: grown by answers alone, it stayed at its last
             // cut behind a host with 98 % filtered ports and held the host's window half empty.
-            if timing.leftPipe(), groupGrowsOnSilence { group.leftPipe() }
+            if timing.leftPipe() { group.leftPipe() }
             groupInFlight = max(0, groupInFlight - 1)
             hosts[host] = timing
         }
@@ -143,6 +141,9 @@ final class TimingBoard: @unchecked Sendable {
     func roundTrip(host: Int) -> UInt64? {
         lock.withLock { hosts[host].flatMap { $0.rtt.samples > 0 ? $0.rtt.srtt : nil } }
     }
+
+    /// The sweep's window (tests).
+    var groupLimit: Int { lock.withLock { group.limit } }
 
     /// Window cuts of the group and of every host, for the result's counters.
     var cuts: Int {
