@@ -3,18 +3,13 @@
 import Glibc
 import Synchronization
 
-/// A pthread mutex owned by a class (never copied).
-final class Lock: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    init() { pthread_mutex_init(mutex, nil) }
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-    }
-    func withLock<R>(_ body: () throws -> R) rethrows -> R {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return try body()
+/// Swift's `Mutex` (Synchronization) guarding the fields of the class that owns it, for the classes
+/// whose state is several fields touched together (a `Mutex<State>` would move them all into a struct).
+/// Non-throwing on purpose: no critical section here may throw.
+final class Lock: Sendable {
+    private let mutex = Mutex(())
+    func withLock<R>(_ body: () -> R) -> R {
+        mutex.withLock { _ in body() }
     }
 }
 

@@ -33,7 +33,7 @@ final class TimingBoard: @unchecked Sendable {
     func acquire(host: Int, now: UInt64) -> Bool {
         lock.withLock {
             var timing = hosts[host] ?? HostTiming(tuning: tuning, now: now)
-            guard timing.hasRoom, groupInFlight < group.limit else {
+            guard groupInFlight < group.limit, timing.mayPace(now: now) else {
                 hosts[host] = timing
                 return false
             }
@@ -105,7 +105,9 @@ final class TimingBoard: @unchecked Sendable {
     func leftPipe(host: Int) {
         lock.withLock {
             guard var timing = hosts[host] else { return }
-            timing.leftPipe()
+            // The sweep's window grows with the host's: grown by answers alone, it stayed at its last
+            // cut behind a host with 98 % filtered ports and held the host's window half empty.
+            if timing.leftPipe() { group.leftPipe() }
             groupInFlight = max(0, groupInFlight - 1)
             hosts[host] = timing
         }
@@ -139,6 +141,9 @@ final class TimingBoard: @unchecked Sendable {
     func roundTrip(host: Int) -> UInt64? {
         lock.withLock { hosts[host].flatMap { $0.rtt.samples > 0 ? $0.rtt.srtt : nil } }
     }
+
+    /// The sweep's window (tests).
+    var groupLimit: Int { lock.withLock { group.limit } }
 
     /// Window cuts of the group and of every host, for the result's counters.
     var cuts: Int {

@@ -4,10 +4,12 @@ import Testing
 @testable import ScanEngine
 
 private let ms: UInt64 = 1_000_000
-/// The windows' knobs with a small initial window, so that the arithmetic of each test stays readable.
+/// The windows' knobs with a small initial window and TCP's slow start (doubling per round), so that
+/// the arithmetic of each test stays readable; the default ×1.5 has a test of its own.
 private let tuning64: CongestionTuning = {
     var tuning = CongestionTuning()
     tuning.initialWindow = 64
+    tuning.slowStartGrowth = 1
     return tuning
 }()
 
@@ -27,6 +29,16 @@ struct CongestionTests {
         #expect(window.limit == 64)
         feed(&window, count: 64, sentAt: 0, rtt: 80 * ms)
         #expect(window.limit == 128)
+        #expect(window.inSlowStart)
+    }
+
+    @Test("by default slow start grows the window by half over one round: a round-old delay signal overshoots less")
+    func defaultSlowStartGrowsByHalf() {
+        var tuning = CongestionTuning()
+        tuning.initialWindow = 64
+        var window = CongestionWindow(tuning: tuning, now: 0)
+        feed(&window, count: 64, sentAt: 0, rtt: 80 * ms)
+        #expect(window.limit == 96)
         #expect(window.inSlowStart)
     }
 
@@ -272,6 +284,54 @@ struct HostTimingTests {
         #expect(filtered.window.cwnd == before + 10)
     }
 
+    @Test("on a mostly silent host a congestion episode adds no try: it would go to every filtered port")
+    func noEpisodeTryOnSilentHost() {
+        var timing = HostTiming(tuning: tuning64, now: 0)
+        for _ in 0..<40 { timing.answered(outcome(.open, sentAt: 0, rtt: 80 * ms)) }
+        for _ in 0..<8 { timing.answered(outcome(.open, attempt: 1, sentAt: 20 * ms, rtt: 80 * ms)) }
+        #expect(timing.retries(configured: 1, cap: 5) == 3, "8 of 48 needed a retry, the host answers: one more")
+        for _ in 0..<100 { timing.gaveUp() }
+        #expect(timing.retries(configured: 1, cap: 5) == 2, "the deepest try that worked, + 1, as nmap")
+    }
+
+    @Test("an unanswered probe leaves the pipe after the smoothed round trip, without a variance margin")
+    func pipeTimeIsSmoothedRoundTrip() {
+        var timing = HostTiming(tuning: tuning64, now: 0)
+        #expect(timing.pipeTime == nil, "no estimate before an answer")
+        timing.answered(outcome(.open, sentAt: 0, rtt: 80 * ms))
+        timing.answered(outcome(.open, sentAt: 0, rtt: 120 * ms))
+        #expect(timing.rtt.rttvar > 0)
+        #expect(timing.pipeTime == timing.rtt.srtt)
+    }
+
+    @Test("a host's probes are paced over its round trip once it has answered, and only while its window has room")
+    func hostPacing() {
+        var tuning = CongestionTuning()
+        tuning.initialWindow = 100
+        var timing = HostTiming(tuning: tuning, now: 0)
+        var granted = 0
+        while timing.mayPace(now: 0), granted < 1000 { timing.sent(now: 0); granted += 1 }
+        #expect(granted == 100, "unpaced before the first answer: the initial window at once")
+        timing.answered(outcome(.open, sentAt: 0, rtt: 100 * ms))
+        timing.release()
+        for _ in 0..<50 { timing.release() }
+        // 100 ms srtt, window ~100, slow start gain 2: ~2 probes per ms, bursts of 8.
+        granted = 0
+        while timing.mayPace(now: 100 * ms) { timing.sent(now: 100 * ms); granted += 1 }
+        #expect(granted == 8, "a burst, then the pacer holds")
+        var t = 100 * ms
+        granted = 0
+        while t < 110 * ms {
+            t += ms / 10
+            while timing.mayPace(now: t) { timing.sent(now: t); granted += 1 }
+        }
+        #expect((18...22).contains(granted), "about 2 per ms over 10 ms, got \(granted)")
+        var full = HostTiming(tuning: tuning, now: 0)
+        for _ in 0..<100 { full.sent(now: 0) }
+        let room = full.mayPace(now: 1_000 * ms)
+        #expect(!room, "a full window refuses whatever the pacer says")
+    }
+
     @Test("a host without a reset limit has no notes")
     func noNotes() {
         var timing = HostTiming(tuning: CongestionTuning(), now: 0)
@@ -320,6 +380,25 @@ struct TimingBoardTests {
         }
         #expect(board.acquire(host: 0, now: 0))
         #expect(board.timedOut(host: 0, attempt: 3) == .filtered)
+    }
+
+    @Test("a host's window growing on silence grows the sweep's window too")
+    func groupGrowsOnSilence() {
+        var tuning = CongestionTuning()
+        tuning.paces = false   // many places at one instant
+        let board = TimingBoard(tuning: tuning, policy: policy, retryCap: 5, now: 0)
+        #expect(board.acquire(host: 0, now: 0))
+        _ = board.answered(host: 0, ProbeOutcome(answer: .open, attempt: 0, sentAt: 0, now: 80 * ms))
+        for _ in 0..<3 {   // three ports given up as filtered: the host is mostly silent
+            #expect(board.acquire(host: 0, now: 80 * ms))
+            #expect(board.timedOut(host: 0, attempt: 5) == .filtered)
+        }
+        let before = board.groupLimit
+        for _ in 0..<8 {
+            #expect(board.acquire(host: 0, now: 80 * ms))
+            board.leftPipe(host: 0)
+        }
+        #expect(board.groupLimit > before)
     }
 
     @Test("the work source interleaves hosts, skips held ones and hands out every port once")
