@@ -39,7 +39,7 @@ public struct NotifierConfiguration: Sendable {
 
     public init(settings: Settings, allowPrivate: Bool, workerID: String) throws {
         guard let schedule = RetrySchedule.parse(settings.string("SKANNR_NOTIFY_BACKOFF_SECONDS", default: "60,300,1800,7200,21600,43200")) else {
-            throw SettingsError("SKANNR_NOTIFY_BACKOFF_SECONDS must be positive integers separated by commas")
+            throw SettingsError(key: "SKANNR_NOTIFY_BACKOFF_SECONDS", "must be positive integers separated by commas")
         }
         self.schedule = schedule
         leaseSeconds = try settings.int("SKANNR_NOTIFY_LEASE_SECONDS", default: 120, min: 5)
@@ -60,12 +60,12 @@ public struct NotifierConfiguration: Sendable {
         do {
             scope = ScanScope(allowPrivate: allowPrivate, onlyNetworks: try ScanScope.networks(settings.string("SKANNR_NOTIFY_ONLY_NETWORKS", default: "")))
         } catch {
-            throw SettingsError("SKANNR_NOTIFY_ONLY_NETWORKS: \(error.message)")
+            throw SettingsError(key: "SKANNR_NOTIFY_ONLY_NETWORKS", "must list networks: \(error.message)")
         }
         self.workerID = settings.string("SKANNR_NOTIFY_ID", default: workerID)
         if pollMaximum < pollMinimum { pollMaximum = pollMinimum }
         guard Int(timeout.components.seconds) + 5 < leaseSeconds else {
-            throw SettingsError("SKANNR_NOTIFY_LEASE_SECONDS must exceed SKANNR_NOTIFY_TIMEOUT_SECONDS by more than 5")
+            throw SettingsError(key: "SKANNR_NOTIFY_LEASE_SECONDS", "must exceed SKANNR_NOTIFY_TIMEOUT_SECONDS by more than 5")
         }
     }
 }

@@ -25,10 +25,17 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    /// Invalid settings end the process as in skannr-scanner and skannr-notifier: one `config_failed`
+    /// log line naming the variable, exit 78 (EX_CONFIG).
     func load(label: String) throws -> (APIConfiguration, Logger) {
         JSONLogHandler.bootstrap(level: Logger.Level(rawValue: logLevel) ?? .info)
-        let settings = try Settings.load(file: config)
-        return (try APIConfiguration(settings: settings), Logger(label: label))
+        let logger = Logger(label: label)
+        do {
+            return (try APIConfiguration(settings: Settings.load(file: config)), logger)
+        } catch {
+            logger.critical("invalid configuration", metadata: ["event": "config_failed", "error": "\(error)"])
+            throw ExitCode(78)
+        }
     }
 }
 

@@ -11,7 +11,7 @@ import SkannrAPI
 enum Wiring {
     static func application(configuration: APIConfiguration, logger: Logger) throws -> Application {
         guard configuration.auth.mfaBox != nil else {
-            throw SettingsError("SKANNR_MFA_KEY (or SKANNR_MFA_KEY_FILE) is required: base64 of 32 random bytes")
+            throw SettingsError(key: "SKANNR_MFA_KEY", "(or SKANNR_MFA_KEY_FILE) is required: base64 of 32 random bytes")
         }
         let services = Services(configuration: configuration, logger: logger)
         services.metrics = MetricsRecorder(directory: configuration.metricsDirectory, role: "api")

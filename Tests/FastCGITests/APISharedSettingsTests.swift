@@ -42,4 +42,22 @@ struct APISharedSettingsTests {
             return message.hasPrefix("SKANNR_JWT_KEYS") && !message.contains("c2hvcnQtc2VjcmV0LXZhbHVl")
         }
     }
+
+    @Test("each bad API setting is refused by its own name, without echoing a secret", arguments: [
+        ("SKANNR_ARGON2_MEMORY_KIB", "lots"), ("SKANNR_ARGON2_ITERATIONS", "0"), ("SKANNR_ARGON2_PARALLELISM", "65"),
+        ("SKANNR_STRIPE_TIMEOUT_SECONDS", "61"), ("SKANNR_RATE_LIMIT_STRIPE_WEBHOOK", "0"),
+        ("SKANNR_REFRESH_TOKEN_TTL_SECONDS", "59"), ("SKANNR_MFA_KEY", "c2hvcnQtc2VjcmV0LXZhbHVl"),
+        ("SKANNR_API_KEY_SECRET", "c2hvcnQtc2VjcmV0LXZhbHVl"),
+    ])
+    func eachSettingNamed(key: String, value: String) {
+        var values = Self.values
+        values[key] = value
+        #expect {
+            try APIConfiguration(settings: Settings(values: values))
+        } throws: { error in
+            let message = "\(error)"
+            return (error as? SettingsError)?.key == key && message.hasPrefix(key + " ")
+                && (!Settings.secretKeys.contains(key) || !message.contains(value))
+        }
+    }
 }

@@ -46,4 +46,14 @@ struct MetricsRecorderTests {
         #expect(recorder.path == nil && recorder.directory == nil)
         #expect(Self.count(recorder.collect(), "skannr_test_seconds_count") == 1)
     }
+
+    @Test("a full table counts what it drops instead of growing; a request writes its counter and histogram")
+    func fullTableCountsDrops() throws {
+        let recorder = try #require(MetricsRecorder(directory: nil, role: "api"))
+        recorder.recordRequest(route: "GET /health", status: 200, seconds: 0.003)
+        for index in 0..<300 { recorder.increment("skannr_test_\(index)_total") }
+        let text = PrometheusText.render(recorder.collect())
+        #expect(text.contains(#"skannr_http_requests_total{route="GET /health",status="200"} 1"#))
+        #expect(Self.count(recorder.collect(), MetricNames.seriesDropped) == 300 - 254, "256 entries, 2 taken by the request")
+    }
 }

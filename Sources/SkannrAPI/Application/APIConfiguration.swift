@@ -39,10 +39,9 @@ public struct APIConfiguration: Sendable {
         anonymousRequestsPerMinute = try settings.int("SKANNR_RATE_LIMIT_ANONYMOUS", default: 120)
         rateLimitFile = settings.optional("SKANNR_RATE_LIMIT_FILE").flatMap { $0.isEmpty ? nil : $0 }
         maxBodyBytes = 64 * 1024
-        stripeWebhookRequestsPerMinute = try settings.int("SKANNR_RATE_LIMIT_STRIPE_WEBHOOK", default: 1200)
-        guard stripeWebhookRequestsPerMinute >= 1 else { throw SettingsError("SKANNR_RATE_LIMIT_STRIPE_WEBHOOK must be 1 or more") }
+        stripeWebhookRequestsPerMinute = try settings.int("SKANNR_RATE_LIMIT_STRIPE_WEBHOOK", default: 1200, min: 1)
         guard let keys = try settings.secret("SKANNR_JWT_KEYS") else {
-            throw SettingsError("SKANNR_JWT_KEYS (or SKANNR_JWT_KEYS_FILE) is required: kid:base64secret[,kid:secret...]")
+            throw SettingsError(key: "SKANNR_JWT_KEYS", "(or SKANNR_JWT_KEYS_FILE) is required: kid:base64secret[,kid:secret...]")
         }
         jwt = JWTSigner(
             keys: try Self.jwtKeys(keys),
@@ -61,11 +60,8 @@ public struct APIConfiguration: Sendable {
             successURL: settings.string("SKANNR_STRIPE_SUCCESS_URL", default: "http://localhost/billing/success?session_id={CHECKOUT_SESSION_ID}"),
             cancelURL: settings.string("SKANNR_STRIPE_CANCEL_URL", default: "http://localhost/billing/cancel"),
             portalReturnURL: settings.string("SKANNR_STRIPE_PORTAL_RETURN_URL", default: "http://localhost/billing"),
-            timeoutSeconds: try settings.int("SKANNR_STRIPE_TIMEOUT_SECONDS", default: 10),
+            timeoutSeconds: try settings.int("SKANNR_STRIPE_TIMEOUT_SECONDS", default: 10, in: 1...60),
             graceDays: planSettings.billingGraceDays)
-        guard stripe.timeoutSeconds >= 1, stripe.timeoutSeconds <= 60 else {
-            throw SettingsError("SKANNR_STRIPE_TIMEOUT_SECONDS must be between 1 and 60")
-        }
         metricsDirectory = MetricsSettings(settings: settings).directory
     }
 

@@ -22,30 +22,26 @@ public struct AuthSettings: Sendable {
     public var maxAPIKeysPerAccount: Int
 
     public init(settings: Settings) throws {
-        let memory = try settings.int("SKANNR_ARGON2_MEMORY_KIB", default: 19456)
-        let iterations = try settings.int("SKANNR_ARGON2_ITERATIONS", default: 2)
-        let parallelism = try settings.int("SKANNR_ARGON2_PARALLELISM", default: 1)
-        guard (8...1_048_576).contains(memory), (1...64).contains(iterations), (1...64).contains(parallelism) else {
-            throw SettingsError("SKANNR_ARGON2_*: memory 8–1048576 KiB, iterations 1–64, parallelism 1–64")
-        }
+        let memory = try settings.int("SKANNR_ARGON2_MEMORY_KIB", default: 19456, in: 8...1_048_576)
+        let iterations = try settings.int("SKANNR_ARGON2_ITERATIONS", default: 2, in: 1...64)
+        let parallelism = try settings.int("SKANNR_ARGON2_PARALLELISM", default: 1, in: 1...64)
         passwordHasher = PasswordHasher(memoryKiB: UInt32(memory), iterations: UInt32(iterations), parallelism: UInt32(parallelism))
         if let text = try settings.secret("SKANNR_MFA_KEY") {
             guard let key = Data(base64Encoded: text), key.count == SecretBox.keySize, let box = try? SecretBox(key: Array(key)) else {
-                throw SettingsError("SKANNR_MFA_KEY must be the base64 of exactly 32 random bytes")
+                throw SettingsError(key: "SKANNR_MFA_KEY", "must be the base64 of exactly 32 random bytes")
             }
             mfaBox = box
             apiKeyHashKey = HMAC.sha256(key: Array(key), message: Array("skannr api-key hash v1".utf8))
         }
         if let text = try settings.secret("SKANNR_API_KEY_SECRET") {
             guard let key = Data(base64Encoded: text), key.count >= 32 else {
-                throw SettingsError("SKANNR_API_KEY_SECRET must be the base64 of at least 32 random bytes")
+                throw SettingsError(key: "SKANNR_API_KEY_SECRET", "must be the base64 of at least 32 random bytes")
             }
             apiKeyHashKey = Array(key)
         }
         maxAPIKeysPerAccount = try settings.int("SKANNR_API_KEYS_MAX_PER_ACCOUNT", default: 20, min: 1)
-        refreshTokenTTL = try settings.int("SKANNR_REFRESH_TOKEN_TTL_SECONDS", default: 7 * 24 * 3600)
+        refreshTokenTTL = try settings.int("SKANNR_REFRESH_TOKEN_TTL_SECONDS", default: 7 * 24 * 3600, min: 60)
         sessionLifetime = try settings.int("SKANNR_SESSION_MAX_SECONDS", default: 30 * 24 * 3600, min: 60)
-        guard refreshTokenTTL >= 60 else { throw SettingsError("SKANNR_REFRESH_TOKEN_TTL_SECONDS must be at least 60") }
         throttle = try LoginThrottlePolicy(settings: settings)
     }
 }
