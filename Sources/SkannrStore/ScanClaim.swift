@@ -8,7 +8,8 @@
 // Traps: a scan already claimed maxAttempts times ends `failed` here instead of running again. A
 // cancelled scan is never a candidate: the API's cancel moves it out of pending/running at once.
 // An account with `maxRunningPerAccount` scans running under a live lease waits; its users row is
-// locked while recounting, so two runners cannot both take its last slot.
+// locked while recounting, so two runners cannot both take its last slot. The claim runs READ
+// COMMITTED: without gap locks, 50 claimers at once no longer deadlock (they did, in REPEATABLE READ).
 import Foundation
 import MariaDB
 import SkannrCore
@@ -68,6 +69,9 @@ public struct ScanClaimer: Sendable {
     /// caller logs them and polls again at once.
     public func claim(_ store: ScanLifecycleStore, now: Date = Date()) throws -> Outcome? {
         let owner = Self.leaseOwner(scannerID)
+        // READ COMMITTED (this transaction only): no gap locks on the range reads, which with many
+        // claimers at once deadlocked against each other's status = 'running' updates.
+        try store.connection.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
         return try store.connection.transaction { db -> Outcome? in
             let expired = try db.queryOne(
                 "SELECT id, attempts FROM scans WHERE status = 'running' AND lease_expires_at < NOW(6) ORDER BY lease_expires_at LIMIT 1 FOR UPDATE SKIP LOCKED")
@@ -114,11 +118,13 @@ public struct ScanClaimer: Sendable {
                                     weight: ScanWork.claimWeight(Plan(rawValue: try row.string("plan")) ?? .free),
                                     oldestPending: try row.int("oldest"))
         }
+        // The account row before its scan rows (as the write-back does): claimers of one account queue
+        // on it instead of deadlocking on each other's scan-row and index locks.
         for account in ScanWork.fairOrder(waiting).prefix(Self.accountsTried) where account.running < maxRunningPerAccount {
-            guard let pending = try db.queryOne("""
+            guard try accountHasRoom(db, userID: account.accountID) else { continue }
+            if let pending = try db.queryOne("""
                 SELECT id, attempts, user_id FROM scans WHERE user_id = ? AND status = 'pending' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
-                """, [.int(account.accountID)]) else { continue }
-            if try accountHasRoom(db, userID: account.accountID) { return pending }
+                """, [.int(account.accountID)]) { return pending }
         }
         return nil
     }

@@ -126,3 +126,32 @@ struct WorkUnitRunnerTests {
         #expect(try fixture.string("SELECT CONCAT(closed_count, '/', filtered_count) AS s FROM scan_hosts WHERE scan_id = ?", [.int(scanID)]) == "3/0")
     }
 }
+
+@Suite("Down hosts stored compactly", .enabled(if: TestDatabase.isAvailable))
+struct DownHostsTests {
+    @Test("a /28 scan with one host up writes one scan_hosts row; the summary and the diff's snapshot still see all 16 hosts")
+    func downHostsAreRuns() throws {
+        let fixture = try RunnerFixture()
+        let target = try fixture.addTarget("127.0.0.0/28", type: "cidr", count: 16)
+        let scanID = try fixture.addScan(target: target, ports: "22,80")
+        guard case .claimed(let scan) = try ScanClaimer(scannerID: "d", leaseDuration: .seconds(30), maxAttempts: 3).claim(fixture.store) else {
+            Issue.record("nothing claimed"); return
+        }
+        let hosts = (0..<16).map { last -> HostOutcome in
+            let address = "127.0.0.\(last)"
+            return HostOutcome(host: address, hostKey: HostKey.bytes(for: address), hostname: nil, up: last == 5,
+                               openPorts: last == 5 ? [22] : [], closedCount: last == 5 ? 1 : 0, filteredCount: last == 5 ? 0 : 2, note: nil)
+        }
+        _ = try fixture.store.complete(scan, ScanOutcome(hosts: hosts, tls: [:], remark: nil), now: Date())
+
+        #expect(try fixture.int("SELECT COUNT(*) AS n FROM scan_hosts WHERE scan_id = ?", [.int(scanID)]) == 1)
+        #expect(try fixture.string("SELECT down_hosts AS s FROM scans WHERE id = ?", [.int(scanID)]) == "[[0,5],[6,10]]")
+        let (listed, totals) = try ScanResultStore(connection: fixture.db).summary(accountID: fixture.userID, scanID: scanID)
+        #expect(listed.map(\.host) == hosts.map(\.host), "every host, in host order")
+        #expect(listed.filter { $0.state == "down" }.count == 15 && listed.first { $0.state == "up" }?.host == "127.0.0.5")
+        #expect(listed.first?.filtered == 2 && listed.first?.open == 0)
+        #expect(totals.hosts == 16 && totals.hostsUp == 1 && totals.open == 1 && totals.filtered == 30)
+        let snapshot = try ScanSnapshotStore.snapshot(scanID: scanID, fixture.db)
+        #expect(snapshot.hostsScanned.count == 16 && snapshot.hostsUp == ["127.0.0.5"])
+    }
+}
