@@ -8,8 +8,7 @@
 // Traps: a scan already claimed maxAttempts times ends `failed` here instead of running again. A
 // cancelled scan is never a candidate: the API's cancel moves it out of pending/running at once.
 // An account with `maxRunningPerAccount` scans running under a live lease waits; its users row is
-// locked while recounting, so two runners cannot both take its last slot. The claim runs READ
-// COMMITTED: without gap locks, 50 claimers at once no longer deadlock (they did, in REPEATABLE READ).
+// locked while recounting, so two runners cannot both take its last slot.
 import Foundation
 import MariaDB
 import SkannrCore
@@ -69,13 +68,8 @@ public struct ScanClaimer: Sendable {
     /// caller logs them and polls again at once.
     public func claim(_ store: ScanLifecycleStore, now: Date = Date()) throws -> Outcome? {
         let owner = Self.leaseOwner(scannerID)
-        // READ COMMITTED (this transaction only): no gap locks on the range reads, which with many
-        // claimers at once deadlocked against each other's status = 'running' updates.
-        try store.connection.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
         return try store.connection.transaction { db -> Outcome? in
-            let expired = try db.queryOne(
-                "SELECT id, attempts FROM scans WHERE status = 'running' AND lease_expires_at < NOW(6) ORDER BY lease_expires_at LIMIT 1 FOR UPDATE SKIP LOCKED")
-            let candidate = try expired ?? fairPending(db)
+            let candidate = try expiredScan(db) ?? fairPending(db)
             guard let candidate else { return nil }
             let id = try candidate.int("id")
             let attempts = Int(try candidate.int("attempts"))
@@ -99,6 +93,20 @@ public struct ScanClaimer: Sendable {
             }
             return .claimed(try ClaimedScan(row: row, leaseOwner: owner))
         }
+    }
+
+    /// The running scan whose lease expired first, locked by its primary key only: a locking range
+    /// read of scans_lease took next-key locks on live scans' index entries, and 50 claimers at once
+    /// deadlocked with each other's recount of running scans (innodb's deadlock report showed it).
+    private func expiredScan(_ db: Connection) throws -> Row? {
+        for row in try db.query("""
+            SELECT id FROM scans WHERE status = 'running' AND lease_expires_at < NOW(6) ORDER BY lease_expires_at LIMIT 4
+            """) {
+            if let locked = try db.queryOne("""
+                SELECT id, attempts FROM scans WHERE id = ? AND status = 'running' AND lease_expires_at < NOW(6) FOR UPDATE SKIP LOCKED
+                """, [.int(try row.int("id"))]) { return locked }
+        }
+        return nil
     }
 
     /// The oldest pending scan of the first account in the fair order that has room (nil: none).
