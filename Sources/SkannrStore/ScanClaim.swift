@@ -85,7 +85,7 @@ public struct ScanClaimer: Sendable {
             try db.execute("""
                 UPDATE scans SET status = 'running', lease_owner = ?,
                     lease_expires_at = DATE_ADD(NOW(6), INTERVAL ? MICROSECOND),
-                    attempts = attempts + 1, started_at = COALESCE(started_at, ?)
+                    attempts = attempts + 1, started_at = COALESCE(started_at, ?), claimed_at = NOW(6)
                 WHERE id = ?
                 """, [.text(owner), .int(leaseDuration.microseconds), .date(now), .int(id)])
             guard let row = try db.queryOne("SELECT \(ClaimedScan.columns) FROM scans WHERE id = ?", [.int(id)]) else {
@@ -118,13 +118,13 @@ public struct ScanClaimer: Sendable {
             running[try row.int("user_id")] = Int(try row.int("n"))
         }
         let waiting = try db.query("""
-            SELECT s.user_id, MIN(s.id) AS oldest, u.plan FROM scans s JOIN users u ON u.id = s.user_id
+            SELECT s.user_id, MIN(s.id) AS oldest, MAX(s.claimed_at) AS served, u.plan FROM scans s JOIN users u ON u.id = s.user_id
             WHERE s.status = 'pending' GROUP BY s.user_id, u.plan
             """).map { row in
             let account = try row.int("user_id")
             return ScanWork.Waiting(accountID: account, running: running[account] ?? 0,
                                     weight: ScanWork.claimWeight(Plan(rawValue: try row.string("plan")) ?? .free),
-                                    oldestPending: try row.int("oldest"))
+                                    oldestPending: try row.int("oldest"), lastServed: try row.optionalDate("served"))
         }
         // The account row before its scan rows (as the write-back does): claimers of one account queue
         // on it instead of deadlocking on each other's scan-row and index locks.
