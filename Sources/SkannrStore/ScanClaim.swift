@@ -69,9 +69,7 @@ public struct ScanClaimer: Sendable {
     public func claim(_ store: ScanLifecycleStore, now: Date = Date()) throws -> Outcome? {
         let owner = Self.leaseOwner(scannerID)
         return try store.connection.transaction { db -> Outcome? in
-            let expired = try db.queryOne(
-                "SELECT id, attempts FROM scans WHERE status = 'running' AND lease_expires_at < NOW(6) ORDER BY lease_expires_at LIMIT 1 FOR UPDATE SKIP LOCKED")
-            let candidate = try expired ?? fairPending(db)
+            let candidate = try expiredScan(db) ?? fairPending(db)
             guard let candidate else { return nil }
             let id = try candidate.int("id")
             let attempts = Int(try candidate.int("attempts"))
@@ -87,7 +85,7 @@ public struct ScanClaimer: Sendable {
             try db.execute("""
                 UPDATE scans SET status = 'running', lease_owner = ?,
                     lease_expires_at = DATE_ADD(NOW(6), INTERVAL ? MICROSECOND),
-                    attempts = attempts + 1, started_at = COALESCE(started_at, ?)
+                    attempts = attempts + 1, started_at = COALESCE(started_at, ?), claimed_at = NOW(6)
                 WHERE id = ?
                 """, [.text(owner), .int(leaseDuration.microseconds), .date(now), .int(id)])
             guard let row = try db.queryOne("SELECT \(ClaimedScan.columns) FROM scans WHERE id = ?", [.int(id)]) else {
@@ -95,6 +93,20 @@ public struct ScanClaimer: Sendable {
             }
             return .claimed(try ClaimedScan(row: row, leaseOwner: owner))
         }
+    }
+
+    /// The running scan whose lease expired first, locked by its primary key only: a locking range
+    /// read of scans_lease took next-key locks on live scans' index entries, and 50 claimers at once
+    /// deadlocked with each other's recount of running scans (innodb's deadlock report showed it).
+    private func expiredScan(_ db: Connection) throws -> Row? {
+        for row in try db.query("""
+            SELECT id FROM scans WHERE status = 'running' AND lease_expires_at < NOW(6) ORDER BY lease_expires_at LIMIT 4
+            """) {
+            if let locked = try db.queryOne("""
+                SELECT id, attempts FROM scans WHERE id = ? AND status = 'running' AND lease_expires_at < NOW(6) FOR UPDATE SKIP LOCKED
+                """, [.int(try row.int("id"))]) { return locked }
+        }
+        return nil
     }
 
     /// The oldest pending scan of the first account in the fair order that has room (nil: none).
@@ -106,19 +118,21 @@ public struct ScanClaimer: Sendable {
             running[try row.int("user_id")] = Int(try row.int("n"))
         }
         let waiting = try db.query("""
-            SELECT s.user_id, MIN(s.id) AS oldest, u.plan FROM scans s JOIN users u ON u.id = s.user_id
+            SELECT s.user_id, MIN(s.id) AS oldest, MAX(s.claimed_at) AS served, u.plan FROM scans s JOIN users u ON u.id = s.user_id
             WHERE s.status = 'pending' GROUP BY s.user_id, u.plan
             """).map { row in
             let account = try row.int("user_id")
             return ScanWork.Waiting(accountID: account, running: running[account] ?? 0,
                                     weight: ScanWork.claimWeight(Plan(rawValue: try row.string("plan")) ?? .free),
-                                    oldestPending: try row.int("oldest"))
+                                    oldestPending: try row.int("oldest"), lastServed: try row.optionalDate("served"))
         }
+        // The account row before its scan rows (as the write-back does): claimers of one account queue
+        // on it instead of deadlocking on each other's scan-row and index locks.
         for account in ScanWork.fairOrder(waiting).prefix(Self.accountsTried) where account.running < maxRunningPerAccount {
-            guard let pending = try db.queryOne("""
+            guard try accountHasRoom(db, userID: account.accountID) else { continue }
+            if let pending = try db.queryOne("""
                 SELECT id, attempts, user_id FROM scans WHERE user_id = ? AND status = 'pending' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
-                """, [.int(account.accountID)]) else { continue }
-            if try accountHasRoom(db, userID: account.accountID) { return pending }
+                """, [.int(account.accountID)]) { return pending }
         }
         return nil
     }

@@ -91,6 +91,15 @@ public struct ScanResultStore {
                 openPorts: portsByHost[try row.blob("host_key")] ?? [], acceptsAll: try row.bool("accepts_all"),
                 notes: ScanRecord.strings(try row.optionalString("notes"))))
         }
+        // A CIDR scan's down hosts are stored as runs (ScanDownHosts): listed here as the contract says.
+        if let scan = try connection.queryOne("SELECT address, down_hosts, ports_per_host FROM scans WHERE user_id = ? AND id = ?", params),
+           let runs = try scan.optionalString("down_hosts") {
+            let ports = try scan.int("ports_per_host")
+            hosts += DownHostRuns.decode(runs, range: try scan.string("address")).map {
+                HostSummaryRecord(host: $0, hostname: nil, state: "down", open: 0, filtered: ports, closed: 0, openPorts: [])
+            }
+            hosts = hosts.map { (HostKey.bytes(for: $0.host), $0) }.sorted { $0.0.lexicographicallyPrecedes($1.0) }.map(\.1)
+        }
         // The totals are the sums of the rows just read: no second pass over scan_hosts, and they
         // always agree with the hosts listed.
         let totals = SummaryTotals(

@@ -11,7 +11,8 @@ import SkannrCore
 public enum ScanSnapshotStore {
     /// The snapshot of scan `scanID` (no account check: the caller has checked ownership).
     public static func snapshot(scanID: Int64, _ db: Connection) throws -> ScanSnapshot {
-        let ports = try db.queryOne("SELECT ports FROM scans WHERE id = ?", [.int(scanID)])?.optionalString("ports")
+        let scan = try db.queryOne("SELECT ports, address, down_hosts FROM scans WHERE id = ?", [.int(scanID)])
+        let ports = try scan?.optionalString("ports")
         var open: [String: [OpenPort]] = [:]
         for port in try db.query("""
             SELECT p.host, p.port, p.service, t.fingerprint_sha256, t.subject, t.issuer, t.not_after
@@ -38,6 +39,9 @@ public enum ScanSnapshotStore {
                 acceptsAll[address] = "answered open on almost every port"
                 open[address] = nil   // its stored ports mean nothing
             }
+        }
+        if let scan {   // a CIDR scan's down hosts are runs, not rows
+            scanned.formUnion(DownHostRuns.decode(try scan.optionalString("down_hosts"), range: try scan.string("address")))
         }
         return ScanSnapshot(openPorts: open, hostsScanned: scanned, hostsUp: up, hostnames: names,
                             coveredPorts: ports.flatMap { try? PortList.parse($0) }, acceptsAll: acceptsAll)

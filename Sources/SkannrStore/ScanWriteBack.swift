@@ -2,7 +2,8 @@
 //  1. lock the account row, then the scan row (FOR UPDATE) and check lease_owner + status = running
 //     (else LeaseLostError, nothing written);
 //  2. delete this scan's scan_hosts/port_results (tls_certificates cascade): a re-run starts clean;
-//  3. insert scan_hosts, port_results (open ports, service names), tls_certificates;
+//  3. insert scan_hosts (a CIDR scan's plain down hosts as runs in scans.down_hosts instead: ScanDownHosts),
+//     port_results (open ports, service names), tls_certificates;
 //  4. diff against the target's baseline with the confirmation answers → alerts (INSERT IGNORE on
 //     UNIQUE(target_id, dedupe_key)) and their notification outbox rows; host_down alerts of recovered
 //     hosts resolved; the next baseline replaces the old one (a rolled-back write leaves it untouched);
@@ -34,18 +35,23 @@ extension ScanLifecycleStore {
             }
             try db.execute("DELETE FROM port_results WHERE scan_id = ?", [.int(scan.id)])
             try db.execute("DELETE FROM scan_hosts WHERE scan_id = ?", [.int(scan.id)])
-            try ScanRows.insertHosts(outcome.hosts, scanID: scan.id, db)
+            // A CIDR scan's plain down hosts are runs in scans.down_hosts, not a row each (issue 20).
+            let compact = scan.addressType == "cidr"
+            let plainDown = { (host: HostOutcome) in !host.up && host.note == nil && host.notes.isEmpty && host.acceptsAll == nil }
+            let downRuns = compact ? DownHostRuns.encode(Set(outcome.hosts.filter(plainDown).map(\.host)), range: scan.address) : nil
+            try ScanRows.insertHosts(downRuns == nil ? outcome.hosts : outcome.hosts.filter { !plainDown($0) }, scanID: scan.id, db)
             try ScanRows.insertPorts(outcome.hosts, scanID: scan.id, db)
             let certificates = try ScanRows.insertCertificates(outcome.tls, scanID: scan.id, db)
             let alerts = try insertAlerts(outcome, scan: scan, diff: diff, db, now: now)
             let scanned = outcome.scannedHosts
             let done = try db.execute("""
                 UPDATE scans SET status = 'completed', finished_at = ?, open_ports = ?, progress = 100, hosts_done = ?,
-                    hosts_total = ?, error = ?, limits_hit = ?, lease_owner = NULL, lease_expires_at = NULL
+                    hosts_total = ?, error = ?, limits_hit = ?, down_hosts = ?, lease_owner = NULL, lease_expires_at = NULL
                 \(ScanLease.fence)
                 """, [.date(now), .int(Int64(outcome.openPortCount)), .int(Int64(scanned.count)), .int(Int64(outcome.hosts.count)),
                       SQLValue(outcome.remark.map { String($0.prefix(1000)) }),
-                      outcome.limitsHit.isEmpty ? .null : .text(ScanRows.jsonArray(outcome.limitsHit)), .int(scan.id), .text(scan.leaseOwner)])
+                      outcome.limitsHit.isEmpty ? .null : .text(ScanRows.jsonArray(outcome.limitsHit)), SQLValue(downRuns),
+                      .int(scan.id), .text(scan.leaseOwner)])
             guard done.affectedRows > 0 else { throw LeaseLostError(message: "scan \(scan.id) changed during the write") }
             try db.execute("""
                 UPDATE targets SET last_scan_id = ?, last_scan_at = ? WHERE id = ? AND (last_scan_id IS NULL OR last_scan_id <= ?)

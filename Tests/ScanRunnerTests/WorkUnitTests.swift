@@ -36,6 +36,9 @@ struct WorkUnitSplitTests {
         #expect(ScanWork.fairOrder([business, free, freeBusy]).map(\.accountID) == [2, 1, 3])
         let idleBusiness = ScanWork.Waiting(accountID: 4, running: 0, weight: 4, oldestPending: 5)
         #expect(ScanWork.fairOrder([free, idleBusiness]).map(\.accountID) == [4, 2], "ties go to the longest waiting")
+        var servedBusiness = idleBusiness
+        servedBusiness.lastServed = Date()
+        #expect(ScanWork.fairOrder([servedBusiness, free]).map(\.accountID) == [2, 4], "then to the one served longest ago")
     }
 }
 
@@ -106,6 +109,33 @@ struct WorkUnitRunnerTests {
         #expect(try fixture.int("SELECT attempts AS n FROM scans WHERE id = ?", [.int(scanID)]) == 2)
     }
 
+    @Test("one runner slot alternates: a newcomer's scan is claimed right after a backlog's scan yields its turn")
+    func newcomerAfterOneTurn() throws {
+        let fixture = try RunnerFixture()
+        let ports = try (0..<3).map { _ in try LoopbackListener.freePort() }.map(String.init).joined(separator: ",")
+        let backlog = try (1...3).map { last in try fixture.addScan(target: try fixture.addTarget("127.0.0.\(last)"), ports: ports) }
+        var configuration = try fixture.configuration()
+        configuration.probesPerUnit = 1
+        configuration.turn = .zero
+        let runner = ScanRunner(configuration: configuration)
+        #expect(try runner.step(fixture.store) == .yielded(unitsDone: 1, unitsTotal: 3))
+        // A free account enqueues one scan now, behind the whole backlog.
+        let free = Int64(try fixture.db.execute("""
+            INSERT INTO users (name, email, password_hash, plan, created_at, updated_at) VALUES ('F', ?, 'x', 'free', NOW(6), NOW(6))
+            """, [.text("f\(UInt32.random(in: 0...UInt32.max))@example.com")]).lastInsertID)
+        let target = Int64(try fixture.db.execute("""
+            INSERT INTO targets (user_id, address, address_type, address_count, scan_profile, ports, enabled, created_at, updated_at)
+            VALUES (?, '127.0.0.9', 'ip', 1, 'custom', '1', TRUE, NOW(6), NOW(6))
+            """, [.int(free)]).lastInsertID)
+        let newcomer = Int64(try fixture.db.execute("""
+            INSERT INTO scans (user_id, target_id, status, trigger_kind, address, address_type, scan_profile, ports, ports_per_host,
+                hosts_total, created_at) VALUES (?, ?, 'pending', 'manual', '127.0.0.9', 'ip', 'custom', '1', 1, 1, NOW(6))
+            """, [.int(free), .int(target)]).lastInsertID)
+        guard case .completed = try runner.step(fixture.store) else { Issue.record("the newcomer's scan was not next"); return }
+        #expect(try fixture.status(newcomer) == "completed")
+        #expect(try backlog.map { try fixture.status($0) } == ["pending", "pending", "pending"])
+    }
+
     @Test("after its turn a runner gives a scan with units left back (pending, attempt refunded) and the next claim goes on from there")
     func yieldsAfterItsTurn() throws {
         let fixture = try RunnerFixture()
@@ -124,5 +154,34 @@ struct WorkUnitRunnerTests {
         guard case .completed(let summary) = try runner.step(fixture.store) else { Issue.record("not completed"); return }
         #expect(summary.hosts == 1 && summary.openPorts == 0)
         #expect(try fixture.string("SELECT CONCAT(closed_count, '/', filtered_count) AS s FROM scan_hosts WHERE scan_id = ?", [.int(scanID)]) == "3/0")
+    }
+}
+
+@Suite("Down hosts stored compactly", .enabled(if: TestDatabase.isAvailable))
+struct DownHostsTests {
+    @Test("a /28 scan with one host up writes one scan_hosts row; the summary and the diff's snapshot still see all 16 hosts")
+    func downHostsAreRuns() throws {
+        let fixture = try RunnerFixture()
+        let target = try fixture.addTarget("127.0.0.0/28", type: "cidr", count: 16)
+        let scanID = try fixture.addScan(target: target, ports: "22,80")
+        guard case .claimed(let scan) = try ScanClaimer(scannerID: "d", leaseDuration: .seconds(30), maxAttempts: 3).claim(fixture.store) else {
+            Issue.record("nothing claimed"); return
+        }
+        let hosts = (0..<16).map { last -> HostOutcome in
+            let address = "127.0.0.\(last)"
+            return HostOutcome(host: address, hostKey: HostKey.bytes(for: address), hostname: nil, up: last == 5,
+                               openPorts: last == 5 ? [22] : [], closedCount: last == 5 ? 1 : 0, filteredCount: last == 5 ? 0 : 2, note: nil)
+        }
+        _ = try fixture.store.complete(scan, ScanOutcome(hosts: hosts, tls: [:], remark: nil), now: Date())
+
+        #expect(try fixture.int("SELECT COUNT(*) AS n FROM scan_hosts WHERE scan_id = ?", [.int(scanID)]) == 1)
+        #expect(try fixture.string("SELECT down_hosts AS s FROM scans WHERE id = ?", [.int(scanID)]) == "[[0,5],[6,10]]")
+        let (listed, totals) = try ScanResultStore(connection: fixture.db).summary(accountID: fixture.userID, scanID: scanID)
+        #expect(listed.map(\.host) == hosts.map(\.host), "every host, in host order")
+        #expect(listed.filter { $0.state == "down" }.count == 15 && listed.first { $0.state == "up" }?.host == "127.0.0.5")
+        #expect(listed.first?.filtered == 2 && listed.first?.open == 0)
+        #expect(totals.hosts == 16 && totals.hostsUp == 1 && totals.open == 1 && totals.filtered == 30)
+        let snapshot = try ScanSnapshotStore.snapshot(scanID: scanID, fixture.db)
+        #expect(snapshot.hostsScanned.count == 16 && snapshot.hostsUp == ["127.0.0.5"])
     }
 }

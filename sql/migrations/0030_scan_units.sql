@@ -16,5 +16,9 @@ CREATE TABLE IF NOT EXISTS scan_units (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 ALTER TABLE scans ADD COLUMN IF NOT EXISTS units_total INT UNSIGNED NULL COMMENT 'NULL until the first claim splits the scan' AFTER hosts_done;
 ALTER TABLE scans ADD COLUMN IF NOT EXISTS units_done INT UNSIGNED NOT NULL DEFAULT 0 AFTER units_total;
--- Down hosts of a CIDR scan are a count, not a row each (issue 20); the summary lists them from the range.
-ALTER TABLE scans ADD COLUMN IF NOT EXISTS hosts_down INT UNSIGNED NULL COMMENT 'CIDR scans: down hosts not stored in scan_hosts' AFTER units_done;
+-- The latest claim (a scan given back after its turn is claimed again): the fair order's round robin.
+ALTER TABLE scans ADD COLUMN IF NOT EXISTS claimed_at DATETIME(6) NULL AFTER started_at;
+-- Down hosts of a CIDR scan are runs of the range, not a row each (issue 20): a /20 of dead hosts is
+-- one short JSON text instead of 4,096 scan_hosts rows; the summary and the diff expand them.
+ALTER TABLE scans ADD COLUMN IF NOT EXISTS down_hosts MEDIUMTEXT NULL
+    COMMENT 'CIDR scans: JSON [[offset, count], ...] of the range''s down hosts (not in scan_hosts)' AFTER units_done;

@@ -3,6 +3,7 @@
 // which accounts' scans are claimed. Pure rules: SkannrStore stores the units, ScanRunner runs them.
 // Traps: a domain's host count is unknown until it resolves (0): it is one host slot (every
 // address); offsets index the scan's SORTED port list and the CIDR walk (or the resolved list).
+import Foundation
 
 /// One unit: hosts [hostOffset, hostOffset + hostCount) × ports [portOffset, portOffset + portCount).
 /// hostCount 0 means every host (a domain's resolved addresses).
@@ -63,23 +64,31 @@ public enum ScanWork {
         public var accountID: Int64
         public var running: Int
         public var weight: Int
-        /// Its oldest pending scan: ties go to the longest waiting.
+        /// Its oldest pending scan: the last tie-break, the longest waiting.
         public var oldestPending: Int64
+        /// The latest claim of its pending scans (a scan given back after its turn); nil: none served yet.
+        public var lastServed: Date?
 
-        public init(accountID: Int64, running: Int, weight: Int, oldestPending: Int64) {
+        public init(accountID: Int64, running: Int, weight: Int, oldestPending: Int64, lastServed: Date? = nil) {
             self.accountID = accountID
             self.running = running
             self.weight = weight
             self.oldestPending = oldestPending
+            self.lastServed = lastServed
         }
     }
 
     /// Accounts in claim order: fewest running per weight first (running × other's weight compared,
-    /// no division), then the oldest pending scan.
+    /// no division); then round robin: the account served longest ago (never served first), so one
+    /// runner slot alternates between a yielding backlog and a newcomer; then the oldest pending scan.
     public static func fairOrder(_ waiting: [Waiting]) -> [Waiting] {
         waiting.sorted { a, b in
             let left = a.running * max(1, b.weight), right = b.running * max(1, a.weight)
-            return left != right ? left < right : a.oldestPending < b.oldestPending
+            if left != right { return left < right }
+            if a.lastServed != b.lastServed {
+                return (a.lastServed ?? .distantPast) < (b.lastServed ?? .distantPast)
+            }
+            return a.oldestPending < b.oldestPending
         }
     }
 }
