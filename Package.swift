@@ -37,14 +37,14 @@ let package = Package(
         // The system-wrapper tier: the one owner of mappings (MappedFile) and raw file I/O.
         .target(name: "SystemIO", dependencies: [.product(name: "Atomics", package: "swift-atomics")]),
         .target(name: "Observability", dependencies: ["SystemIO", logging]),
-        .target(name: "SkannrSettings", dependencies: ["SkannrCore", "MariaDB"]),
+        .target(name: "SkannrSettings", dependencies: ["SkannrCore"]),
         .target(name: "FastCGI", dependencies: ["CFastCGI", logging]),
         .target(name: "MariaDB", dependencies: ["CMariaDB"]),
         .target(name: "SkannrCrypto", dependencies: ["COpenSSL", "CArgon2", "CQREncode"]),
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
         .target(name: "SkannrCore", dependencies: ["SkannrCrypto"], exclude: ["Data/README.md"],
                 resources: [.embedInCode("Data/top-tcp-ports.txt"), .embedInCode("Data/tcp-service-names.txt")]),   // scripts/gen-top-ports
-        .target(name: "SkannrStore", dependencies: ["MariaDB", "SkannrCore", "SkannrCrypto"]),
+        .target(name: "SkannrStore", dependencies: ["MariaDB", "SkannrSettings", "SkannrCore", "SkannrCrypto"]),
         .target(name: "ScanEngine", dependencies: ["COpenSSL", "CAres", "CSystem", "SkannrCore"]),
         .target(name: "ScanRunner", dependencies: ["SkannrSettings", "ScanEngine", "SkannrStore", "SkannrCore", "Observability", logging]),
         .target(name: "Billing", dependencies: ["HTTPClient", "SkannrCrypto", "SkannrCore"]),
@@ -54,7 +54,7 @@ let package = Package(
         .executableTarget(name: "skannr-scanner", dependencies: ["SkannrSettings", "ScanRunner", "SkannrStore", "Observability", argumentParser, logging]),
         .executableTarget(name: "skannr-notifier", dependencies: ["SkannrSettings", "Notifications", "ScanRunner", "Observability", argumentParser, logging]),
         .executableTarget(name: "scan-bench", dependencies: ["ScanEngine"]),   // scripts/bench-scan
-        .executableTarget(name: "skannr-retention", dependencies: ["SkannrSettings", "ScanRunner", "SkannrStore", "MariaDB", "SkannrCore", argumentParser]),
+        .executableTarget(name: "skannr-retention", dependencies: ["SkannrSettings", "SkannrStore", argumentParser]),
 
         .target(name: "TestSupport", dependencies: ["HTTPClient", "MariaDB", "SkannrCore"], path: "Tests/TestSupport"),
         .testTarget(name: "SkannrCoreTests", dependencies: ["SkannrCore"]),

@@ -69,6 +69,8 @@ public struct RunnerConfiguration: Sendable {
     public var turn: Duration
     /// Where the scan metrics slot goes (SKANNR_METRICS_DIR, shared with the API); nil = not recorded.
     public var metricsDirectory: String?
+    /// Results retention: the scheduler leader runs a short pass every `leaderIntervalSeconds`.
+    public var retention: RetentionSettings
 
     /// Reads and validates every setting; any problem is a `RunnerError` with code `.configuration`.
     public init(settings: Settings) throws {
@@ -80,7 +82,7 @@ public struct RunnerConfiguration: Sendable {
     }
 
     private init(validating settings: Settings) throws {
-        database = try DatabaseSettings(settings: settings, role: .runner).mariaDB   // shared keys, one parser
+        database = try DatabaseSettings(settings: settings, role: .runner).connection   // shared keys, one parser
         allowPrivateTargets = try settings.bool("SKANNR_ALLOW_PRIVATE_TARGETS", default: false)
         do {
             onlyNetworks = try ScanScope.networks(settings.string("SKANNR_SCANNER_ONLY_NETWORKS", default: ""))
@@ -129,6 +131,7 @@ public struct RunnerConfiguration: Sendable {
         probesPerUnit = try settings.int("SKANNR_SCANNER_PROBES_PER_UNIT", default: ScanWork.defaultProbesPerUnit, min: 1)
         turn = .seconds(try settings.int("SKANNR_SCANNER_TURN_SECONDS", default: 10, min: 1))
         metricsDirectory = MetricsSettings(settings: settings).directory
+        retention = try RetentionSettings(settings: settings)
         guard heartbeatInterval < leaseDuration, progressInterval < leaseDuration else {
             throw RunnerError(.configuration, "the heartbeat and progress intervals must be shorter than the lease")
         }

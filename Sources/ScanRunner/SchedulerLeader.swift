@@ -2,10 +2,13 @@
 // connection holds the named lock (ScanLifecycleStore.takeLeadership) enqueues the due scheduled scans
 // every `scheduleInterval`; the others try to take the lock over every few seconds. No scan ever runs
 // on this thread, so a long scan never delays scheduling. A database error drops the connection (and
-// with it the lock): leadership is taken again from scratch.
+// with it the lock): leadership is taken again from scratch. The leader also runs the results
+// retention job (issue 20) in short passes, so a deployment needs no cron line for it.
 import Foundation
 import Logging
+import SkannrSettings
 import SkannrStore
+import Synchronization
 
 final class SchedulerLeader: Sendable {
     static let lockName = "skannr.scheduler"
@@ -50,6 +53,29 @@ final class SchedulerLeader: Sendable {
                 "event": "scheduled", "enqueued": "\(report.enqueued)", "busy": "\(report.busy)", "refused": "\(report.refused)",
             ])
         }
+        try retentionPass(db)
+    }
+
+    private let lastRetention = Mutex<ContinuousClock.Instant?>(nil)
+
+    /// A short retention pass when its interval has passed (first one right after taking the lead).
+    private func retentionPass(_ db: ScanLifecycleStore) throws {
+        let settings = configuration.retention
+        guard settings.leaderIntervalSeconds > 0 else { return }
+        let now = ContinuousClock.now
+        let due = lastRetention.withLock { last -> Bool in
+            guard last.map({ now - $0 >= .seconds(settings.leaderIntervalSeconds) }) ?? true else { return false }
+            last = now
+            return true
+        }
+        guard due else { return }
+        let report = try db.retention.run(policy: RetentionPolicy(settings), limits: RetentionLimits(settings, leaderPass: true))
+        if report.rowsDeleted > 0 {
+            logger.info("retention pass", metadata: [
+                "event": "retention_done", "scans_pruned": "\(report.scansPruned)", "rows_deleted": "\(report.rowsDeleted)",
+                "stopped_by": "\(report.stoppedBy.rawValue)",
+            ])
+        }
     }
 
     private let wasLeading = LeadershipFlag()
@@ -62,8 +88,6 @@ final class SchedulerLeader: Sendable {
         ])
     }
 }
-
-import Synchronization
 
 /// The last logged leadership state (the leader thread only; atomic to keep the type Sendable).
 final class LeadershipFlag: Sendable {

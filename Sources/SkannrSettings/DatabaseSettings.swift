@@ -2,8 +2,6 @@
 // the scan-runner and the notifier read the same keys with the same rules. Only the I/O timeouts'
 // defaults differ by role (a responder answers in seconds, a runner writes a whole scan back).
 // Trap: the password never appears in a description or an error (only the key names do).
-import MariaDB
-
 public struct DatabaseSettings: Sendable, Equatable, CustomStringConvertible {
     public var host: String
     public var port: Int
@@ -31,13 +29,6 @@ public struct DatabaseSettings: Sendable, Equatable, CustomStringConvertible {
         connectTimeoutSeconds = try settings.int("SKANNR_DB_CONNECT_TIMEOUT", default: 2, in: 1...3600)
         readTimeoutSeconds = try settings.int("SKANNR_DB_READ_TIMEOUT", default: role.ioTimeoutSeconds, in: 1...3600)
         writeTimeoutSeconds = try settings.int("SKANNR_DB_WRITE_TIMEOUT", default: role.ioTimeoutSeconds, in: 1...3600)
-    }
-
-    /// The connector's configuration (every number is range-checked above, so the conversions hold).
-    public var mariaDB: MariaDBConfig {
-        MariaDBConfig(host: host, port: UInt32(port), unixSocket: unixSocket, user: user, password: password, database: name,
-                      connectTimeoutSeconds: UInt32(connectTimeoutSeconds), readTimeoutSeconds: UInt32(readTimeoutSeconds),
-                      writeTimeoutSeconds: UInt32(writeTimeoutSeconds))
     }
 
     public var description: String {

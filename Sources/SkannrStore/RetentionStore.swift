@@ -8,13 +8,14 @@
 import Foundation
 import MariaDB
 import SkannrCore
+import SkannrSettings
 
 /// How many completed scans of each target keep their results, per plan.
 public struct RetentionPolicy: Sendable, Equatable {
     public var keepCompletedScans: [Plan: Int]
 
     /// free 10, pro 30, business 90 completed scans per target (a daily scan: 10 days to 3 months).
-    public static let defaults = RetentionPolicy(keepCompletedScans: [.free: 10, .pro: 30, .business: 90])
+    public static let defaults = RetentionPolicy(keepCompletedScans: RetentionSettings.defaultKeep)
 
     public init(keepCompletedScans: [Plan: Int]) { self.keepCompletedScans = keepCompletedScans }
 
@@ -37,6 +38,18 @@ public struct RetentionLimits: Sendable, Equatable {
     }
 }
 
+extension RetentionPolicy {
+    public init(_ settings: RetentionSettings) { self.init(keepCompletedScans: settings.keepCompletedScans) }
+}
+
+extension RetentionLimits {
+    /// A whole run (`skannr-retention`), or the scheduler leader's short pass.
+    public init(_ settings: RetentionSettings, leaderPass: Bool = false) {
+        self.init(rowsPerTransaction: settings.rowsPerTransaction, maxTransactions: settings.maxTransactions,
+                  maxSeconds: Double(leaderPass ? settings.leaderMaxSeconds : settings.maxSeconds))
+    }
+}
+
 public struct RetentionReport: Sendable, Equatable {
     public enum Stop: String, Sendable { case caughtUp, transactionLimit, timeLimit, busy }
     public var scansPruned = 0
@@ -52,6 +65,9 @@ public struct RetentionStore {
     static let finished = "('completed', 'failed', 'cancelled')"
 
     public init(connection: Connection) { self.connection = connection }
+
+    /// Its own connection (GET_LOCK belongs to it).
+    public init(config: DatabaseConfig) throws { connection = try Connection(config: config) }
 
     /// One bounded run: continues after the last target the previous run finished, up to the last target.
     public func run(policy: RetentionPolicy = .defaults, limits: RetentionLimits = RetentionLimits(), now: () -> Date = Date.init) throws -> RetentionReport {

@@ -5,10 +5,6 @@
 import Foundation
 import MariaDB
 
-/// The database settings a process connects with (SKANNR_DB_*), named here so that a caller
-/// of the store needs no MariaDB import.
-public typealias DatabaseConfig = MariaDBConfig
-
 public struct ScanLifecycleStore {
     let connection: Connection
 
@@ -18,4 +14,7 @@ public struct ScanLifecycleStore {
     public init(config: DatabaseConfig) throws {
         connection = try Connection(config: config)
     }
+
+    /// The retention job on this connection (the scheduler leader's short passes).
+    public var retention: RetentionStore { RetentionStore(connection: connection) }
 }

@@ -2,6 +2,7 @@
 // (ScanRunnerTests/RunnerSharedSettingsTests): both enforce the same plan limits and database rules.
 import SkannrAPI
 import SkannrSettings
+import SkannrStore
 import Testing
 
 @Suite("API settings shared with the runner")
@@ -20,7 +21,7 @@ struct APISharedSettingsTests {
         let plans = try PlanSettings(settings: settings)
         #expect(api.plans == plans.catalog && api.plans != .defaults)
         #expect(api.stripe.graceDays == plans.billingGraceDays)
-        #expect(api.database == (try DatabaseSettings(settings: settings, role: .responder)).mariaDB)
+        #expect(api.database == (try DatabaseSettings(settings: settings, role: .responder)).connection)
         #expect(api.metricsDirectory == "/tmp/skannr-metrics")
     }
 

@@ -2,6 +2,7 @@
 // (FastCGITests/APISharedSettingsTests): both enforce the same plan limits and database rules.
 import ScanRunner
 import SkannrSettings
+import SkannrStore
 import Testing
 
 @Suite("Runner settings shared with the API")
@@ -19,7 +20,7 @@ struct RunnerSharedSettingsTests {
         let plans = try PlanSettings(settings: settings)
         #expect(runner.plans == plans.catalog && runner.plans != .defaults)
         #expect(runner.billingGraceDays == plans.billingGraceDays)
-        #expect(runner.database == (try DatabaseSettings(settings: settings, role: .runner)).mariaDB)
+        #expect(runner.database == (try DatabaseSettings(settings: settings, role: .runner)).connection)
         #expect(runner.metricsDirectory == "/tmp/skannr-metrics")
     }
 

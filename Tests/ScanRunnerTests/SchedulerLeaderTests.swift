@@ -3,6 +3,7 @@
 // Trap: needs the built executable (ScannerBinary); leadership is read from the processes' JSON logs.
 import Foundation
 import MariaDB
+import SkannrCore
 import SkannrStore
 import Testing
 @testable import ScanRunner
@@ -50,5 +51,28 @@ struct SchedulerLeaderTests {
         let second = try fixture.addTarget("127.0.0.2", ports: "1", interval: 60, nextScanAt: Date().addingTimeInterval(-1))
         #expect(try Self.eventually(10) { try fixture.int(scheduled, [.int(second)]) == 1 }, "and schedules")
         #expect(try fixture.int(scheduled, [.int(first)]) == 1, "nothing scheduled twice")
+    }
+
+    @Test("the leader runs the retention job: rows of scans past the kept window go, their summary rows stay")
+    func leaderRunsRetention() throws {
+        let fixture = try RunnerFixture(plan: "free")
+        let target = try fixture.addTarget("127.0.0.1", ports: "1")
+        var scans: [Int64] = []
+        for hour in 0..<3 {   // three completed scans, one open port each; a free plan keeps the 2 newest
+            let scan = try fixture.addScan(target: target, ports: "1")
+            try fixture.db.execute("UPDATE scans SET status = 'completed', finished_at = ? WHERE id = ?",
+                                   [.date(Date(timeIntervalSince1970: 1_790_000_000 + Double(hour) * 3600)), .int(scan)])
+            try fixture.db.execute("INSERT INTO port_results (scan_id, host, host_key, port, state) VALUES (?, '127.0.0.1', ?, 1, 'open')",
+                                   [.int(scan), .blob(HostKey.bytes(for: "127.0.0.1"))])
+            scans.append(scan)
+        }
+        let rows = "SELECT COUNT(*) AS n FROM port_results WHERE scan_id = ?"
+        let settings = try fixture.settingsFile(["SKANNR_SCANNER_ID=retention-leader", "SKANNR_RETENTION_KEEP_SCANS_FREE=2",
+                                                 "SKANNR_RETENTION_INTERVAL_SECONDS=1"]).path
+        let runner = try BackgroundProcess(ScannerBinary.path ?? "/bin/false", ["run", "--config", settings])
+        defer { runner.kill() }
+        #expect(try Self.eventually(20) { try fixture.int(rows, [.int(scans[0])]) == 0 }, "the oldest scan's rows are pruned")
+        #expect(try fixture.int("SELECT COUNT(*) AS n FROM scans WHERE id = ? AND results_pruned_at IS NOT NULL", [.int(scans[0])]) == 1)
+        #expect(try fixture.int(rows, [.int(scans[1])]) == 1 && fixture.int(rows, [.int(scans[2])]) == 1, "the kept window is untouched")
     }
 }

@@ -17,7 +17,7 @@ struct TypedSettingsTests {
         #expect(responder.host == "db.internal" && responder.port == 3307 && responder.user == "app" && responder.name == "skannr_test")
         #expect(responder.unixSocket == nil, "an empty socket setting means none")
         #expect((responder.readTimeoutSeconds, runner.readTimeoutSeconds) == (10, 30))
-        #expect(responder.mariaDB.port == 3307 && responder.mariaDB.password == "pw" && responder.mariaDB.database == "skannr_test")
+        #expect(responder.port == 3307 && responder.password == "pw" && responder.name == "skannr_test")
     }
 
     @Test("a database port or timeout out of range is refused by name, with the rule and the value",
