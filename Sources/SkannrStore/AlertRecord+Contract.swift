@@ -13,7 +13,7 @@ extension AlertRecord: JSONObject {
         try out.member("host", host)
         try out.member("port", port)
         try out.member("title", title)
-        try out.member("details", encoding: details)
+        try out.member("details", detailsJSON)
         try out.member("status", status.rawValue)
         try out.member("created_at", createdAt)
         try out.member("acknowledged_at", acknowledgedAt)
@@ -36,7 +36,7 @@ extension AlertRecord {
         self.host = host
         self.port = port
         self.title = title
-        self.details = details
+        self.detailsJSON = RawJSONObject(details)
         self.status = status
         self.createdAt = createdAt
         self.acknowledgedAt = acknowledgedAt

@@ -127,6 +127,19 @@ struct JSONWriterTests {
         try Self.expectSame(Named(key: key))
     }
 
+    @Test("a stored JSON object is written as stored; anything but an object reads and writes as {}")
+    func rawDetails() throws {
+        var alert = Self.alert(1)
+        alert.detailsJSON = RawJSONObject(validJSON: #" {"b": 1.0, "a/b": [1, 2]} "#)
+        #expect(try Self.body(AlertView(record: alert)).contains(#""details": {"b": 1.0, "a/b": [1, 2]} ,"#))
+        #expect(alert.details == ["b": .int(1), "a/b": .array([.int(1), .int(2)])])
+        for stored in ["[1]", "\"text\"", "3", "null", ""] {
+            alert.detailsJSON = RawJSONObject(validJSON: stored)
+            #expect(try Self.body(AlertView(record: alert)).contains(#""details":{},"#), "\(stored)")
+            #expect(alert.details == [:])
+        }
+    }
+
     @Test("a non-finite double is an error, not invalid JSON")
     func nonFinite() {
         #expect(throws: EncodingError.self) { try JSONBody.encode(["x": Double.nan]) }

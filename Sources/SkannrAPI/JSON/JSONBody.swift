@@ -118,6 +118,17 @@ struct SinkMembers: JSONMembers {
         if let value { sink.writer.bool(value) } else { sink.writer.null() }
     }
     mutating func member(_ key: StaticString, _ value: Date?) throws { sink.writer.key(key); sink.writer.date(value) }
+    mutating func member(_ key: StaticString, _ value: RawJSONObject) throws { sink.writer.key(key); sink.writer.raw(value.text) }
+    mutating func member<Object: JSONObject>(_ key: StaticString, object: Object?) throws {
+        sink.writer.key(key)
+        if let object { try sink.object(object) } else { sink.writer.null() }
+    }
+    mutating func member<Object: JSONObject>(_ key: StaticString, objects: [Object]) throws {
+        sink.writer.key(key)
+        sink.writer.beginArray()
+        for object in objects { try sink.object(object) }
+        sink.writer.endArray()
+    }
     mutating func member<Value: Encodable>(_ key: StaticString, encoding value: Value) throws {
         let depth = sink.depth
         sink.writer.key(key)

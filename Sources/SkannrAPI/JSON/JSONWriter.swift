@@ -35,6 +35,8 @@ struct JSONWriter {
     }
 
     mutating func null() { separate(); append("null") }
+    /// JSON text that is valid already (a stored JSON column), as it is.
+    mutating func raw(_ text: String) { separate(); append(text) }
     /// A number already formatted as JSON (JSONSink's floating-point values).
     mutating func number(_ text: String) { separate(); append(text) }
     mutating func bool(_ value: Bool) { separate(); append(value ? "true" : "false") }

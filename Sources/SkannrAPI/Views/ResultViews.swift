@@ -12,7 +12,7 @@ struct PortResultView: JSONObject {
         try out.member("protocol", "tcp")
         try out.member("state", record.state)
         try out.member("service", record.service)
-        try out.member("tls", encoding: record.tls.map(TLSView.init))
+        try out.member("tls", object: record.tls.map(TLSView.init))
     }
 }
 
@@ -41,7 +41,7 @@ struct ResultsView: JSONObject {
 
     func members<Out: JSONMembers>(_ out: inout Out) throws {
         try out.member("scan_id", scanID)
-        try out.member("items", encoding: items)
+        try out.member("items", objects: items)
         try out.member("next_cursor", nextCursor)
     }
 }

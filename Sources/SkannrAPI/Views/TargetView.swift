@@ -26,12 +26,12 @@ struct TargetView: JSONObject {
 }
 
 /// `{"items": [...], "next_cursor": "…" | null}`
-struct ListView<Item: Encodable>: JSONObject {
+struct ListView<Item: JSONObject>: JSONObject {
     let items: [Item]
     let nextCursor: String?
 
     func members<Out: JSONMembers>(_ out: inout Out) throws {
-        try out.member("items", encoding: items)
+        try out.member("items", objects: items)
         try out.member("next_cursor", nextCursor)
     }
 }
