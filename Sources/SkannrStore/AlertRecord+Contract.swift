@@ -4,7 +4,7 @@ import Foundation
 import SkannrCore
 
 extension AlertRecord: JSONObject {
-    public func members<Out: JSONMembers>(_ out: inout Out) throws {
+    @inlinable public func members<Out: JSONMembers>(_ out: inout Out) throws {   // specialised for the API's writer
         try out.member("id", id)
         try out.member("target_id", targetID)
         try out.member("scan_id", scanID)

@@ -140,6 +140,14 @@ struct JSONWriterTests {
         }
     }
 
+    @Test("integers at every width and sign are written as JSONEncoder writes them")
+    func integers() throws {
+        let values: [Int64] = [0, 1, 9, 10, 99, 100, -1, -10, 1_000_000_007, Int64.max, Int64.min, Int64.min + 1]
+        try Self.expectSame(values)
+        try Self.expectSame([UInt64.max, 0])
+        #expect(try Self.body(values) == "[" + values.map(String.init).joined(separator: ",") + "]")
+    }
+
     @Test("a non-finite double is an error, not invalid JSON")
     func nonFinite() {
         #expect(throws: EncodingError.self) { try JSONBody.encode(["x": Double.nan]) }

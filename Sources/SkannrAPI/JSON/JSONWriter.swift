@@ -40,7 +40,21 @@ struct JSONWriter {
     /// A number already formatted as JSON (JSONSink's floating-point values).
     mutating func number(_ text: String) { separate(); append(text) }
     mutating func bool(_ value: Bool) { separate(); append(value ? "true" : "false") }
-    mutating func int(_ value: some BinaryInteger) { separate(); append(String(value)) }
+    mutating func int(_ value: some BinaryInteger) {
+        separate()
+        // Digits straight into the bytes (String(value) showed in the list profiles); Int64 covers
+        // every integer a view writes, anything wider takes String's path.
+        guard let number = Int64(exactly: value) else { append(String(value)); return }
+        if number < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = number.magnitude
+        var divisor: UInt64 = 1
+        while divisor <= magnitude / 10 { divisor *= 10 }
+        repeat {
+            bytes.append(UInt8(ascii: "0") + UInt8(magnitude / divisor))
+            magnitude %= divisor
+            divisor /= 10
+        } while divisor > 0
+    }
 
     mutating func string(_ value: String) {
         separate()
