@@ -363,8 +363,10 @@ static int serve(int listen_fd, char **argv) {
             body.size = 0;
             puts_(&body, "{\"message\":\"not found or not completed\",\"code\":\"not_found\"}");
         }
-        FCGX_FPrintF(request.out, "Status: %d\r\nContent-Type: application/json; charset=utf-8\r\nCache-Control: no-store\r\n"
-                     "Content-Length: %zu\r\n\r\n", status, body.size);
+        char head[160];   /* libfcgi's own printf knows no %zu: the header block is formatted here */
+        int head_size = snprintf(head, sizeof head, "Status: %d\r\nContent-Type: application/json; charset=utf-8\r\n"
+                                 "Cache-Control: no-store\r\nContent-Length: %zu\r\n\r\n", status, body.size);
+        FCGX_PutStr(head, head_size, request.out);
         FCGX_PutStr(body.bytes, (int)body.size, request.out);
         FCGX_Finish_r(&request);
     }

@@ -3,30 +3,23 @@
 import Foundation
 import SkannrCore
 
-extension AlertRecord: Encodable {
-    enum ContractKey: String, CodingKey {
-        case id, type, severity, host, port, title, details, status
-        case targetID = "target_id", scanID = "scan_id", createdAt = "created_at"
-        case acknowledgedAt = "acknowledged_at", resolvedAt = "resolved_at", acceptedAt = "accepted_at", note
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: ContractKey.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(targetID, forKey: .targetID)
-        try c.encode(scanID, forKey: .scanID)
-        try c.encode(type, forKey: .type)
-        try c.encode(severity.rawValue, forKey: .severity)
-        try c.encode(host, forKey: .host)
-        try c.encode(port, forKey: .port)
-        try c.encode(title, forKey: .title)
-        try c.encode(details, forKey: .details)
-        try c.encode(status.rawValue, forKey: .status)
-        try c.encode(createdAt, forKey: .createdAt)
-        try c.encode(acknowledgedAt, forKey: .acknowledgedAt)
-        try c.encode(resolvedAt, forKey: .resolvedAt)
-        try c.encode(acceptedAt, forKey: .acceptedAt)
-        try c.encode(acceptNote, forKey: .note)
+extension AlertRecord: JSONObject {
+    @inlinable public func members<Out: JSONMembers>(_ out: inout Out) throws {   // specialised for the API's writer
+        try out.member("id", id)
+        try out.member("target_id", targetID)
+        try out.member("scan_id", scanID)
+        try out.member("type", type)
+        try out.member("severity", severity.rawValue)
+        try out.member("host", host)
+        try out.member("port", port)
+        try out.member("title", title)
+        try out.member("details", detailsJSON)
+        try out.member("status", status.rawValue)
+        try out.member("created_at", createdAt)
+        try out.member("acknowledged_at", acknowledgedAt)
+        try out.member("resolved_at", resolvedAt)
+        try out.member("accepted_at", acceptedAt)
+        try out.member("note", acceptNote)
     }
 }
 
@@ -43,7 +36,7 @@ extension AlertRecord {
         self.host = host
         self.port = port
         self.title = title
-        self.details = details
+        self.detailsJSON = RawJSONObject(details)
         self.status = status
         self.createdAt = createdAt
         self.acknowledgedAt = acknowledgedAt

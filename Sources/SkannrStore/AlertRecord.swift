@@ -20,7 +20,12 @@ public struct AlertRecord: Sendable, Equatable {
     public var host: String
     public var port: Int?
     public var title: String
-    public var details: [String: JSONValue]
+    /// The stored JSON object as stored (the API writes it out without parsing it); `details` parses it.
+    public var detailsJSON: RawJSONObject
+    public var details: [String: JSONValue] {
+        get { detailsJSON.value }
+        set { detailsJSON = RawJSONObject(newValue) }
+    }
     public var status: AlertStatus
     public var createdAt: Date
     public var acknowledgedAt: Date?
@@ -48,8 +53,7 @@ public struct AlertRecord: Sendable, Equatable {
         host = try row.string("host")
         port = try row.optionalInt("port").map { Int($0) }
         title = try row.string("title")
-        let json = try row.string("details")
-        details = (try? JSONDecoder().decode([String: JSONValue].self, from: Data(json.utf8))) ?? [:]
+        detailsJSON = RawJSONObject(validJSON: try row.string("details"))
         createdAt = try row.date("created_at")
         acknowledgedAt = try row.optionalDate("acknowledged_at")
         resolvedAt = try row.optionalDate("resolved_at")

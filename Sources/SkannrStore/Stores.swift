@@ -31,6 +31,7 @@ public struct Stores {
 
     /// `body` inside one transaction (committed when it returns, rolled back when it throws;
     /// re-run once on a deadlock, as Connection.transaction does).
+    @discardableResult
     public func transaction<T>(_ body: (Stores) throws -> T) throws -> T {
         try connection.transaction { tx in try body(Stores(connection: tx)) }
     }

@@ -127,6 +127,27 @@ struct JSONWriterTests {
         try Self.expectSame(Named(key: key))
     }
 
+    @Test("a stored JSON object is written as stored; anything but an object reads and writes as {}")
+    func rawDetails() throws {
+        var alert = Self.alert(1)
+        alert.detailsJSON = RawJSONObject(validJSON: #" {"b": 1.0, "a/b": [1, 2]} "#)
+        #expect(try Self.body(AlertView(record: alert)).contains(#""details": {"b": 1.0, "a/b": [1, 2]} ,"#))
+        #expect(alert.details == ["b": .int(1), "a/b": .array([.int(1), .int(2)])])
+        for stored in ["[1]", "\"text\"", "3", "null", ""] {
+            alert.detailsJSON = RawJSONObject(validJSON: stored)
+            #expect(try Self.body(AlertView(record: alert)).contains(#""details":{},"#), "\(stored)")
+            #expect(alert.details == [:])
+        }
+    }
+
+    @Test("integers at every width and sign are written as JSONEncoder writes them")
+    func integers() throws {
+        let values: [Int64] = [0, 1, 9, 10, 99, 100, -1, -10, 1_000_000_007, Int64.max, Int64.min, Int64.min + 1]
+        try Self.expectSame(values)
+        try Self.expectSame([UInt64.max, 0])
+        #expect(try Self.body(values) == "[" + values.map(String.init).joined(separator: ",") + "]")
+    }
+
     @Test("a non-finite double is an error, not invalid JSON")
     func nonFinite() {
         #expect(throws: EncodingError.self) { try JSONBody.encode(["x": Double.nan]) }

@@ -2,6 +2,7 @@
 // working with the next request, on every responder). At most maxAPIKeysPerAccount keys (403
 // plan_limit past it). A key cannot reach these routes itself (RouteTable's `.signIn`: 403).
 import Foundation
+import SkannrCore
 import SkannrStore
 
 enum APIKeysController {
@@ -71,18 +72,17 @@ enum RFC3339 {
 }
 
 /// An API key as the API shows it; `key` only in the create answer.
-struct APIKeyView: Encodable {
+struct APIKeyView: JSONObject {
     let record: APIKeyRecord
     let key: String?
 
-    func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: JSONKey.self)
-        try c.encode(record.id, forKey: "id")
-        try c.encode(record.name, forKey: "name")
-        try c.encode(record.prefix, forKey: "prefix")
-        if let key { try c.encode(key, forKey: "key") }
-        try c.encode(record.createdAt, forKey: "created_at")
-        try c.encode(record.expiresAt, forKey: "expires_at")
-        try c.encode(record.lastUsedAt, forKey: "last_used_at")
+    func members<Out: JSONMembers>(_ out: inout Out) throws {
+        try out.member("id", record.id)
+        try out.member("name", record.name)
+        try out.member("prefix", record.prefix)
+        if let key { try out.member("key", key) }
+        try out.member("created_at", record.createdAt)
+        try out.member("expires_at", record.expiresAt)
+        try out.member("last_used_at", record.lastUsedAt)
     }
 }

@@ -99,7 +99,7 @@ enum BillingSupport {
             usage: .init(targets: try store.targetCount(accountID: accountID))))
     }
 
-    struct StatusBody: Encodable {
+    struct StatusBody: JSONObject {
         struct Limits: Encodable {
             let maxTargets: Int
             let maxCidrAddresses: UInt64
@@ -119,15 +119,14 @@ enum BillingSupport {
         let usage: Usage
 
         /// current_period_end and cancel_at are written as null rather than left out.
-        func encode(to encoder: Encoder) throws {
-            var container = encoder.container(keyedBy: JSONKey.self)
-            try container.encode(plan, forKey: "plan")
-            try container.encode(status, forKey: "status")
-            try container.encode(currentPeriodEnd, forKey: "current_period_end")
-            try container.encode(cancelAtPeriodEnd, forKey: "cancel_at_period_end")
-            try container.encode(cancelAt, forKey: "cancel_at")
-            try container.encode(limits, forKey: "limits")
-            try container.encode(usage, forKey: "usage")
+        func members<Out: JSONMembers>(_ out: inout Out) throws {
+            try out.member("plan", plan)
+            try out.member("status", status)
+            try out.member("current_period_end", currentPeriodEnd)
+            try out.member("cancel_at_period_end", cancelAtPeriodEnd)
+            try out.member("cancel_at", cancelAt)
+            try out.member("limits", encoding: limits)
+            try out.member("usage", encoding: usage)
         }
     }
 }

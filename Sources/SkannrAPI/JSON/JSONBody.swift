@@ -6,6 +6,7 @@
 // end), so a view must not go back to a container after opening a sibling (none does; Codable's
 // synthesized and hand-written encoders never do).
 import Foundation
+import SkannrCore
 
 enum JSONBody {
     static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
@@ -45,6 +46,7 @@ final class JSONSink {
     func key(_ key: some CodingKey) { writer.key(Self.snakeCase(key.stringValue)) }
 
     func value<T: Encodable>(_ value: T) throws {
+        if let object = value as? any JSONObject { try self.object(object); return }
         if let date = value as? Date { writer.date(date); return }
         if let dictionary = value as? any StringKeyedDictionary { try dictionary.writeMembers(to: self); return }
         let start = open.count
@@ -52,6 +54,15 @@ final class JSONSink {
         try value.encode(to: StreamingEncoder(sink: self))
         close(downTo: start)
         if writer.bytes.count == written { beginObject(); close(downTo: start) }   // JSONEncoder's {} for nothing encoded
+    }
+
+    /// A JSONObject: its members straight into the writer (the hot path: no Encoder, no key conversion).
+    func object<Object: JSONObject>(_ object: Object) throws {
+        let start = open.count
+        beginObject()
+        var members = SinkMembers(sink: self)
+        try object.members(&members)
+        close(downTo: start)
     }
 
     func double(_ value: Double) throws { try number(value, value.isFinite) }
@@ -93,6 +104,36 @@ final class JSONSink {
         }
         words.append(wordStart..<scalars.count)
         return words.map { String(String.UnicodeScalarView(scalars[$0])).lowercased() }.joined(separator: "_")
+    }
+}
+
+struct SinkMembers: JSONMembers {
+    let sink: JSONSink
+
+    mutating func member(_ key: StaticString, _ value: String?) throws { sink.writer.key(key); sink.writer.string(value) }
+    mutating func member(_ key: StaticString, _ value: Int64?) throws { sink.writer.key(key); sink.writer.int(value) }
+    mutating func member(_ key: StaticString, _ value: Int?) throws { sink.writer.key(key); sink.writer.int(value) }
+    mutating func member(_ key: StaticString, _ value: Bool?) throws {
+        sink.writer.key(key)
+        if let value { sink.writer.bool(value) } else { sink.writer.null() }
+    }
+    mutating func member(_ key: StaticString, _ value: Date?) throws { sink.writer.key(key); sink.writer.date(value) }
+    mutating func member(_ key: StaticString, _ value: RawJSONObject) throws { sink.writer.key(key); sink.writer.raw(value.text) }
+    mutating func member<Object: JSONObject>(_ key: StaticString, object: Object?) throws {
+        sink.writer.key(key)
+        if let object { try sink.object(object) } else { sink.writer.null() }
+    }
+    mutating func member<Object: JSONObject>(_ key: StaticString, objects: [Object]) throws {
+        sink.writer.key(key)
+        sink.writer.beginArray()
+        for object in objects { try sink.object(object) }
+        sink.writer.endArray()
+    }
+    mutating func member<Value: Encodable>(_ key: StaticString, encoding value: Value) throws {
+        let depth = sink.depth
+        sink.writer.key(key)
+        try sink.value(value)
+        sink.close(downTo: depth)
     }
 }
 

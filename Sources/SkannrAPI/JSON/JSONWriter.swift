@@ -35,31 +35,60 @@ struct JSONWriter {
     }
 
     mutating func null() { separate(); append("null") }
+    /// JSON text that is valid already (a stored JSON column), as it is.
+    mutating func raw(_ text: String) { separate(); append(text) }
     /// A number already formatted as JSON (JSONSink's floating-point values).
     mutating func number(_ text: String) { separate(); append(text) }
     mutating func bool(_ value: Bool) { separate(); append(value ? "true" : "false") }
-    mutating func int(_ value: some BinaryInteger) { separate(); append(String(value)) }
+    mutating func int(_ value: some BinaryInteger) {
+        separate()
+        // Digits straight into the bytes (String(value) showed in the list profiles); Int64 covers
+        // every integer a view writes, anything wider takes String's path.
+        guard let number = Int64(exactly: value) else { append(String(value)); return }
+        if number < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = number.magnitude
+        var divisor: UInt64 = 1
+        while divisor <= magnitude / 10 { divisor *= 10 }
+        repeat {
+            bytes.append(UInt8(ascii: "0") + UInt8(magnitude / divisor))
+            magnitude %= divisor
+            divisor /= 10
+        } while divisor > 0
+    }
 
     mutating func string(_ value: String) {
         separate()
         bytes.append(UInt8(ascii: "\""))
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): append("\\\"")
-            case UInt8(ascii: "\\"): append("\\\\")
-            case 0x0A: append("\\n")
-            case 0x0D: append("\\r")
-            case 0x09: append("\\t")
-            case 0x08: append("\\b")
-            case 0x0C: append("\\f")
-            case 0..<0x20:
-                append("\\u00")
-                bytes.append(Self.hex[Int(byte >> 4)])
-                bytes.append(Self.hex[Int(byte & 0x0F)])
-            default: bytes.append(byte)
+        var text = value
+        text.withUTF8 { utf8 in
+            // Runs of bytes that need no escape are copied at once (most strings are one run).
+            var start = 0
+            for index in 0..<utf8.count {
+                let byte = utf8[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                if start < index { bytes.append(contentsOf: utf8[start..<index]) }
+                escape(byte)
+                start = index + 1
             }
+            if start < utf8.count { bytes.append(contentsOf: utf8[start..<utf8.count]) }
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    private mutating func escape(_ byte: UInt8) {
+        switch byte {
+        case UInt8(ascii: "\""): append("\\\"")
+        case UInt8(ascii: "\\"): append("\\\\")
+        case 0x0A: append("\\n")
+        case 0x0D: append("\\r")
+        case 0x09: append("\\t")
+        case 0x08: append("\\b")
+        case 0x0C: append("\\f")
+        default:
+            append("\\u00")
+            bytes.append(Self.hex[Int(byte >> 4)])
+            bytes.append(Self.hex[Int(byte & 0x0F)])
+        }
     }
 
     /// `2026-11-29T06:00:00Z`: whole seconds, rounded down.

@@ -36,7 +36,7 @@ public struct Principal: Sendable, Equatable {
     public let plan: String
     /// The login session (refresh-token family, hex) of the token; nil in tokens made before sessions were named.
     public let sessionID: String?
-    /// The API key the caller presented (nil for an access token): APIKeys.forbids limits what it may do.
+    /// The API key the caller presented (nil for an access token): RouteTable's `.signIn` routes refuse it.
     public let apiKeyID: Int64?
 
     public init(accountID: Int64, plan: String, sessionID: String? = nil, apiKeyID: Int64? = nil) {

@@ -1,11 +1,11 @@
 // The contract's Alert object with nulls written out; `details` is the stored JSON object as is.
-// The encoding is AlertRecord's own (SkannrStore), shared with notification payloads.
+// The member list is AlertRecord's own (SkannrStore), shared with notification payloads.
 import Foundation
 import SkannrCore
 import SkannrStore
 
-struct AlertView: Encodable {
+struct AlertView: JSONObject {
     let record: AlertRecord
 
-    func encode(to encoder: Encoder) throws { try record.encode(to: encoder) }
+    func members<Out: JSONMembers>(_ out: inout Out) throws { try record.members(&out) }
 }

@@ -4,41 +4,39 @@ import Foundation
 import SkannrCore
 import SkannrStore
 
-struct ChannelView: Encodable {
+struct ChannelView: JSONObject {
     let record: ChannelRecord
     var secret: String? = nil
 
-    func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: JSONKey.self)
-        try c.encode(record.id, forKey: "id")
-        try c.encode(record.type.rawValue, forKey: "type")
-        try c.encode(record.url, forKey: "url")
-        try c.encode(record.email, forKey: "email")
-        try c.encode(record.minSeverity.rawValue, forKey: "min_severity")
-        try c.encode(NotificationEvent.subscribable.filter(record.events.contains).map(\.rawValue), forKey: "events")
-        try c.encode(record.enabled, forKey: "enabled")
-        try c.encode(record.createdAt, forKey: "created_at")
-        try c.encode(record.lastDeliveryAt, forKey: "last_delivery_at")
-        try c.encode(record.lastStatus, forKey: "last_status")
-        if let secret { try c.encode(secret, forKey: "secret") }
+    func members<Out: JSONMembers>(_ out: inout Out) throws {
+        try out.member("id", record.id)
+        try out.member("type", record.type.rawValue)
+        try out.member("url", record.url)
+        try out.member("email", record.email)
+        try out.member("min_severity", record.minSeverity.rawValue)
+        try out.member("events", encoding: NotificationEvent.subscribable.filter(record.events.contains).map(\.rawValue))
+        try out.member("enabled", record.enabled)
+        try out.member("created_at", record.createdAt)
+        try out.member("last_delivery_at", record.lastDeliveryAt)
+        try out.member("last_status", record.lastStatus)
+        if let secret { try out.member("secret", secret) }
     }
 }
 
-struct DeliveryView: Encodable {
+struct DeliveryView: JSONObject {
     let record: DeliveryRecord
 
-    func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: JSONKey.self)
-        try c.encode(record.id, forKey: "id")
-        try c.encode(record.channelID, forKey: "channel_id")
-        try c.encode(record.eventID, forKey: "event_id")
-        try c.encode(record.event, forKey: "event")
-        try c.encode(record.status.rawValue, forKey: "status")
-        try c.encode(record.attempts, forKey: "attempts")
-        try c.encode(record.lastStatusCode, forKey: "last_status_code")
-        try c.encode(record.lastError, forKey: "last_error")
-        try c.encode(record.nextAttemptAt, forKey: "next_attempt_at")
-        try c.encode(record.createdAt, forKey: "created_at")
-        try c.encode(record.deliveredAt, forKey: "delivered_at")
+    func members<Out: JSONMembers>(_ out: inout Out) throws {
+        try out.member("id", record.id)
+        try out.member("channel_id", record.channelID)
+        try out.member("event_id", record.eventID)
+        try out.member("event", record.event)
+        try out.member("status", record.status.rawValue)
+        try out.member("attempts", record.attempts)
+        try out.member("last_status_code", record.lastStatusCode)
+        try out.member("last_error", record.lastError)
+        try out.member("next_attempt_at", record.nextAttemptAt)
+        try out.member("created_at", record.createdAt)
+        try out.member("delivered_at", record.deliveredAt)
     }
 }

@@ -34,30 +34,28 @@ struct ScoreView: Encodable {
     }
 }
 
-struct StreakView: Encodable {
+struct StreakView: JSONObject {
     let streak: Streak
 
-    func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: JSONKey.self)
-        try c.encode(streak.current, forKey: "current")
-        try c.encode(streak.best, forKey: "best")
-        try c.encode("day", forKey: "period")
-        try c.encode(streak.lastScanOn?.description, forKey: "last_scan_on")
-        try c.encode(streak.atRisk, forKey: "at_risk")
+    func members<Out: JSONMembers>(_ out: inout Out) throws {
+        try out.member("current", streak.current)
+        try out.member("best", streak.best)
+        try out.member("period", "day")
+        try out.member("last_scan_on", streak.lastScanOn?.description)
+        try out.member("at_risk", streak.atRisk)
     }
 }
 
-struct AchievementView: Encodable {
+struct AchievementView: JSONObject {
     let status: AchievementStatus
 
-    func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: JSONKey.self)
-        try c.encode(status.achievement.key, forKey: "key")
-        try c.encode(status.achievement.name, forKey: "name")
-        try c.encode(status.achievement.description, forKey: "description")
-        try c.encode(status.achievement.xp, forKey: "xp")
-        try c.encode(status.earnedAt != nil, forKey: "earned")
-        try c.encode(status.earnedAt, forKey: "earned_at")
+    func members<Out: JSONMembers>(_ out: inout Out) throws {
+        try out.member("key", status.achievement.key)
+        try out.member("name", status.achievement.name)
+        try out.member("description", status.achievement.description)
+        try out.member("xp", status.achievement.xp)
+        try out.member("earned", status.earnedAt != nil)
+        try out.member("earned_at", status.earnedAt)
     }
 }
 

@@ -3,68 +3,64 @@ import Foundation
 import SkannrCore
 import SkannrStore
 
-struct PortResultView: Encodable {
+struct PortResultView: JSONObject {
     let record: PortResultRecord
 
-    func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: JSONKey.self)
-        try c.encode(record.host, forKey: "host")
-        try c.encode(record.port, forKey: "port")
-        try c.encode("tcp", forKey: "protocol")
-        try c.encode(record.state, forKey: "state")
-        try c.encode(record.service, forKey: "service")
-        try c.encode(record.tls.map(TLSView.init), forKey: "tls")
+    func members<Out: JSONMembers>(_ out: inout Out) throws {
+        try out.member("host", record.host)
+        try out.member("port", record.port)
+        try out.member("protocol", "tcp")
+        try out.member("state", record.state)
+        try out.member("service", record.service)
+        try out.member("tls", object: record.tls.map(TLSView.init))
     }
 }
 
-struct TLSView: Encodable {
+struct TLSView: JSONObject {
     let record: TLSFacts
 
-    func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: JSONKey.self)
-        try c.encode(record.version, forKey: "version")
-        try c.encode(record.cipher, forKey: "cipher")
-        try c.encode(record.subject, forKey: "subject")
-        try c.encode(record.issuer, forKey: "issuer")
-        try c.encode(record.san, forKey: "san")
-        try c.encode(record.notBefore, forKey: "not_before")
-        try c.encode(record.notAfter, forKey: "not_after")
-        try c.encode(record.fingerprintSHA256, forKey: "fingerprint_sha256")
-        try c.encode(record.selfSigned, forKey: "self_signed")
-        try c.encode(record.expired, forKey: "expired")
+    func members<Out: JSONMembers>(_ out: inout Out) throws {
+        try out.member("version", record.version)
+        try out.member("cipher", record.cipher)
+        try out.member("subject", record.subject)
+        try out.member("issuer", record.issuer)
+        try out.member("san", encoding: record.san)
+        try out.member("not_before", record.notBefore)
+        try out.member("not_after", record.notAfter)
+        try out.member("fingerprint_sha256", record.fingerprintSHA256)
+        try out.member("self_signed", record.selfSigned)
+        try out.member("expired", record.expired)
     }
 }
 
 /// GET /scans/:id/results
-struct ResultsView: Encodable {
+struct ResultsView: JSONObject {
     let scanID: Int64
     let items: [PortResultView]
     let nextCursor: String?
 
-    func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: JSONKey.self)
-        try c.encode(scanID, forKey: "scan_id")
-        try c.encode(items, forKey: "items")
-        try c.encode(nextCursor, forKey: "next_cursor")
+    func members<Out: JSONMembers>(_ out: inout Out) throws {
+        try out.member("scan_id", scanID)
+        try out.member("items", objects: items)
+        try out.member("next_cursor", nextCursor)
     }
 }
 
 /// GET /scans/:id/summary
 struct SummaryView: Encodable {
-    struct Host: Encodable {
+    struct Host: JSONObject {
         let record: HostSummaryRecord
 
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: JSONKey.self)
-            try c.encode(record.host, forKey: "host")
-            try c.encode(record.hostname, forKey: "hostname")
-            try c.encode(record.state, forKey: "state")
-            try c.encode(record.open, forKey: "open")
-            try c.encode(record.filtered, forKey: "filtered")
-            try c.encode(record.closed, forKey: "closed")
-            try c.encode(record.openPorts, forKey: "open_ports")
-            try c.encode(record.acceptsAll, forKey: "accepts_all")
-            try c.encode(record.notes, forKey: "notes")
+        func members<Out: JSONMembers>(_ out: inout Out) throws {
+            try out.member("host", record.host)
+            try out.member("hostname", record.hostname)
+            try out.member("state", record.state)
+            try out.member("open", record.open)
+            try out.member("filtered", record.filtered)
+            try out.member("closed", record.closed)
+            try out.member("open_ports", encoding: record.openPorts)
+            try out.member("accepts_all", record.acceptsAll)
+            try out.member("notes", encoding: record.notes)
         }
     }
 

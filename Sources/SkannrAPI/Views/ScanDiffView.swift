@@ -5,15 +5,14 @@ import SkannrCore
 
 struct ScanDiffView: Encodable {
     /// A port opened or closed; `service` is written out as null when unknown.
-    struct PortChange: Encodable {
+    struct PortChange: JSONObject {
         let host: String
         let port: Int
         let service: String?
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: JSONKey.self)
-            try c.encode(host, forKey: "host")
-            try c.encode(port, forKey: "port")
-            try c.encode(service, forKey: "service")
+        func members<Out: JSONMembers>(_ out: inout Out) throws {
+            try out.member("host", host)
+            try out.member("port", port)
+            try out.member("service", service)
         }
     }
     struct TLSChange: Encodable { let host: String; let port: Int; let before: JSONValue; let after: JSONValue }

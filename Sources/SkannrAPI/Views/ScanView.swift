@@ -1,27 +1,27 @@
 // The contract's Scan object and the trigger-all answer, with nulls written out.
 import Foundation
+import SkannrCore
 import SkannrStore
 
-struct ScanView: Encodable {
+struct ScanView: JSONObject {
     let record: ScanRecord
 
-    func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: JSONKey.self)
-        try c.encode(record.id, forKey: "id")
-        try c.encode(record.targetID, forKey: "target_id")
-        try c.encode(record.status.rawValue, forKey: "status")
-        try c.encode(record.trigger.rawValue, forKey: "trigger")
-        try c.encode(record.scanProfile.rawValue, forKey: "scan_profile")
-        try c.encode(record.progress, forKey: "progress")
-        try c.encode(record.hostsTotal, forKey: "hosts_total")
-        try c.encode(record.hostsDone, forKey: "hosts_done")
-        try c.encode(record.portsPerHost, forKey: "ports_per_host")
-        try c.encode(record.openPorts, forKey: "open_ports")
-        try c.encode(record.createdAt, forKey: "created_at")
-        try c.encode(record.startedAt, forKey: "started_at")
-        try c.encode(record.finishedAt, forKey: "finished_at")
-        try c.encode(record.error, forKey: "error")
-        try c.encode(record.limitsHit, forKey: "limits_hit")
+    func members<Out: JSONMembers>(_ out: inout Out) throws {
+        try out.member("id", record.id)
+        try out.member("target_id", record.targetID)
+        try out.member("status", record.status.rawValue)
+        try out.member("trigger", record.trigger.rawValue)
+        try out.member("scan_profile", record.scanProfile.rawValue)
+        try out.member("progress", encoding: record.progress)
+        try out.member("hosts_total", record.hostsTotal)
+        try out.member("hosts_done", record.hostsDone)
+        try out.member("ports_per_host", record.portsPerHost)
+        try out.member("open_ports", record.openPorts)
+        try out.member("created_at", record.createdAt)
+        try out.member("started_at", record.startedAt)
+        try out.member("finished_at", record.finishedAt)
+        try out.member("error", record.error)
+        try out.member("limits_hit", encoding: record.limitsHit)
     }
 }
 
