@@ -21,7 +21,8 @@
 //   flight when its first answer arrives are re-deadlined the same way.
 // - Congestion control (issue 14; CongestionWindow, HostTiming, TimingBoard, docs/benchmarks.md):
 //   windows per host and per sweep, grown by answers, cut by a standing queue delay or by loss well
-//   above random; retries follow the deepest try that worked on the host; a host that rate-limits
+//   above random; a host's probes paced over its round trip (Pacer: a window refilled in bursts
+//   queues each burst at a bottleneck); retries follow the deepest try that worked on the host; a host that rate-limits
 //   its resets is recognised and said in `notes`. Loopback hosts skip it (`.automatic`): no link.
 //   Ports are shuffled once per sweep, hosts interleaved in random order (WorkSource).
 // - Politeness: token buckets per host and per sweep (probes/second, burst = one second's worth).

@@ -173,7 +173,7 @@ struct HostTimingTests {
     @Test("retries follow the deepest try that worked on the host (beyond the second, on two ports), capped, never below the configured number")
     func adaptiveRetries() {
         var timing = HostTiming(tuning: CongestionTuning(), now: 0)
-        for _ in 0..<200 { timing.answered(outcome(.closed, sentAt: 0, rtt: 80 * ms)) }   // little loss: no episode
+        for _ in 0..<1000 { timing.answered(outcome(.closed, sentAt: 0, rtt: 80 * ms)) }   // little loss: no episode
         #expect(timing.retries(configured: 1, cap: 5) == 1)
         timing.answered(outcome(.closed, attempt: 1, sentAt: 0, rtt: 80 * ms))
         #expect(timing.retries(configured: 1, cap: 5) == 2, "one answer on the second try is enough")
@@ -189,12 +189,22 @@ struct HostTimingTests {
     @Test("during a congestion episode a silent port gets one more try")
     func congestionEpisodeRetry() {
         var timing = HostTiming(tuning: tuning64, now: 0)
-        for _ in 0..<40 { timing.answered(outcome(.closed, sentAt: 0, rtt: 80 * ms)) }
-        #expect(timing.retries(configured: 1, cap: 5) == 1)
+        for _ in 0..<60 { timing.answered(outcome(.closed, sentAt: 0, rtt: 80 * ms)) }
+        #expect(timing.retries(configured: 1, cap: 5) == 2, "60 answers: the loss is not known yet")
         for _ in 0..<2 { timing.answered(outcome(.closed, attempt: 1, sentAt: 10 * ms, rtt: 80 * ms)) }
-        #expect(timing.retries(configured: 1, cap: 5) == 2, "2 of 42: random loss, the second try worked")
+        #expect(timing.retries(configured: 1, cap: 5) == 2, "2 of 62: random loss, the second try worked")
         for _ in 0..<6 { timing.answered(outcome(.closed, attempt: 1, sentAt: 20 * ms, rtt: 80 * ms)) }
-        #expect(timing.retries(configured: 1, cap: 5) == 3, "8 of 48 needed a retry: congestion")
+        #expect(timing.retries(configured: 1, cap: 5) == 3, "8 of 68 needed a retry: congestion")
+    }
+
+    @Test("until a host has answered 1,000 times without a late answer its loss is unknown: a silent port gets one try more than configured")
+    func fewAnswersOneMoreTry() {
+        var timing = HostTiming(tuning: tuning64, now: 0)
+        #expect(timing.retries(configured: 1, cap: 5) == 1, "a host that never answered: as configured")
+        for _ in 0..<999 { timing.answered(outcome(.open, sentAt: 0, rtt: 80 * ms)) }
+        #expect(timing.retries(configured: 1, cap: 5) == 2)
+        timing.answered(outcome(.open, sentAt: 0, rtt: 80 * ms))
+        #expect(timing.retries(configured: 1, cap: 5) == 1, "1,000 answers, none late: nmap's rule alone")
     }
 
     @Test("an ICMP answer on a retry raises neither the tries nor the drops: it changes no verdict")
