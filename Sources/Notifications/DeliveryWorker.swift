@@ -7,19 +7,18 @@
 // (at least once, same event id); nothing is ever deleted.
 import Foundation
 import Logging
-import MariaDB
 import Observability
 import SkannrCore
 import SkannrStore
 
 public final class DeliveryWorker: @unchecked Sendable {
     let configuration: NotifierConfiguration
-    let database: MariaDBConfig
+    let database: DatabaseConfig
     let logger: Logger
     let metrics: MetricsRecorder?
     let shouldStop: @Sendable () -> Bool
 
-    public init(configuration: NotifierConfiguration, database: MariaDBConfig, logger: Logger, metrics: MetricsRecorder?,
+    public init(configuration: NotifierConfiguration, database: DatabaseConfig, logger: Logger, metrics: MetricsRecorder?,
                 shouldStop: @escaping @Sendable () -> Bool) {
         self.configuration = configuration
         self.database = database
@@ -67,8 +66,7 @@ public final class DeliveryWorker: @unchecked Sendable {
     }
 
     static func describe(_ error: Error) -> String {
-        if let error = error as? MariaDBError { return "MariaDB \(error.code): \(error.message)" }
-        return String(describing: type(of: error))
+        DatabaseFailure.logDescription(of: error) ?? String(describing: type(of: error))
     }
 
     /// One thread's connection, queue and sender.
@@ -82,7 +80,7 @@ public final class DeliveryWorker: @unchecked Sendable {
             let configuration = worker.configuration
             let token = String(UInt64.random(in: 0...UInt64.max), radix: 36)
             let owner = String("\(configuration.workerID)#\(index)".prefix(100 - token.count - 1)) + "/" + token
-            queue = DeliveryQueue(connection: try Connection(config: worker.database), owner: owner,
+            queue = try DeliveryQueue(config: worker.database, owner: owner,
                                   leaseSeconds: configuration.leaseSeconds, channelsPerClaim: configuration.channelsPerClaim,
                                   perChannel: configuration.perChannel)
             sender = try DeliverySender(configuration: configuration)
@@ -99,7 +97,7 @@ public final class DeliveryWorker: @unchecked Sendable {
                 // One transaction per run: one commit (one log flush) for up to perChannel outcomes. A
                 // crash before the commit only means those sends are repeated, under the same event ids.
                 // Never retried on deadlock: that would send again.
-                try queue.connection.transaction(retryOnDeadlock: false) { _ in
+                try queue.inTransaction {
                     for (position, delivery) in run.enumerated() {
                         if worker.shouldStop() || ContinuousClock.now - claimedAt > budget {
                             try queue.release(Array(run[position...]))

@@ -36,6 +36,18 @@ public struct DeliveryQueue {
         self.perChannel = perChannel
     }
 
+    /// A queue on a new connection (one per notifier thread).
+    public init(config: DatabaseConfig, owner: String, leaseSeconds: Int, channelsPerClaim: Int = 20, perChannel: Int = 20) throws {
+        self.init(connection: try Connection(config: config), owner: owner, leaseSeconds: leaseSeconds,
+                  channelsPerClaim: channelsPerClaim, perChannel: perChannel)
+    }
+
+    /// Runs `body` in one transaction on the queue's connection, never re-run on a deadlock (the
+    /// body sends: running it again would send again).
+    public func inTransaction<T>(_ body: () throws -> T) throws -> T {
+        try connection.transaction(retryOnDeadlock: false) { _ in try body() }
+    }
+
     static let headsSQL = """
         SELECT h.head FROM (SELECT channel_id, MIN(id) AS head FROM notification_deliveries WHERE status = 'pending' GROUP BY channel_id) h
         JOIN notification_channels c ON c.id = h.channel_id WHERE c.enabled ORDER BY h.head LIMIT 1000

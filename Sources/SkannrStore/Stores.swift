@@ -11,6 +11,9 @@ public struct Stores {
 
     public init(connection: Connection) { self.connection = connection }
 
+    /// The stores of a new connection (a responder worker opens one, lazily).
+    public init(config: DatabaseConfig) throws(MariaDBError) { connection = try Connection(config: config) }
+
     public var users: UserStore { UserStore(connection: connection) }
     public var refreshTokens: RefreshTokenStore { RefreshTokenStore(connection: connection) }
     public var loginThrottle: LoginThrottleStore { LoginThrottleStore(connection: connection) }

@@ -42,7 +42,7 @@ struct RateLimiterTests {
         defer { unlink(path) }
         let roomy = try SharedWindowCounters(path: path, slotCount: 1024)
         #expect(try Self.remaining(DatabaseRateLimiter(sharedCounters: roomy), services) == [2, 1, 0, -1])
-        let rows = try services.database().queryOne("SELECT COUNT(*) AS n FROM rate_limit_counters")?.int("n")
+        let rows = try Connection(config: services.configuration.database).queryOne("SELECT COUNT(*) AS n FROM rate_limit_counters")?.int("n")
         #expect(rows == 0, "nothing reached MariaDB while the file had room")
 
         let fullPath = path + "-full"

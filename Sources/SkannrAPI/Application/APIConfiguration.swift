@@ -4,11 +4,11 @@
 import SkannrSettings
 import Billing
 import Foundation
-import MariaDB
 import SkannrCore
+import SkannrStore
 
 public struct APIConfiguration: Sendable {
-    public var database: MariaDBConfig
+    public var database: DatabaseConfig
     /// Loopback and private targets are allowed (development and tests only).
     public var allowPrivateTargets: Bool
     /// Requests per minute per client IP for unauthenticated calls.

@@ -1,9 +1,8 @@
-// Per-worker services: configuration, clock, logger and the worker's one MariaDB connection
-// (handed out as SkannrStore's `Stores`), opened lazily so that a worker starts (and answers 503) while the database is down.
+// Per-worker services: configuration, clock, logger and the worker's one database connection
+// (SkannrStore's `Stores`), opened lazily so that a worker starts (and answers 503) while the database is down.
 
 import Foundation
 import Logging
-import MariaDB
 import Observability
 import SkannrStore
 
@@ -13,7 +12,7 @@ public final class Services {
     public let logger: Logger
     /// The worker's metrics slot (set by the executable's wiring; nil records nothing).
     public var metrics: MetricsRecorder?
-    private var connection: Connection?
+    private var openStores: Stores?
 
     public init(configuration: APIConfiguration, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.configuration = configuration
@@ -21,19 +20,17 @@ public final class Services {
         self.clock = clock
     }
 
-    /// The worker's connection; a failure to connect is a 503, never a crash.
-    public func database() throws(APIError) -> Connection {
-        if let connection { return connection }
+    /// The stores of the worker's connection: what handlers and use cases use. A failure to
+    /// connect is a 503, never a crash.
+    public func stores() throws(APIError) -> Stores {
+        if let openStores { return openStores }
         do {
-            let opened = try Connection(config: configuration.database)
-            connection = opened
+            let opened = try Stores(config: configuration.database)
+            openStores = opened
             return opened
         } catch {
             logger.warning("database connect failed", metadata: ["error": "\(error.code) \(error.message)"])
             throw APIError.databaseUnavailable
         }
     }
-
-    /// The stores of the worker's connection: what handlers and use cases use (no MariaDB types).
-    public func stores() throws(APIError) -> Stores { Stores(connection: try database()) }
 }
