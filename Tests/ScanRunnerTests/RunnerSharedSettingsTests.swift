@@ -1,5 +1,5 @@
 // The runner's shared settings come from SkannrSettings' typed parsers, the API's too
-// (FastCGITests/APISharedSettingsTests): both enforce the same plan limits and database rules.
+// (SkannrAPITests/APISharedSettingsTests): both enforce the same plan limits and database rules.
 import ScanRunner
 import SkannrSettings
 import SkannrStore
