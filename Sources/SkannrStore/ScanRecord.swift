@@ -32,10 +32,12 @@ public struct ScanRecord: Sendable, Equatable {
     public var error: String?
     /// Budgets the scan ran into (issue 14); empty when none.
     public var limitsHit: [String]
+    /// When retention deleted this scan's per-host/per-port rows (issue 20); its summary stays.
+    public var resultsPrunedAt: Date?
 
     static let columns = """
         id, target_id, status, trigger_kind, scan_profile, progress, hosts_total, hosts_done, ports_per_host,
-        open_ports, created_at, started_at, finished_at, error, limits_hit
+        open_ports, created_at, started_at, finished_at, error, limits_hit, results_pruned_at
         """
 
     init(row: Row) throws {
@@ -60,6 +62,7 @@ public struct ScanRecord: Sendable, Equatable {
         finishedAt = try row.optionalDate("finished_at")
         error = try row.optionalString("error")
         limitsHit = Self.strings(try row.optionalString("limits_hit"))
+        resultsPrunedAt = try row.optionalDate("results_pruned_at")
     }
 
     /// A JSON array of strings column; NULL or broken JSON reads as empty.

@@ -62,6 +62,10 @@ struct RetentionStoreTests {
             #expect(try !isPruned(kept))
         }
         #expect(try db.queryOne("SELECT COUNT(*) AS n FROM scans WHERE user_id = ?", [.int(account)])?.int("n") == 6)
+        // What the API's scan object shows (results_pruned_at).
+        let scans = ScanStore(connection: db)
+        #expect(try scans.find(accountID: account, id: ids[0])?.resultsPrunedAt != nil)
+        #expect(try scans.find(accountID: account, id: ids[5])?.resultsPrunedAt == nil)
     }
 
     @Test func keepsEveryScanThatRaisedAnAlert() throws {

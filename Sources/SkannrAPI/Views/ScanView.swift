@@ -22,6 +22,7 @@ struct ScanView: JSONObject {
         try out.member("finished_at", record.finishedAt)
         try out.member("error", record.error)
         try out.member("limits_hit", encoding: record.limitsHit)
+        try out.member("results_pruned_at", record.resultsPrunedAt)
     }
 }
 
