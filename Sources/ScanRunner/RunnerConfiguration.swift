@@ -93,7 +93,7 @@ public struct RunnerConfiguration: Sendable {
         // allow-list it stays on loopback, so a development stack cannot be pointed at a real LAN.
         if allowPrivateTargets && onlyNetworks.isEmpty { onlyNetworks = Self.loopbackNetworks }
         scannerID = settings.string("SKANNR_SCANNER_ID", default: Self.defaultScannerID())
-        concurrentScans = try settings.int("SKANNR_SCANNER_CONCURRENT_SCANS", default: 1, min: 1)
+        concurrentScans = try settings.int("SKANNR_SCANNER_CONCURRENT_SCANS", default: 16, min: 1)
         leaseDuration = .seconds(try settings.int("SKANNR_SCANNER_LEASE_SECONDS", default: 30, min: 2))
         heartbeatInterval = .seconds(try settings.int("SKANNR_SCANNER_HEARTBEAT_SECONDS", default: 10, min: 1))
         progressInterval = .milliseconds(try settings.int("SKANNR_SCANNER_PROGRESS_MS", default: 2000, min: 100))
@@ -121,7 +121,7 @@ public struct RunnerConfiguration: Sendable {
         let planSettings = try PlanSettings(settings: settings)   // the API's numbers, parsed by the same code
         plans = planSettings.catalog
         billingGraceDays = planSettings.billingGraceDays
-        maxRunningScansPerAccount = try settings.int("SKANNR_SCANNER_MAX_RUNNING_PER_ACCOUNT", default: 2, min: 1)
+        maxRunningScansPerAccount = try settings.int("SKANNR_SCANNER_MAX_RUNNING_PER_ACCOUNT", default: 16, min: 1)
         maxOpenPortsPerHost = try settings.int("SKANNR_SCANNER_MAX_OPEN_PER_HOST", default: 1000, min: 1)
         maxOpenPortsPerScan = try settings.int("SKANNR_SCANNER_MAX_OPEN_PER_SCAN", default: 20000, min: 1)
         maxScanDuration = .seconds(try settings.int("SKANNR_SCANNER_MAX_SCAN_SECONDS", default: 3600, min: 1))
