@@ -58,7 +58,7 @@ struct LeaseTimerTests {
         #expect(configuration.scannerID == "env-id")
         #expect(configuration.leaseDuration == .seconds(60))
         #expect(configuration.maxAttempts == 3)
-        #expect(configuration.concurrentScans == 1)
+        #expect(configuration.concurrentScans == 16 && configuration.maxRunningScansPerAccount == 16)
         #expect(configuration.allowPrivateTargets == false)
         #expect(throws: RunnerError.self) {
             try RunnerConfiguration(settings: Settings(values: ["SKANNR_SCANNER_MAX_ATTEMPTS": "many"]))
