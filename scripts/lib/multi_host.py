@@ -148,7 +148,7 @@ def run(arguments):
     print(f"MULTI-HOST scans={len(first) + len(second)} targets={count} runners=3 killed={killed} seconds={elapsed:.1f} "
           f"attempts_of_killed={[one(f'SELECT attempts FROM scans WHERE id = {k}') for k in killed]} "
           f"completed_by={completions()} requests_per_pool={pools} free_waited_s={fair.get('waited')} "
-          f"backlog_started_while_free_waited={fair.get('jumped')}")
+          f"backlog_started_while_free_waited={fair.get('jumped')} backlog_started_after_free_queued={fair.get('behind')}")
     for failure in failures:
         print("MULTI-HOST FAIL " + failure)
     print("MULTI-HOST " + ("OK" if not failures else f"{len(failures)} FAILED"))
