@@ -2,7 +2,9 @@
 // namespaces (each its own address, MariaDB over a veth), two responder pools behind one nginx
 // upstream and one MariaDB; it kill -9s a runner in the middle of a scan in each of two rounds and
 // checks from the database (scripts/lib/multi_host.py, `check`) that every scan completed exactly
-// once, results are whole and not doubled, and no alert is duplicated. Root only (namespaces).
+// once (one attempt, two for the killed runner's scan), results are whole and not doubled, no work
+// unit is left and no alert is duplicated; and that a free account's scan queued behind a business
+// backlog is claimed next instead of after the backlog (fair claiming). Root only (namespaces).
 // Trap: the harness has its own stack (MariaDB must listen on the bridge), not scripts/test's.
 import Foundation
 import Glibc
@@ -13,7 +15,7 @@ import TestSupport
 struct ManyHostsTests {
     static var script: String { TestStack.projectDirectory + "/scripts/multi-host" }
 
-    @Test func everyScanCompletesExactlyOnceWithWholeResultsAndNoDuplicateAlertsWhenARunnerIsKilled() throws {
+    @Test func everyScanCompletesExactlyOnceWithWholeResultsNoUnitsLeftAndNoDuplicateAlertsWhenARunnerIsKilledAndAFreeScanIsNotStuckBehindABacklog() throws {
         let folder = NSTemporaryDirectory() + "skannr-multi-host-\(UUID().uuidString.prefix(8))"
         var environment = ProcessInfo.processInfo.environment
         environment["SKANNR_BIN_DIR"] = TestStack.binDirectory

@@ -37,11 +37,11 @@ def b64url(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def token(user_id, keys):
+def token(user_id, keys, plan="business"):
     kid, secret = keys.split(",")[0].strip().split(":", 1)
     now = int(time.time())
     header = {"alg": "HS256", "kid": kid, "typ": "JWT"}
-    claims = {"sub": user_id, "plan": "business", "iat": now, "nbf": now, "exp": now + 3600, "iss": "skannr",
+    claims = {"sub": user_id, "plan": plan, "iat": now, "nbf": now, "exp": now + 3600, "iss": "skannr",
               "aud": "skannr-api", "typ": "access", "jti": b64url(os.urandom(16))}
     signing = b64url(json.dumps(header, separators=(",", ":")).encode()) + "." + b64url(json.dumps(claims, separators=(",", ":"), sort_keys=True).encode())
     signature = hmac.new(base64.b64decode(secret + "=" * (-len(secret) % 4)), signing.encode(), hashlib.sha256).digest()
@@ -69,11 +69,11 @@ def control(*arguments):
     subprocess.run([SCRIPT, arguments[0], RT, *arguments[1:]], check=True)
 
 
-def account(keys, name):
+def account(keys, name, plan="business"):
     user_id = int(sql(f"INSERT INTO users (name, email, password_hash, plan, created_at, updated_at) VALUES "
-                      f"('{name}', '{name}-{os.urandom(4).hex()}@multi-host.test', 'x', 'business', NOW(6), NOW(6)); "
+                      f"('{name}', '{name}-{os.urandom(4).hex()}@multi-host.test', 'x', '{plan}', NOW(6), NOW(6)); "
                       "SELECT LAST_INSERT_ID()")[0][0])
-    return user_id, API(token(user_id, keys))
+    return user_id, API(token(user_id, keys, plan))
 
 
 def wait_for(condition, seconds, what):
@@ -137,18 +137,122 @@ def run(arguments):
     killed.append(kill_mid_scan(1, second))
     wait_for(lambda: finished(second), 240, "round 2 to finish")
     control("start-runner", "1")
+    fair = fairness_round(keys)
     elapsed = time.time() - started
     failures = check(first, second, killed, [t for t, _ in targets])
+    failures += check_units_and_once(first + second + fair["backlog"] + [fair["free"]], killed)
+    failures += check_fairness(fair)
     pools = requests_per_pool()
     if min(pools) == 0:
         failures.append(f"one responder pool answered no request through nginx: {pools}")
     print(f"MULTI-HOST scans={len(first) + len(second)} targets={count} runners=3 killed={killed} seconds={elapsed:.1f} "
           f"attempts_of_killed={[one(f'SELECT attempts FROM scans WHERE id = {k}') for k in killed]} "
-          f"completed_by={completions()} requests_per_pool={pools}")
+          f"completed_by={completions()} requests_per_pool={pools} free_waited_s={fair.get('waited')} "
+          f"backlog_started_while_free_waited={fair.get('jumped')} backlog_started_after_free_queued={fair.get('behind')}")
     for failure in failures:
         print("MULTI-HOST FAIL " + failure)
     print("MULTI-HOST " + ("OK" if not failures else f"{len(failures)} FAILED"))
     return 1 if failures else 0
+
+
+# Fairness behind a backlog: 9 scans of one business account (every CIDR of 10.214.0.0/28 down to
+# /31s, so no address twice) are queued, then one free account's scan. 3 runners x 1 slot hold 3 of
+# them; first come, first served would start the other 6 before the free one. Fair claiming (fewest
+# running per plan weight) must start the free scan at the next claim: at most FAIR_JUMP_BOUND backlog
+# scans may start between its queueing and its start (claims already in flight, one per runner slot).
+FAIR_BACKLOG = ["10.214.0.0/28", "10.214.0.0/29", "10.214.0.8/29", "10.214.0.0/30", "10.214.0.4/30",
+                "10.214.0.8/30", "10.214.0.12/30", "10.214.0.0/31", "10.214.0.2/31"]
+FAIR_JUMP_BOUND = 3
+# MULTI_HOST_FAIR_RUNNERS=1: the round with host-1 alone (hosts 2 and 3 stopped), one slot: the case
+# where the backlog's account has 0 running whenever the slot frees (docs/scale.md, "Fairness").
+FAIR_RUNNERS = int(os.environ.get("MULTI_HOST_FAIR_RUNNERS", "3"))
+
+
+def fairness_round(keys):
+    for n in range(FAIR_RUNNERS + 1, 4):
+        control("stop-runner", str(n))
+    try:
+        return fairness_scans(keys)
+    finally:
+        for n in range(FAIR_RUNNERS + 1, 4):
+            control("start-runner", str(n))
+
+
+def fairness_scans(keys):
+    _, business = account(keys, "mh-backlog")
+    _, free = account(keys, "mh-free", plan="free")
+    targets = []
+    for address, client in [(a, business) for a in FAIR_BACKLOG] + [("10.214.0.14", free)]:
+        status, body = client.call("POST", "/targets", {"address": address, "scan_profile": "custom", "ports": PORTS})
+        if status != 201:
+            raise SystemExit(f"MULTI-HOST FAIL POST /targets {address} answered {status}: {body}")
+        targets.append((int(body["id"]), client))
+    backlog = trigger(None, targets[:-1])
+    free_scan = trigger(None, targets[-1:])[0]
+    wait_for(lambda: finished(backlog + [free_scan]), 120, "the fairness round to finish")
+    waited = one(f"SELECT TIMESTAMPDIFF(MICROSECOND, created_at, started_at) / 1e6 FROM scans WHERE id = {free_scan}")
+    listed = ",".join(map(str, backlog))
+    jumped = int(one(f"""SELECT COUNT(*) FROM scans b, scans f WHERE f.id = {free_scan} AND b.id IN ({listed})
+                           AND b.started_at > f.created_at AND b.started_at < f.started_at"""))
+    pending_behind = int(one(f"""SELECT COUNT(*) FROM scans b, scans f WHERE f.id = {free_scan} AND b.id IN ({listed})
+                                   AND b.started_at > f.created_at"""))
+    return {"backlog": backlog, "free": free_scan, "waited": waited, "jumped": jumped, "behind": pending_behind}
+
+
+def check_fairness(fair):
+    failures = []
+    bound = min(FAIR_JUMP_BOUND, FAIR_RUNNERS)
+    if fair["behind"] <= bound:
+        failures.append(f"the fairness round had no real backlog: only {fair['behind']} backlog scans started after the free one was queued (bound {bound})")
+    if fair["jumped"] > bound:
+        failures.append(f"{fair['jumped']} backlog scans started while the free scan {fair['free']} waited (bound {bound})")
+    last = one(f"SELECT MAX(finished_at) > (SELECT started_at FROM scans WHERE id = {fair['free']}) FROM scans WHERE id IN ({','.join(map(str, fair['backlog']))})")
+    if last != "1":
+        failures.append(f"the free scan {fair['free']} did not start before the business backlog finished")
+    return failures
+
+
+def check_units_and_once(every, killed):
+    """Work units: none left after completion, every unit done; no (scan, host, port) twice; each
+    scan completed once (one "completed" event in all runner logs) with 1 attempt, 2 if killed."""
+    failures = []
+    listed = ",".join(map(str, every))
+    left = sql(f"SELECT u.scan_id, COUNT(*) FROM scan_units u JOIN scans s ON s.id = u.scan_id "
+               f"WHERE u.scan_id IN ({listed}) AND s.status = 'completed' GROUP BY u.scan_id")
+    if left:
+        failures.append(f"completed scans with scan_units rows left (scan, rows): {left}")
+    undone = sql(f"SELECT id, units_total, units_done FROM scans WHERE id IN ({listed}) AND (units_total IS NULL OR units_done <> units_total)")
+    if undone:
+        failures.append(f"completed scans whose units_done differs from units_total (id, total, done): {undone}")
+    doubled = sql(f"SELECT scan_id, host, port, COUNT(*) FROM port_results WHERE scan_id IN ({listed}) GROUP BY scan_id, host, port HAVING COUNT(*) > 1")
+    if doubled:
+        failures.append(f"port results stored twice (scan, host, port, n): {doubled}")
+    wrong = sql(f"SELECT id, attempts FROM scans WHERE id IN ({listed}) AND attempts <> IF(id IN ({','.join(map(str, killed))}), 2, 1)")
+    if wrong:
+        failures.append(f"scans with other attempts than 1 (2 when their runner was killed) (id, attempts): {wrong}")
+    events = completed_events()
+    once = {scan: events.get(scan, 0) for scan in every if events.get(scan, 0) != 1}
+    if once:
+        failures.append(f"scans not completed exactly once by the runners' logs (scan: completions): {once}")
+    return failures
+
+
+def completed_events():
+    """Per scan id, how many "completed" events the runners logged (one JSON line each)."""
+    counts = {}
+    for n in (1, 2, 3):
+        try:
+            lines = open(f"{RT}/logs/runner-{n}.log", errors="replace").readlines()
+        except OSError:
+            continue
+        for line in lines:
+            if '"event":"completed"' in line:
+                try:
+                    scan = int(json.loads(line).get("scan_id", "0"))
+                except (ValueError, AttributeError):
+                    continue
+                counts[scan] = counts.get(scan, 0) + 1
+    return counts
 
 
 def requests_per_pool():
@@ -247,9 +351,78 @@ def bench(arguments):
     elapsed = time.time() - started
     listed = ",".join(map(str, scans))
     outcome = sql(f"SELECT status, COUNT(*) FROM scans WHERE id IN ({listed}) GROUP BY status")
-    print(f"MULTI-HOST-BENCH scans={count} seconds={elapsed:.1f} scans_per_minute={count * 60 / elapsed:.1f} outcome={outcome}")
+    units = int(one(f"SELECT COALESCE(SUM(units_total), 0) FROM scans WHERE id IN ({listed}) AND status = 'completed'"))
+    print(f"MULTI-HOST-BENCH scans={count} seconds={elapsed:.1f} scans_per_minute={count * 60 / elapsed:.1f} "
+          f"units={units} units_per_minute={units * 60 / elapsed:.1f} outcome={outcome}")
+    return 0
+
+
+def dead_addresses(prefix, count):
+    """`count` distinct target strings of addresses nothing answers for in the WAN bench's /24
+    (its live hosts are .10-.15, .21-.23, .53): /32s of .100-.254, then /31s and /30s of them."""
+    singles = [f"{prefix}.{last}" for last in range(100, 255)]
+    pairs = [f"{prefix}.{last}/31" for last in range(100, 254, 2)]
+    quads = [f"{prefix}.{last}/30" for last in range(100, 252, 4)]
+    return (singles + pairs + quads)[:count]
+
+
+def fairness(arguments):
+    """The fairness bar: `--backlog` quick-profile scans of dead hosts queued by one business
+    account, then one free account's scan; prints how long the free scan waited (started_at -
+    created_at, from the database) and took, and how far the backlog had got by then. Bounded:
+    returns when the free scan has finished or after `--seconds`; the caller stops the runner and
+    `cleanup` cancels what is left."""
+    backlog = int(option(arguments, "--backlog", "250"))
+    prefix = option(arguments, "--prefix", "198.18.1")
+    bound = float(option(arguments, "--seconds", "120"))
+    tag = option(arguments, "--tag", "fair")
+    keys = settings()["SKANNR_JWT_KEYS"]
+    business_id, business = account(keys, f"{tag}-business")
+    free_id, free = account(keys, f"{tag}-free", plan="free")
+    targets = []
+    for address in dead_addresses(prefix, backlog):
+        status, answer = business.call("POST", "/targets", {"address": address, "scan_profile": "quick"})
+        if status != 201:
+            raise SystemExit(f"fairness: POST /targets {address} answered {status}: {answer}")
+        targets.append((int(answer["id"]), business))
+    status, answer = free.call("POST", "/targets", {"address": f"{prefix}.99", "scan_profile": "quick"})
+    if status != 201:
+        raise SystemExit(f"fairness: free POST /targets answered {status}: {answer}")
+    queued = time.time()
+    backlog_scans = trigger(None, targets)
+    free_scan = trigger(None, [(int(answer["id"]), free)])[0]
+    deadline = time.time() + bound
+    while time.time() < deadline and not finished([free_scan]):
+        time.sleep(0.2)
+    row = sql(f"""SELECT status, TIMESTAMPDIFF(MICROSECOND, created_at, started_at) / 1e6,
+                         TIMESTAMPDIFF(MICROSECOND, created_at, finished_at) / 1e6, attempts
+                  FROM scans WHERE id = {free_scan}""")[0]
+    listed = ",".join(map(str, backlog_scans))
+    ahead = one(f"SELECT COUNT(*) FROM scans WHERE id IN ({listed}) AND started_at IS NOT NULL AND started_at <= "
+                f"COALESCE((SELECT started_at FROM scans WHERE id = {free_scan}), NOW(6))")
+    done = one(f"SELECT COUNT(*) FROM scans WHERE id IN ({listed}) AND status = 'completed'")
+    print(f"FAIRNESS backlog={backlog} free_scan={free_scan} free_status={row[0]} waited_s={row[1]} "
+          f"finished_after_s={row[2]} backlog_started_before_free={ahead} backlog_completed_by_then={done} "
+          f"queueing_s={time.time() - queued:.1f}")
+    return 0 if row[0] == "completed" else 1
+
+
+def cancel_unfinished(arguments):
+    """Cleanup after `fairness` (runner stopped): every scan still pending or running is cancelled
+    and its units dropped, so the next round starts from an empty queue."""
+    sql("DELETE u FROM scan_units u JOIN scans s ON s.id = u.scan_id WHERE s.status IN ('pending', 'running'); "
+        "UPDATE scans SET status = 'cancelled', finished_at = NOW(6), lease_owner = NULL, lease_expires_at = NULL "
+        "WHERE status IN ('pending', 'running')")
+    return 0
+
+
+def units(arguments):
+    """Scans and work units completed among `--since-id` and later scans (units: scans.units_total)."""
+    since = int(option(arguments, "--since-id", "0"))
+    row = sql(f"SELECT COUNT(*), COALESCE(SUM(units_total), 0) FROM scans WHERE id >= {since} AND status = 'completed'")[0]
+    print(f"units={row[1]} scans={row[0]}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit({"run": run, "bench": bench}[sys.argv[1]](sys.argv[2:]))
+    sys.exit({"run": run, "bench": bench, "fairness": fairness, "cancel-unfinished": cancel_unfinished, "units": units}[sys.argv[1]](sys.argv[2:]))
