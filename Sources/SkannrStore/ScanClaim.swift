@@ -91,7 +91,12 @@ public struct ScanClaimer: Sendable {
             guard let row = try db.queryOne("SELECT \(ClaimedScan.columns) FROM scans WHERE id = ?", [.int(id)]) else {
                 return nil
             }
-            return .claimed(try ClaimedScan(row: row, leaseOwner: owner))
+            let claimed = try ClaimedScan(row: row, leaseOwner: owner)
+            try db.execute("""
+                INSERT INTO account_claims (user_id, last_claimed_at) VALUES (?, NOW(6))
+                ON DUPLICATE KEY UPDATE last_claimed_at = NOW(6)
+                """, [.int(claimed.userID)])   // the round robin of the fair order
+            return .claimed(claimed)
         }
     }
 
@@ -118,8 +123,9 @@ public struct ScanClaimer: Sendable {
             running[try row.int("user_id")] = Int(try row.int("n"))
         }
         let waiting = try db.query("""
-            SELECT s.user_id, MIN(s.id) AS oldest, MAX(s.claimed_at) AS served, u.plan FROM scans s JOIN users u ON u.id = s.user_id
-            WHERE s.status = 'pending' GROUP BY s.user_id, u.plan
+            SELECT s.user_id, MIN(s.id) AS oldest, c.last_claimed_at AS served, u.plan FROM scans s JOIN users u ON u.id = s.user_id
+            LEFT JOIN account_claims c ON c.user_id = s.user_id
+            WHERE s.status = 'pending' GROUP BY s.user_id, u.plan, c.last_claimed_at
             """).map { row in
             let account = try row.int("user_id")
             return ScanWork.Waiting(accountID: account, running: running[account] ?? 0,

@@ -2,8 +2,8 @@
 // business backlog of single-unit scans must be claimed at the next free slot. Found by
 // `scripts/bench-runner --fairness`: today the slot frees with the business account at 0 running
 // (tie), neither account has a claimed_at among its PENDING scans (single-unit scans never yield),
-// so the tie goes to the oldest pending scan — the backlog — every time. Marked a known issue until
-// ScanClaim's round robin counts the account's latest claim of any scan; then remove the wrapper.
+// so the tie went to the oldest pending scan — the backlog — every time. The round robin now reads
+// each account's latest claim of any scan (account_claims, migration 0031).
 import Foundation
 import MariaDB
 import SkannrStore
@@ -25,9 +25,7 @@ struct FairnessBehindBacklogTests {
                                [.int(backlog[0])])
         let next = FairClaimingTests.claimedID(try claimer.claim(fixture.store))
         #expect(next != nil, "a scan is claimed")
-        withKnownIssue("ScanClaim's round robin reads claimed_at of pending scans only (see the file's header)") {
-            #expect(next == free, "the business account was just served: the free account's scan is next")
-        }
+        #expect(next == free, "the business account was just served: the free account's scan is next")
     }
 
     /// A free account with one pending quick scan, queued after the fixture's backlog.

@@ -165,7 +165,7 @@ FAIR_BACKLOG = ["10.214.0.0/28", "10.214.0.0/29", "10.214.0.8/29", "10.214.0.0/3
 FAIR_JUMP_BOUND = 3
 # MULTI_HOST_FAIR_RUNNERS=1: the round with host-1 alone (hosts 2 and 3 stopped), one slot: the case
 # where the backlog's account has 0 running whenever the slot frees (docs/scale.md, "Fairness").
-FAIR_RUNNERS = int(os.environ.get("MULTI_HOST_FAIR_RUNNERS", "3"))
+FAIR_RUNNERS = int(os.environ.get("MULTI_HOST_FAIR_RUNNERS", "1"))
 
 
 def fairness_round(keys):
