@@ -88,7 +88,7 @@ public struct AlertStore {
             guard let alert = try find(accountID: accountID, id: id, forUpdate: true) else { return .notFound }
             if changed {
                 try ProgressStore.alertResolved(connection: db, accountID: accountID, alert: alert, now: now)
-                try NotificationOutbox.enqueue(alertID: id, accountID: accountID, event: .alertResolved, db, now: now)
+                try NotificationOutbox.enqueue(alertIDs: [id], accountID: accountID, event: .alertResolved, db, now: now)
             }
             return .done(alert, changed: changed)
         }

@@ -21,18 +21,24 @@ public enum NotificationOutbox {
 
     struct AlertData: Encodable { let alert: AlertRecord }
 
-    /// alert.opened / alert.resolved for the alert as it is now in this transaction; returns the
-    /// number of deliveries written.
+    /// alert.opened / alert.resolved for each of the alerts as they are now in this transaction (one
+    /// write-back raises many: the account's channels are locked and read once); returns the number
+    /// of deliveries written.
     @discardableResult
-    public static func enqueue(alertID: Int64, accountID: Int64, event: NotificationEvent, _ db: Connection, now: Date) throws -> Int {
+    public static func enqueue(alertIDs: [Int64], accountID: Int64, event: NotificationEvent, _ db: Connection, now: Date) throws -> Int {
+        guard !alertIDs.isEmpty else { return 0 }
         let channels = try lockedChannels(accountID: accountID, db)
-        guard !channels.isEmpty,
-              let alert = try db.queryOne("SELECT \(AlertRecord.columns) FROM alerts WHERE id = ? AND user_id = ?",
-                                          [.int(alertID), .int(accountID)]).map(AlertRecord.init(row:)) else { return 0 }
-        let wanted = channels.filter {
-            ChannelRules.wants(event: event, severity: alert.severity, minSeverity: $0.minSeverity, subscribed: $0.events)
+        guard !channels.isEmpty else { return 0 }
+        var written = 0
+        for alertID in alertIDs {
+            guard let alert = try db.queryOne("SELECT \(AlertRecord.columns) FROM alerts WHERE id = ? AND user_id = ?",
+                                              [.int(alertID), .int(accountID)]).map(AlertRecord.init(row:)) else { continue }
+            let wanted = channels.filter {
+                ChannelRules.wants(event: event, severity: alert.severity, minSeverity: $0.minSeverity, subscribed: $0.events)
+            }
+            written += try insert(event: event, data: AlertData(alert: alert), channels: wanted.map(\.id), accountID: accountID, db, now: now)
         }
-        return try insert(event: event, data: AlertData(alert: alert), channels: wanted.map(\.id), accountID: accountID, db, now: now)
+        return written
     }
 
     /// Any other event (scan.failed, test) with its `data` object, to the given channels or to every

@@ -73,7 +73,7 @@ extension ScanLifecycleStore {
         let alerted = try Self.alertedFingerprints(targetID: scan.targetID, db)
         let result = diff.evaluate(baseline: baseline, current: outcome.snapshot, answers: outcome.confirmations,
                                    alreadyAlerted: alerted, now: now)
-        var inserted = 0
+        var opened: [Int64] = []
         // Expected ports and accepted risks of the target (issue 19) adjust or drop the diff's alerts.
         for draft in try Self.alertPolicy(targetID: scan.targetID, db).apply(to: result.alerts) {
             let row = try db.execute("""
@@ -82,19 +82,32 @@ extension ScanLifecycleStore {
                 """, [.int(scan.userID), .int(scan.targetID), .int(scan.id), .text(draft.type.rawValue), .text(draft.severity.rawValue),
                       .text(draft.host), SQLValue(draft.port.map { Int64($0) }), .text(String(draft.title.prefix(255))), .text(ScanRows.json(draft.details)),
                       .text(Self.dedupeKey(draft, scanID: scan.id)), .date(now)])
-            inserted += Int(row.affectedRows)
-            if row.affectedRows > 0 {   // the outbox, in this transaction (issue 18)
-                try NotificationOutbox.enqueue(alertID: Int64(row.lastInsertID), accountID: scan.userID, event: .alertOpened, db, now: now)
-            }
+            if row.affectedRows > 0 { opened.append(Int64(row.lastInsertID)) }
         }
-        for identity in result.recovered {
-            try db.execute("""
-                UPDATE alerts SET status = 'resolved', resolved_at = ?
-                WHERE target_id = ? AND type = 'host_down' AND status <> 'resolved' AND JSON_VALUE(details, '$.identity') = ?
-                """, [.date(now), .int(scan.targetID), .text(identity)])
-        }
+        let recovered = try resolveRecoveredHosts(result.recovered, targetID: scan.targetID, db, now: now)
+        // The outbox, in this transaction (issue 18): the auto-resolved host_down alerts are
+        // announced like a user's resolve.
+        try NotificationOutbox.enqueue(alertIDs: opened, accountID: scan.userID, event: .alertOpened, db, now: now)
+        try NotificationOutbox.enqueue(alertIDs: recovered, accountID: scan.userID, event: .alertResolved, db, now: now)
         try ScanSnapshotStore.saveBaseline(result.baseline, targetID: scan.targetID, scanID: scan.id, db, now: now)
-        return inserted
+        return opened.count
+    }
+
+    /// Resolves the open host_down alerts of hosts that answer again; returns their ids.
+    private func resolveRecoveredHosts(_ identities: [String], targetID: Int64, _ db: Connection, now: Date) throws -> [Int64] {
+        var resolved: [Int64] = []
+        for identity in identities {
+            let ids = try db.query("""
+                SELECT id FROM alerts
+                WHERE target_id = ? AND type = 'host_down' AND status <> 'resolved' AND JSON_VALUE(details, '$.identity') = ?
+                FOR UPDATE
+                """, [.int(targetID), .text(identity)]).map { try $0.int("id") }
+            for id in ids {
+                try db.execute("UPDATE alerts SET status = 'resolved', resolved_at = ? WHERE id = ?", [.date(now), .int(id)])
+            }
+            resolved += ids
+        }
+        return resolved
     }
 
     /// "new_port:<scan>:<host>:<port>" ("-" for host alerts); tls_expiring once per certificate and

@@ -51,7 +51,7 @@ final class DeliveryQueueTests {
     }
 
     func enqueue(_ alert: Int64) throws -> Int {
-        try db.transaction { tx in try NotificationOutbox.enqueue(alertID: alert, accountID: account, event: .alertOpened, tx, now: Date()) }
+        try db.transaction { tx in try NotificationOutbox.enqueue(alertIDs: [alert], accountID: account, event: .alertOpened, tx, now: Date()) }
     }
 
     func queue(_ owner: String, perChannel: Int = 20) throws -> DeliveryQueue {
@@ -74,7 +74,7 @@ final class DeliveryQueueTests {
         #expect(payload?["type"] as? String == "alert.opened" && (alert?["id"] as? NSNumber)?.int64Value == alertIDs[1])
         struct Abort: Error {}
         _ = try? db.transaction { tx -> Int in
-            _ = try NotificationOutbox.enqueue(alertID: alertIDs[2], accountID: account, event: .alertOpened, tx, now: Date())
+            _ = try NotificationOutbox.enqueue(alertIDs: [alertIDs[2]], accountID: account, event: .alertOpened, tx, now: Date())
             throw Abort()
         }
         #expect(try db.queryOne("SELECT COUNT(*) AS n FROM notification_deliveries")?.int("n") == 3)

@@ -48,9 +48,13 @@ struct ConfirmedChangesTests {
         }
     }
 
-    @Test("a host gone silent raises one host_down; the scan that sees it again resolves it and raises new_port only for a new port")
+    @Test("a host gone silent raises one host_down; the scan that sees it again resolves it (announced like a user's resolve) and raises new_port only for a new port")
     func hostDownRaisedAndResolved() throws {
         let fixture = try RunnerFixture()
+        try fixture.db.execute("""
+            INSERT INTO notification_channels (user_id, type, url, secret, min_severity, events, enabled, created_at)
+            VALUES (?, 'webhook', 'https://hooks.example.com/x', 'whsec_t', 'low', 'alert.opened,alert.resolved', 1, NOW(6))
+            """, [.int(fixture.userID)])
         let target = try fixture.addTarget("192.0.2.10")
         let address = "192.0.2.10"
         try write(fixture, target: target, ScanOutcome(hosts: [host(address, up: true, open: [22, 80])], tls: [:], remark: nil))
@@ -66,6 +70,11 @@ struct ConfirmedChangesTests {
         #expect(try alerts(fixture, scan: backScan) == ["new_port:8080"])
         #expect(try fixture.string("SELECT status AS s FROM alerts WHERE type = 'host_down'") == "resolved")
         #expect(try fixture.int("SELECT COUNT(*) AS n FROM alerts WHERE type = 'host_down' AND resolved_at IS NOT NULL") == 1)
+        let events = try fixture.db.query("""
+            SELECT d.event, a.type FROM notification_deliveries d
+            JOIN alerts a ON a.id = CAST(JSON_VALUE(d.payload, '$.data.alert.id') AS UNSIGNED) ORDER BY d.id
+            """).map { "\(try $0.string("event")) \(try $0.string("type"))" }
+        #expect(events == ["alert.opened host_down", "alert.opened new_port", "alert.resolved host_down"])
     }
 
     @Test("a host_down that the re-probes do not confirm raises nothing and the host stays up in the baseline")
