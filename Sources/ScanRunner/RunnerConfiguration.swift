@@ -82,7 +82,7 @@ public struct RunnerConfiguration: Sendable {
     }
 
     private init(validating settings: Settings) throws {
-        database = try DatabaseSettings(settings: settings, role: .runner).connection   // shared keys, one parser
+        database = try DatabaseSettings(settings: settings, role: .runner).config   // shared keys, one parser
         allowPrivateTargets = try settings.bool("SKANNR_ALLOW_PRIVATE_TARGETS", default: false)
         do {
             onlyNetworks = try ScanScope.networks(settings.string("SKANNR_SCANNER_ONLY_NETWORKS", default: ""))

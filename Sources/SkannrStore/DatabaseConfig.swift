@@ -8,7 +8,7 @@ public typealias DatabaseConfig = MariaDBConfig
 
 extension DatabaseSettings {
     /// The connector's configuration (DatabaseSettings range-checks every number, so the conversions hold).
-    public var connection: DatabaseConfig {
+    public var config: DatabaseConfig {
         MariaDBConfig(host: host, port: UInt32(port), unixSocket: unixSocket, user: user, password: password, database: name,
                       connectTimeoutSeconds: UInt32(connectTimeoutSeconds), readTimeoutSeconds: UInt32(readTimeoutSeconds),
                       writeTimeoutSeconds: UInt32(writeTimeoutSeconds))

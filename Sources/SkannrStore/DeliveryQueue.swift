@@ -21,7 +21,7 @@ public struct ClaimedDelivery: Sendable, Equatable {
 }
 
 public struct DeliveryQueue {
-    public let connection: Connection
+    let connection: Connection
     public let owner: String
     public let leaseSeconds: Int
     /// Channels per claim, and deliveries per channel.

@@ -12,7 +12,7 @@ public struct Stores {
     public init(connection: Connection) { self.connection = connection }
 
     /// The stores of a new connection (a responder worker opens one, lazily).
-    public init(config: DatabaseConfig) throws(MariaDBError) { connection = try Connection(config: config) }
+    public init(config: DatabaseConfig) throws { connection = try Connection(config: config) }
 
     public var users: UserStore { UserStore(connection: connection) }
     public var refreshTokens: RefreshTokenStore { RefreshTokenStore(connection: connection) }

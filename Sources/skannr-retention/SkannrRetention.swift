@@ -17,7 +17,7 @@ struct SkannrRetention: ParsableCommand {
 
     func run() throws {
         let settings = try Settings.load(file: config)
-        let database = try DatabaseSettings(settings: settings, role: .runner).connection
+        let database = try DatabaseSettings(settings: settings, role: .runner).config
         let retention = try RetentionSettings(settings: settings)
         let report = try RetentionStore(config: database).run(policy: RetentionPolicy(retention), limits: RetentionLimits(retention))
         print(#"{"event":"retention_done","scans_pruned":\#(report.scansPruned),"rows_deleted":\#(report.rowsDeleted),"transactions":\#(report.transactions),"stopped_by":"\#(report.stoppedBy.rawValue)"}"#)

@@ -20,7 +20,7 @@ struct RunnerSharedSettingsTests {
         let plans = try PlanSettings(settings: settings)
         #expect(runner.plans == plans.catalog && runner.plans != .defaults)
         #expect(runner.billingGraceDays == plans.billingGraceDays)
-        #expect(runner.database == (try DatabaseSettings(settings: settings, role: .runner)).connection)
+        #expect(runner.database == (try DatabaseSettings(settings: settings, role: .runner)).config)
         #expect(runner.metricsDirectory == "/tmp/skannr-metrics")
     }
 

@@ -21,7 +21,7 @@ struct APISharedSettingsTests {
         let plans = try PlanSettings(settings: settings)
         #expect(api.plans == plans.catalog && api.plans != .defaults)
         #expect(api.stripe.graceDays == plans.billingGraceDays)
-        #expect(api.database == (try DatabaseSettings(settings: settings, role: .responder)).connection)
+        #expect(api.database == (try DatabaseSettings(settings: settings, role: .responder)).config)
         #expect(api.metricsDirectory == "/tmp/skannr-metrics")
     }
 

@@ -34,7 +34,7 @@ public struct APIConfiguration: Sendable {
 
     public init(settings: Settings) throws {
         self.settings = settings
-        database = try DatabaseSettings(settings: settings, role: .responder).connection   // shared keys, one parser
+        database = try DatabaseSettings(settings: settings, role: .responder).config   // shared keys, one parser
         allowPrivateTargets = try settings.bool("SKANNR_ALLOW_PRIVATE_TARGETS", default: false)
         anonymousRequestsPerMinute = try settings.int("SKANNR_RATE_LIMIT_ANONYMOUS", default: 120)
         rateLimitFile = settings.optional("SKANNR_RATE_LIMIT_FILE").flatMap { $0.isEmpty ? nil : $0 }

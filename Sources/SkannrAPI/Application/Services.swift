@@ -29,7 +29,7 @@ public final class Services {
             openStores = opened
             return opened
         } catch {
-            logger.warning("database connect failed", metadata: ["error": "\(error.code) \(error.message)"])
+            logger.warning("database connect failed", metadata: ["error": "\(DatabaseFailure.logDescription(of: error) ?? "\(type(of: error))")"])
             throw APIError.databaseUnavailable
         }
     }
