@@ -202,25 +202,20 @@ static void parse(const char *uri, Query *q) {
 
 typedef struct { Statement target, targets, scan, results, results_after, alerts; long long account, target_id; } Responder;
 
-static int targets_page(Responder *r, Query *q, Buffer *b) {
+/* One page of a list keyed by id, newest first (GET /targets, GET /alerts): the cursor is the
+   base64url of the last id; `item` writes one row's object. */
+static int id_page(Responder *r, Query *q, Statement *s, void (*item)(Buffer *, Statement *), Buffer *b) {
     long long after = 0x7FFFFFFFFFFFFFFFLL;
     char raw[64];
     if (q->cursor[0] && unbase64url(q->cursor, strlen(q->cursor), raw, sizeof raw) > 0) after = atoll(raw);
     Param p[3] = {{0, r->account}, {0, after}, {0, q->limit + 1}};
-    Statement *s = &r->targets;
     if (execute(s, p, 3)) return 500;
     puts_(b, "{\"items\":[");
     long rows = 0; char last[32] = "";
     while (next_row(s)) {
         if (++rows > q->limit) continue;
         if (rows > 1) put(b, ",", 1);
-        put(b, "{", 1); member(b, 1, "id", s, 0, NUM);
-        member(b, 0, "address", s, 1, STR); member(b, 0, "type", s, 2, STR); member(b, 0, "label", s, 4, STR);
-        member(b, 0, "scan_profile", s, 5, STR); member(b, 0, "ports", s, 6, STR); member(b, 0, "expected_ports", s, 7, STR);
-        member(b, 0, "interval_minutes", s, 8, NUM); member(b, 0, "enabled", s, 9, BOOL); member(b, 0, "created_at", s, 10, DATE);
-        member(b, 0, "updated_at", s, 11, DATE); member(b, 0, "last_scan_id", s, 13, NUM); member(b, 0, "last_scan_at", s, 14, DATE);
-        member(b, 0, "next_scan_at", s, 12, DATE);
-        put(b, "}", 1);
+        item(b, s);
         snprintf(last, sizeof last, "%.31s", s->data[0]);
     }
     mysql_stmt_free_result(s->stmt);
@@ -229,6 +224,18 @@ static int targets_page(Responder *r, Query *q, Buffer *b) {
     put(b, "}", 1);
     return 200;
 }
+
+static void target_item(Buffer *b, Statement *s) {
+    put(b, "{", 1); member(b, 1, "id", s, 0, NUM);
+    member(b, 0, "address", s, 1, STR); member(b, 0, "type", s, 2, STR); member(b, 0, "label", s, 4, STR);
+    member(b, 0, "scan_profile", s, 5, STR); member(b, 0, "ports", s, 6, STR); member(b, 0, "expected_ports", s, 7, STR);
+    member(b, 0, "interval_minutes", s, 8, NUM); member(b, 0, "enabled", s, 9, BOOL); member(b, 0, "created_at", s, 10, DATE);
+    member(b, 0, "updated_at", s, 11, DATE); member(b, 0, "last_scan_id", s, 13, NUM); member(b, 0, "last_scan_at", s, 14, DATE);
+    member(b, 0, "next_scan_at", s, 12, DATE);
+    put(b, "}", 1);
+}
+
+static int targets_page(Responder *r, Query *q, Buffer *b) { return id_page(r, q, &r->targets, target_item, b); }
 
 static int results_page(Responder *r, Query *q, long long scan_id, Buffer *b) {
     Param find[2] = {{0, r->account}, {0, scan_id}};
@@ -286,32 +293,16 @@ static int results_page(Responder *r, Query *q, long long scan_id, Buffer *b) {
     return 200;
 }
 
-static int alerts_page(Responder *r, Query *q, Buffer *b) {
-    long long after = 0x7FFFFFFFFFFFFFFFLL;
-    char raw[64];
-    if (q->cursor[0] && unbase64url(q->cursor, strlen(q->cursor), raw, sizeof raw) > 0) after = atoll(raw);
-    Param p[3] = {{0, r->account}, {0, after}, {0, q->limit + 1}};
-    Statement *s = &r->alerts;
-    if (execute(s, p, 3)) return 500;
-    puts_(b, "{\"items\":[");
-    long rows = 0; char last[32] = "";
-    while (next_row(s)) {
-        if (++rows > q->limit) continue;
-        if (rows > 1) put(b, ",", 1);
-        put(b, "{", 1); member(b, 1, "id", s, 0, NUM); member(b, 0, "target_id", s, 1, NUM); member(b, 0, "scan_id", s, 2, NUM);
-        member(b, 0, "type", s, 3, STR); member(b, 0, "severity", s, 4, STR); member(b, 0, "host", s, 5, STR);
-        member(b, 0, "port", s, 6, NUM); member(b, 0, "title", s, 7, STR); member(b, 0, "details", s, 8, RAW);
-        member(b, 0, "status", s, 9, STR); member(b, 0, "created_at", s, 10, DATE); member(b, 0, "acknowledged_at", s, 11, DATE);
-        member(b, 0, "resolved_at", s, 12, DATE); member(b, 0, "accepted_at", s, 13, DATE); member(b, 0, "note", s, 14, STR);
-        put(b, "}", 1);
-        snprintf(last, sizeof last, "%.31s", s->data[0]);
-    }
-    mysql_stmt_free_result(s->stmt);
-    puts_(b, "],\"next_cursor\":");
-    if (rows > q->limit) { put(b, "\"", 1); base64url(b, (unsigned char *)last, strlen(last)); put(b, "\"", 1); } else puts_(b, "null");
+static void alert_item(Buffer *b, Statement *s) {
+    put(b, "{", 1); member(b, 1, "id", s, 0, NUM); member(b, 0, "target_id", s, 1, NUM); member(b, 0, "scan_id", s, 2, NUM);
+    member(b, 0, "type", s, 3, STR); member(b, 0, "severity", s, 4, STR); member(b, 0, "host", s, 5, STR);
+    member(b, 0, "port", s, 6, NUM); member(b, 0, "title", s, 7, STR); member(b, 0, "details", s, 8, RAW);
+    member(b, 0, "status", s, 9, STR); member(b, 0, "created_at", s, 10, DATE); member(b, 0, "acknowledged_at", s, 11, DATE);
+    member(b, 0, "resolved_at", s, 12, DATE); member(b, 0, "accepted_at", s, 13, DATE); member(b, 0, "note", s, 14, STR);
     put(b, "}", 1);
-    return 200;
 }
+
+static int alerts_page(Responder *r, Query *q, Buffer *b) { return id_page(r, q, &r->alerts, alert_item, b); }
 
 static int one_target(Responder *r, Buffer *b) {
     Param p[1] = {{0, r->target_id}};
