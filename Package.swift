@@ -38,7 +38,8 @@ let package = Package(
         .target(name: "SystemIO", dependencies: [.product(name: "Atomics", package: "swift-atomics")]),
         .target(name: "Observability", dependencies: ["SystemIO", logging]),
         .target(name: "SkannrSettings", dependencies: ["SkannrCore"]),
-        .target(name: "FastCGI", dependencies: ["CFastCGI", logging]),
+        .target(name: "HTTPMessage"),   // APIRequest/APIResponse: the values FastCGI carries and the API handles
+        .target(name: "FastCGI", dependencies: ["CFastCGI", "HTTPMessage", logging]),
         .target(name: "MariaDB", dependencies: ["CMariaDB"]),
         .target(name: "SkannrCrypto", dependencies: ["COpenSSL", "CArgon2", "CQREncode"]),
         .target(name: "HTTPClient", dependencies: ["CCurl"]),
@@ -49,7 +50,7 @@ let package = Package(
         .target(name: "ScanRunner", dependencies: ["SkannrSettings", "ScanEngine", "SkannrStore", "SkannrCore", "Observability", logging]),
         .target(name: "Billing", dependencies: ["HTTPClient", "SkannrCrypto", "SkannrCore"]),
         .target(name: "Notifications", dependencies: ["SkannrSettings", "HTTPClient", "SkannrStore", "SkannrCore", "ScanEngine", "ScanRunner", "Observability", logging]),
-        .target(name: "SkannrAPI", dependencies: ["SkannrSettings", "SystemIO", "FastCGI", "SkannrStore", "SkannrCore", "SkannrCrypto", "Billing", "Observability", logging]),
+        .target(name: "SkannrAPI", dependencies: ["SkannrSettings", "SystemIO", "HTTPMessage", "SkannrStore", "SkannrCore", "SkannrCrypto", "Billing", "Observability", logging]),
         .executableTarget(name: "skannr-api", dependencies: ["SkannrSettings", "SkannrAPI", "FastCGI", "MariaDB", "SkannrStore", "Observability", argumentParser, logging]),
         .executableTarget(name: "skannr-scanner", dependencies: ["SkannrSettings", "ScanRunner", "SkannrStore", "Observability", argumentParser, logging]),
         .executableTarget(name: "skannr-notifier", dependencies: ["SkannrSettings", "Notifications", "ScanRunner", "Observability", argumentParser, logging]),

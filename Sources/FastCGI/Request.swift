@@ -1,42 +1,8 @@
 // An HTTP request as nginx hands it to a responder over FastCGI: copied out of libfcgi's
-// buffers into Swift values, because libfcgi frees its params at the next accept.
+// buffers into Swift values (HTTPMessage's APIRequest), because libfcgi frees its params at the next accept.
+@_exported import HTTPMessage
 
-/// One HTTP request, independent of FastCGI so that routers and tests can build it directly.
-public struct Request: Sendable {
-    public var method: String
-    /// The path without the query string, percent-decoded, e.g. `/api/v1/targets/7`.
-    public var path: String
-    public var query: [String: String]
-    /// Header names are lowercased (`content-type`, `authorization`).
-    public var headers: [String: String]
-    public var body: [UInt8]
-    public var clientAddress: String
-    public var requestID: String
-
-    public init(
-        method: String, path: String, query: [String: String] = [:], headers: [String: String] = [:],
-        body: [UInt8] = [], clientAddress: String = "127.0.0.1", requestID: String = "-"
-    ) {
-        self.method = method
-        self.path = path
-        self.query = query
-        self.headers = headers
-        self.body = body
-        self.clientAddress = clientAddress
-        self.requestID = requestID
-    }
-
-    public func header(_ name: String) -> String? { headers[name.lowercased()] }
-
-    /// The media type of the body without parameters, lowercased (`application/json`).
-    public var mediaType: String? {
-        guard let value = header("content-type") else { return nil }
-        let type = value.split(separator: ";", maxSplits: 1).first.map(String.init) ?? value
-        return type.trimmingWhitespace().lowercased()
-    }
-}
-
-extension Request {
+extension APIRequest {
     /// Builds a request from FastCGI parameters (`REQUEST_METHOD`, `HTTP_*`, ...) as nginx sends them.
     public init(params: [String: String], body: [UInt8]) {
         // The raw REQUEST_URI is decoded here (an undecodable one stays raw and matches no route);
@@ -66,12 +32,5 @@ extension Request {
 }
 
 extension StringProtocol {
-    func trimmingWhitespace() -> String {
-        var scalars = Substring(self)
-        while let first = scalars.first, first == " " || first == "\t" { scalars.removeFirst() }
-        while let last = scalars.last, last == " " || last == "\t" { scalars.removeLast() }
-        return String(scalars)
-    }
-
     func replacingUnderscores() -> String { String(map { $0 == "_" ? "-" : $0 }) }
 }

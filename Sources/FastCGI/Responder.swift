@@ -52,7 +52,7 @@ public final class Responder: Sendable {
     private var stopping: Bool { shutdownRequested != 0 || stopRequested.load(ordering: .relaxed) }
 
     /// Serves requests until shutdown is requested or the listening socket fails.
-    public func run(_ handle: (Request) -> Response) {
+    public func run(_ handle: (APIRequest) -> APIResponse) {
         var connections: [UpstreamConnection] = []
         serving: while !stopping {
             let acceptsMore = connections.count < maxConnections
@@ -85,7 +85,7 @@ public final class Responder: Sendable {
     }
 
     /// Serves one request on each connection that poll() found readable.
-    private func serveReady(_ connections: [UpstreamConnection], _ watched: [pollfd], _ handle: (Request) -> Response) {
+    private func serveReady(_ connections: [UpstreamConnection], _ watched: [pollfd], _ handle: (APIRequest) -> APIResponse) {
         for (connection, entry) in zip(connections, watched) where entry.revents != 0 {
             connection.serveNext(handle)
         }

@@ -31,9 +31,9 @@ final class UpstreamConnection {
 
     /// Reads the next request (the caller saw the descriptor readable), answers it and finishes it.
     /// When nginx has closed its side there is no request and libfcgi closes the descriptor.
-    func serveNext(_ handle: (Request) -> Response) {
+    func serveNext(_ handle: (APIRequest) -> APIResponse) {
         guard FCGX_Accept_r(request) >= 0 else { return }
-        let incoming = Request(params: readParams(), body: readBody())
+        let incoming = APIRequest(params: readParams(), body: readBody())
         write(handle(incoming))
         FCGX_Finish_r(request)
     }
@@ -70,7 +70,7 @@ final class UpstreamConnection {
         return body
     }
 
-    private func write(_ response: Response) {
+    private func write(_ response: APIResponse) {
         let header = response.headerBlock()
         header.withUnsafeBytes { put($0) }
         response.body.withUnsafeBytes { put($0) }

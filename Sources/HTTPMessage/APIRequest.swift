@@ -1,6 +1,5 @@
-// A request as handlers see it: SkannrAPI's own type, made from the transport's request by the
-// application (the one place that knows FastCGI), so controllers never see the transport.
-import Foundation
+// An HTTP request as the API's handlers see it: plain values, independent of the transport (FastCGI
+// builds it from nginx's params; tests build it directly), so controllers never see FastCGI.
 
 public struct APIRequest: Sendable {
     public var method: String
@@ -31,6 +30,16 @@ public struct APIRequest: Sendable {
     public var mediaType: String? {
         guard let value = header("content-type") else { return nil }
         let type = value.split(separator: ";", maxSplits: 1).first.map(String.init) ?? value
-        return type.trimmingCharacters(in: .whitespaces).lowercased()
+        return type.trimmingWhitespace().lowercased()
+    }
+}
+
+extension StringProtocol {
+    /// Without leading and trailing spaces and tabs (no Foundation in this module).
+    package func trimmingWhitespace() -> String {
+        var scalars = Substring(self)
+        while let first = scalars.first, first == " " || first == "\t" { scalars.removeFirst() }
+        while let last = scalars.last, last == " " || last == "\t" { scalars.removeLast() }
+        return String(scalars)
     }
 }

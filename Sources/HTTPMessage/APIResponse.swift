@@ -1,5 +1,5 @@
-// A response as handlers make it: status, headers and a body, or a body written piece by piece
-// (CSV exports). The application turns it into the transport's response.
+// An HTTP response as handlers make it: status, headers and a body, or a body written piece by
+// piece (CSV exports of any size in constant memory; nginx sends it chunked). FastCGI serialises it.
 
 public struct APIResponse: Sendable {
     public var status: Int

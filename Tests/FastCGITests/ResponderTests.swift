@@ -33,7 +33,7 @@ final class ResponderTests: XCTestCase {
         let finished = expectation(description: "responder returned")
         Thread.detachNewThread {
             responder.run { request in
-                Response.json(200, body: Array("\(request.method) \(request.path) \(String(decoding: request.body, as: UTF8.self))".utf8))
+                APIResponse.json(200, body: Array("\(request.method) \(request.path) \(String(decoding: request.body, as: UTF8.self))".utf8))
             }
             finished.fulfill()
         }

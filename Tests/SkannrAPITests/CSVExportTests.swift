@@ -38,7 +38,7 @@ struct CSVExportTests {
             let rows = pages.removeFirst()
             return (rows, pages.isEmpty ? nil : (after ?? 0) + 1)
         }
-        #expect(!String(decoding: Application.transport(response).headerBlock(), as: UTF8.self).contains("Content-Length"))
+        #expect(!String(decoding: response.headerBlock(), as: UTF8.self).contains("Content-Length"))
         var out: [UInt8] = []
         try response.stream?.write { out += $0 }
         #expect(String(decoding: out, as: UTF8.self) == "n\r\n1\r\n2\r\n3\r\n")
@@ -49,7 +49,7 @@ struct CSVExportTests {
         func request(_ accept: String?) -> APIRequest {
             var params = ["REQUEST_METHOD": "GET", "REQUEST_URI": "/api/v1/alerts"]
             if let accept { params["HTTP_ACCEPT"] = accept }
-            return APIRequest(Request(params: params, body: []))
+            return APIRequest(params: params, body: [])
         }
         #expect(CSVExport.wanted(request("text/csv")))
         #expect(CSVExport.wanted(request("application/json;q=0.5, text/csv; charset=utf-8")))

@@ -66,7 +66,7 @@ struct PipelineTests {
         return router
     }
 
-    static let authorized = Request(method: "GET", path: "/api/v1/when", headers: ["authorization": "Bearer t"])
+    static let authorized = APIRequest(method: "GET", path: "/api/v1/when", headers: ["authorization": "Bearer t"])
 
     @Test("the token check, the rate limiter and the handler see the one instant of the request")
     func oneInstant() throws {
@@ -101,10 +101,10 @@ struct PipelineTests {
         let limiter = FakeLimiter(seen: seen, budget: 1)
         let app = Application(router: Self.router(seen: seen), services: try Self.services(seen: seen),
                               authenticator: nil, rateLimiter: limiter)
-        let first = app.handle(Request(method: "GET", path: "/api/v1/health"))
+        let first = app.handle(APIRequest(method: "GET", path: "/api/v1/health"))
         #expect(first.status == 204)
         #expect(first.header("X-RateLimit-Remaining") == "0")
-        #expect(app.handle(Request(method: "GET", path: "/api/v1/health")).status == 429)
+        #expect(app.handle(APIRequest(method: "GET", path: "/api/v1/health")).status == 429)
         #expect(limiter.calls == 2)
     }
 
@@ -127,8 +127,8 @@ struct PipelineTests {
         let recorder = try #require(MetricsRecorder(directory: nil, role: "api"))
         services.metrics = recorder
         let app = Application(router: Self.router(seen: seen), services: services, authenticator: nil, rateLimiter: nil)
-        for _ in 0..<2 { _ = app.handle(Request(method: "GET", path: "/api/v1/health")) }
-        _ = app.handle(Request(method: "GET", path: "/api/v1/when"))
+        for _ in 0..<2 { _ = app.handle(APIRequest(method: "GET", path: "/api/v1/health")) }
+        _ = app.handle(APIRequest(method: "GET", path: "/api/v1/when"))
         recorder.increment("odd", labels: [("route", "a\"b\\c\nd")])
 
         let series = recorder.collect().series

@@ -6,6 +6,7 @@
 import Foundation
 import Logging
 import SkannrStore
+@_exported import HTTPMessage   // APIRequest/APIResponse: the API's clients (skannr-api, tests) see them
 
 public final class Application {
     public static let basePath = "/api/v1"

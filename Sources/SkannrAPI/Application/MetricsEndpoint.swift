@@ -7,6 +7,7 @@
 import Foundation
 import Observability
 import SkannrStore
+import HTTPMessage
 
 enum MetricsEndpoint {
     static let path = "/metrics"

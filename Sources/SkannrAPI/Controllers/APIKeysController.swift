@@ -4,6 +4,7 @@
 import Foundation
 import SkannrCore
 import SkannrStore
+import HTTPMessage
 
 enum APIKeysController {
     static func create(_ context: AuthenticatedContext) throws -> APIResponse {

@@ -5,6 +5,7 @@
 import Foundation
 import SkannrCore
 import SkannrStore
+import HTTPMessage
 
 enum AlertsController {
     static func list(_ context: AuthenticatedContext) throws -> APIResponse {

@@ -6,6 +6,7 @@ import Foundation
 import SkannrCore
 import SkannrCrypto
 import SkannrStore
+import HTTPMessage
 
 extension AuthController {
     static func login(_ context: RequestContext) throws -> APIResponse {

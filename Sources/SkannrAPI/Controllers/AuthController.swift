@@ -5,6 +5,7 @@
 import Foundation
 import SkannrCore
 import SkannrStore
+import HTTPMessage
 
 enum AuthController {
     static func registerAccount(_ context: RequestContext) throws -> APIResponse {

@@ -8,6 +8,7 @@ import Billing
 import Foundation
 import SkannrCore
 import SkannrStore
+import HTTPMessage
 
 enum BillingController {
     static func status(_ context: AuthenticatedContext) throws -> APIResponse {

@@ -7,6 +7,7 @@ import Foundation
 import SkannrCore
 import SkannrCrypto
 import SkannrStore
+import HTTPMessage
 
 enum BillingSupport {
     static func client(_ services: Services) throws(APIError) -> StripeClient {

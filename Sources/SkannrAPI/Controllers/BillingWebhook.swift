@@ -9,6 +9,7 @@
 import Billing
 import Foundation
 import SkannrStore
+import HTTPMessage
 
 enum BillingWebhook {
     static let subscriptionEvents: Set<String> = [

@@ -1,4 +1,5 @@
 // GET /health: the responder is up and can reach MariaDB (503 with the same shape when it can't).
+import HTTPMessage
 
 
 enum HealthController {

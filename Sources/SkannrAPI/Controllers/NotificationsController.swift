@@ -3,6 +3,7 @@
 // sent from here: a test send and a redelivery are outbox rows that skannr-notifier delivers.
 import SkannrCore
 import SkannrStore
+import HTTPMessage
 
 enum NotificationsController {
     static func channels(_ context: AuthenticatedContext) throws -> APIResponse {

@@ -1,6 +1,7 @@
 // GET /score, /streak, /achievements: computed at request time from the account's data by the
 // pure rules of SkannrCore (docs/score.md). Read-only: awards happen at the events themselves.
 import SkannrStore
+import HTTPMessage
 
 enum ProgressController {
     static func score(_ context: AuthenticatedContext) throws -> APIResponse {

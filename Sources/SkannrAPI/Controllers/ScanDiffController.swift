@@ -5,6 +5,7 @@
 import Foundation
 import SkannrCore
 import SkannrStore
+import HTTPMessage
 
 enum ScanDiffController {
     static func diff(_ context: AuthenticatedContext) throws -> APIResponse {

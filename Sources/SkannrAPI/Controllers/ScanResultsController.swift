@@ -2,6 +2,7 @@
 // scan_not_completed before). Only open ports are stored one by one: `?state=open` (the default)
 // lists them; `state=closed|filtered` is 400 explaining that those are counted per host in /summary.
 import SkannrStore
+import HTTPMessage
 
 enum ScanResultsController {
     static func results(_ context: AuthenticatedContext) throws -> APIResponse {

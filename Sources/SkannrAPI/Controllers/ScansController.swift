@@ -5,6 +5,7 @@
 // writes then find nothing and it stops); a finished scan (completed/failed/cancelled) is 409 conflict.
 import SkannrCore
 import SkannrStore
+import HTTPMessage
 
 enum ScansController {
     static func list(_ context: AuthenticatedContext) throws -> APIResponse {

@@ -4,6 +4,7 @@
 // because its row is gone and the runner's fenced writes (WHERE id = ? AND lease_owner = ?) match nothing.
 import SkannrCore
 import SkannrStore
+import HTTPMessage
 
 enum TargetsController {
     static func list(_ context: AuthenticatedContext) throws -> APIResponse {

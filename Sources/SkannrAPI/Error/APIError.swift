@@ -1,5 +1,6 @@
 // The one error type that reaches clients: a status, a stable `code`, a message for people and,
 // for validation, the offending fields. Anything else thrown by a handler becomes a plain 500.
+import HTTPMessage
 
 
 public enum ErrorCode: String, Sendable {

@@ -2,6 +2,7 @@
 // never silently truncated), so validation can tell "absent", "null" and "wrong type" apart.
 
 import Foundation
+import HTTPMessage
 
 public indirect enum JSONInput: Decodable, Equatable, Sendable {
     case null

@@ -3,6 +3,7 @@
 // tests compare JSONBody with; JSONOutput is a small tree for error bodies.
 
 import Foundation
+import HTTPMessage
 
 public enum JSONCoding {
     /// One configured encoder per process (JSONEncoder.encode is safe to share; making one per

@@ -3,6 +3,7 @@
 
 import Foundation
 import Logging
+import HTTPMessage
 
 public struct RequestContext {
     public let request: APIRequest

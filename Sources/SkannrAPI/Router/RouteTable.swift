@@ -2,6 +2,7 @@
 // names and its limits. The router is built from this table; OpenAPISyncTests checks it against
 // openapi.yaml both ways and the end-to-end fixtures (ContractEndpoints) are derived from it.
 // Adding an endpoint = one line here + its handler + openapi.yaml (docs/architecture.md, API).
+import HTTPMessage
 
 public struct Endpoint: Sendable {
     /// Who may call: anyone, a signed-in account (access token or API key), or a signed-in
@@ -35,20 +36,14 @@ extension Endpoint {
         Endpoint(method: method, path: path, auth: .open, resource: nil, limits: limits, handler: .open(handler))
     }
 
-    static func account(_ method: String, _ path: String, _ handler: @escaping @Sendable (AuthenticatedContext) throws -> APIResponse) -> Endpoint {
-        Endpoint(method: method, path: path, auth: .account, resource: nil, limits: RouteLimits(), handler: .authenticated(handler))
-    }
-
-    static func account(_ method: String, _ path: String, _ resource: Resource,
+    /// A signed-in account's endpoint; `on` names what its `:id` is.
+    static func account(_ method: String, _ path: String, on resource: Resource? = nil,
                         _ handler: @escaping @Sendable (AuthenticatedContext) throws -> APIResponse) -> Endpoint {
         Endpoint(method: method, path: path, auth: .account, resource: resource, limits: RouteLimits(), handler: .authenticated(handler))
     }
 
-    static func signIn(_ method: String, _ path: String, _ handler: @escaping @Sendable (AuthenticatedContext) throws -> APIResponse) -> Endpoint {
-        Endpoint(method: method, path: path, auth: .signIn, resource: nil, limits: RouteLimits(), handler: .authenticated(handler))
-    }
-
-    static func signIn(_ method: String, _ path: String, _ resource: Resource,
+    /// As `account`, refused to an API key (credentials, MFA, keys, billing changes).
+    static func signIn(_ method: String, _ path: String, on resource: Resource? = nil,
                        _ handler: @escaping @Sendable (AuthenticatedContext) throws -> APIResponse) -> Endpoint {
         Endpoint(method: method, path: path, auth: .signIn, resource: resource, limits: RouteLimits(), handler: .authenticated(handler))
     }
@@ -71,31 +66,31 @@ public enum RouteTable {
 
         .account("GET", "/targets", TargetsController.list),
         .account("POST", "/targets", TargetsController.create),
-        .account("GET", "/targets/:id", .target, TargetsController.read),
-        .account("PATCH", "/targets/:id", .target, TargetsController.update),
-        .account("DELETE", "/targets/:id", .target, TargetsController.delete),
-        .account("POST", "/targets/:id/scan", .target, ScansController.start),
+        .account("GET", "/targets/:id", on: .target, TargetsController.read),
+        .account("PATCH", "/targets/:id", on: .target, TargetsController.update),
+        .account("DELETE", "/targets/:id", on: .target, TargetsController.delete),
+        .account("POST", "/targets/:id/scan", on: .target, ScansController.start),
 
         .account("GET", "/scans", ScansController.list),
         .account("POST", "/scans/trigger-all", ScansController.triggerAll),
-        .account("GET", "/scans/:id", .scan, ScansController.read),
-        .account("POST", "/scans/:id/cancel", .scan, ScansController.cancel),
-        .account("GET", "/scans/:id/results", .scan, ScanResultsController.results),
-        .account("GET", "/scans/:id/summary", .scan, ScanResultsController.summary),
-        .account("GET", "/scans/:id/diff", .scan, ScanDiffController.diff),
+        .account("GET", "/scans/:id", on: .scan, ScansController.read),
+        .account("POST", "/scans/:id/cancel", on: .scan, ScansController.cancel),
+        .account("GET", "/scans/:id/results", on: .scan, ScanResultsController.results),
+        .account("GET", "/scans/:id/summary", on: .scan, ScanResultsController.summary),
+        .account("GET", "/scans/:id/diff", on: .scan, ScanDiffController.diff),
 
         .account("GET", "/alerts", AlertsController.list),
-        .account("POST", "/alerts/:id/acknowledge", .alert, AlertsController.acknowledge),
-        .account("POST", "/alerts/:id/accept", .alert, AlertsController.accept),
-        .account("POST", "/alerts/:id/resolve", .alert, AlertsController.resolve),
+        .account("POST", "/alerts/:id/acknowledge", on: .alert, AlertsController.acknowledge),
+        .account("POST", "/alerts/:id/accept", on: .alert, AlertsController.accept),
+        .account("POST", "/alerts/:id/resolve", on: .alert, AlertsController.resolve),
 
         .account("GET", "/notifications/channels", NotificationsController.channels),
         .account("POST", "/notifications/channels", NotificationsController.createChannel),
-        .account("PATCH", "/notifications/channels/:id", .channel, NotificationsController.updateChannel),
-        .account("DELETE", "/notifications/channels/:id", .channel, NotificationsController.deleteChannel),
-        .account("POST", "/notifications/channels/:id/test", .channel, NotificationsController.testChannel),
+        .account("PATCH", "/notifications/channels/:id", on: .channel, NotificationsController.updateChannel),
+        .account("DELETE", "/notifications/channels/:id", on: .channel, NotificationsController.deleteChannel),
+        .account("POST", "/notifications/channels/:id/test", on: .channel, NotificationsController.testChannel),
         .account("GET", "/notifications/deliveries", NotificationsController.deliveries),
-        .account("POST", "/notifications/deliveries/:id/redeliver", .delivery, NotificationsController.redeliver),
+        .account("POST", "/notifications/deliveries/:id/redeliver", on: .delivery, NotificationsController.redeliver),
 
         .account("GET", "/billing/status", BillingController.status),
         .signIn("POST", "/billing/checkout", BillingController.checkout),
@@ -110,7 +105,7 @@ public enum RouteTable {
 
         .signIn("GET", "/api-keys", APIKeysController.list),
         .signIn("POST", "/api-keys", APIKeysController.create),
-        .signIn("DELETE", "/api-keys/:id", .apiKey, APIKeysController.delete),
+        .signIn("DELETE", "/api-keys/:id", on: .apiKey, APIKeysController.delete),
     ]
 
     public static func makeRouter() -> Router { Router(endpoints: endpoints) }

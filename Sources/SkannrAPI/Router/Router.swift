@@ -1,5 +1,6 @@
 // Routes by method and path pattern (`/targets/:id`). A path that exists with another method is
 // a 405 with `Allow`, not a 404. Patterns are compared segment by segment; no regular expressions.
+import HTTPMessage
 
 
 public struct Router: Sendable {

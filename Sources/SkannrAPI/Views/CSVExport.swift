@@ -5,6 +5,7 @@
 // apostrophe, so a spreadsheet shows it as text instead of running it.
 import Foundation
 import SkannrStore
+import HTTPMessage
 
 enum CSVExport {
     static let pageSize = 1000
