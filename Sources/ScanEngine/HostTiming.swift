@@ -5,8 +5,6 @@
 // raises neither the tries nor the loss count.
 
 /// What a finished probe tells the timing: its verdict class, try number and times.
-import Glibc
-
 struct ProbeOutcome: Equatable, Sendable {
     enum Answer: Equatable, Sendable { case open, closed, unreachable }
     let answer: Answer
@@ -30,22 +28,21 @@ struct HostTiming: Equatable, Sendable {
     var rtt = RTTEstimator()
     var pacer: Pacer
     var inFlight = 0
-    /// Highest try number (0 = first) that got an open or closed answer, and the same for open ports only.
-    private(set) var maxSuccessfulAttempt = 0
-    private(set) var maxSuccessfulOpenAttempt = 0
-    /// The same, counting a try number only once two ports were answered on it (beyond the second try):
-    /// one port answered on its fourth try must not send every filtered port to five.
+    /// Highest try number (0 = first) that got an open or closed answer, and the same for open ports
+    /// only, counting a try number beyond the second only once two ports were answered on it: one port
+    /// answered on its fourth try must not send every filtered port to five.
     private(set) var confirmedAttempt = 0
     private(set) var confirmedOpenAttempt = 0
-    private var answersByAttempt = [Int](repeating: 0, count: 8)
-    private var openAnswersByAttempt = [Int](repeating: 0, count: 8)
-    private var openAnswers: Int { openAnswersByAttempt.reduce(0, +) }
+    /// Answers per try number (the last lane: that try or later). SIMD, not an array: the board updates
+    /// a copy of this value under its lock on every answer, and an array would be copied on the heap.
+    private var answersByAttempt = SIMD8<Int>()
+    private var openAnswersByAttempt = SIMD8<Int>()
+    private var openAnswers: Int { openAnswersByAttempt.wrappedSum() }
     var detector: ResetLimitDetector
     /// Ports given up as filtered after silence on every try.
     private(set) var silentPorts = 0
     /// Open or closed answers, and those that needed a retransmission.
     private(set) var decisiveAnswers = 0
-    private(set) var drops = 0
 
     init(tuning: CongestionTuning, now: UInt64) {
         window = CongestionWindow(tuning: tuning, now: now)
@@ -84,10 +81,8 @@ struct HostTiming: Equatable, Sendable {
         if let sample { rtt.add(sample: sample) }
         let decisive = outcome.answer != .unreachable
         if decisive {
-            maxSuccessfulAttempt = max(maxSuccessfulAttempt, attempt)
             confirmedAttempt = Self.confirm(attempt, in: &answersByAttempt, deepest: confirmedAttempt)
             if outcome.answer == .open {
-                maxSuccessfulOpenAttempt = max(maxSuccessfulOpenAttempt, attempt)
                 confirmedOpenAttempt = Self.confirm(attempt, in: &openAnswersByAttempt, deepest: confirmedOpenAttempt)
             }
             let flat = window.queueDelay < window.queueThreshold
@@ -97,7 +92,6 @@ struct HostTiming: Equatable, Sendable {
         }
         let retransmitted = decisive && attempt > 0
         if decisive { decisiveAnswers += 1 }
-        if retransmitted { drops += 1 }
         // Once the host is known to limit its resets, a refusal that needed a retry is that limit, not the path.
         let congestive = !(detector.isLimited && outcome.answer == .closed)
         window.answered(sentAt: outcome.sentAt, now: outcome.now, rtt: sample, retransmitted: retransmitted,
@@ -126,10 +120,10 @@ struct HostTiming: Equatable, Sendable {
     /// answer, but only on a host where most ports turn out filtered (silent on every try): there the
     /// silence is the firewall's and a window grown by answers alone would crawl. On a host that mostly
     /// answers, such a probe was most likely lost, and losses must never open the window.
-    /// Returns whether the window grew (the sweep's window grows alike).
+    /// Returns whether the window grew (the sweep's window grows alike). The probe's place is released
+    /// separately (`release`), as for an answer.
     @discardableResult
     mutating func leftPipe() -> Bool {
-        release()
         guard silentPorts > decisiveAnswers else { return false }
         window.leftPipe()
         return true
@@ -137,8 +131,8 @@ struct HostTiming: Equatable, Sendable {
 
     /// Counts an answer on try `attempt`; the deepest try now confirmed (the second on one answer,
     /// deeper ones on two).
-    private static func confirm(_ attempt: Int, in counts: inout [Int], deepest: Int) -> Int {
-        let index = min(attempt, counts.count - 1)
+    private static func confirm(_ attempt: Int, in counts: inout SIMD8<Int>, deepest: Int) -> Int {
+        let index = min(attempt, counts.scalarCount - 1)
         counts[index] += 1
         return counts[index] >= (index <= 1 ? 1 : 2) ? max(deepest, index) : deepest
     }

@@ -29,7 +29,8 @@ final class TimingBoard: @unchecked Sendable {
         self.group = CongestionWindow(tuning: groupTuning, now: now)
     }
 
-    /// Takes a place in the host's and the group's window for one probe; false when either is full.
+    /// Takes a place in the host's and the group's window for one probe; false when either is full or
+    /// the host's pacing holds the probe back.
     func acquire(host: Int, now: UInt64) -> Bool {
         lock.withLock {
             var timing = hosts[host] ?? HostTiming(tuning: tuning, now: now)
@@ -105,10 +106,10 @@ final class TimingBoard: @unchecked Sendable {
     func leftPipe(host: Int) {
         lock.withLock {
             guard var timing = hosts[host] else { return }
+            releaseLocked(&timing)
             // The sweep's window grows with the host's: grown by answers alone, it stayed at its last
             // cut behind a host with 98 % filtered ports and held the host's window half empty.
             if timing.leftPipe() { group.leftPipe() }
-            groupInFlight = max(0, groupInFlight - 1)
             hosts[host] = timing
         }
     }
