@@ -61,8 +61,9 @@ struct ScanExecutor {
     }
 
     /// Sweeps one unit and TLS-probes its open ports (tarpit suspects excepted).
+    /// `tlsBudget`: TLS probes the scan may still make (its cap less what its earlier units made).
     func executeUnit(_ slice: ScanUnitSlice, plan: HostPlan, ports: [UInt16], position: UnitPosition,
-                     deadline: ContinuousClock.Instant, keeper: LeaseKeeper) throws -> UnitEnd {
+                     deadline: ContinuousClock.Instant, tlsBudget: Int, keeper: LeaseKeeper) throws -> UnitEnd {
         let unitPorts = Array(ports.dropFirst(slice.portOffset).prefix(slice.portCount))
         let hostsPlan = plan.slice(offset: slice.hostOffset, count: slice.hostCount)
         let sweep = Sweep(config: sweepConfig(loopbackOnly: plan.isLoopbackOnly))
@@ -96,9 +97,9 @@ struct ScanExecutor {
         }
         let rule = AcceptsAllRule(minimumOpen: configuration.acceptsAllMinimumOpen)
         let tls = TLSPhase.run(hosts.filter { !rule.isSuspect(openCount: $0.openPorts.count) }, serverName: plan.hostname,
-                               configuration: configuration, keeper: keeper, stop: stop)
+                               budget: tlsBudget, configuration: configuration, keeper: keeper, stop: stop)
         if try interrupted(keeper) || tls.interrupted { return .stopped }
-        return .done(UnitOutcome(hosts: hosts, tls: tls.facts, tlsUnknown: tls.unknown, tlsCut: tls.cut,
+        return .done(UnitOutcome(hosts: hosts, tls: tls.facts, tlsUnknown: tls.unknown, tlsCut: tls.cut, tlsProbes: tls.probed,
                                  skipped: hostsPlan.skipped.count, partial: outOfTime))
     }
 
@@ -127,7 +128,9 @@ struct ScanExecutor {
             .apply(to: &outcome)
         // Suspects skipped by the units' TLS phases that are no tarpit after all.
         let late = outcome.hosts.filter { suspects.contains($0.host) && $0.acceptsAll == nil }
-        let tls = TLSPhase.run(late, serverName: plan.hostname, configuration: configuration, keeper: keeper, stop: stop)
+        let spent = units.reduce(0) { $0 + $1.tlsProbes }
+        let tls = TLSPhase.run(late, serverName: plan.hostname, budget: configuration.tlsMaxProbes - spent,
+                               configuration: configuration, keeper: keeper, stop: stop)
         if try interrupted(keeper) || tls.interrupted { return .stopped }
         outcome.tls.merge(tls.facts) { first, _ in first }
         outcome.tlsUnknown.formUnion(tls.unknown)

@@ -91,12 +91,16 @@ struct ScanProcessor {
         let lease = keeper.lease
         let units = try store.units(lease, hosts: plan.unitHosts, ports: ports.count, probesPerUnit: configuration.probesPerUnit)
         var outcomes = units.compactMap(\.outcome)
-        let deadline = claimedAt + configuration.maxScanDuration
+        // The duration budget is the scan's, from its first claim, not this turn's.
+        let used = Duration.milliseconds(Int64(max(0, Date().timeIntervalSince(scan.startedAt)) * 1000))
+        let deadline = claimedAt + configuration.maxScanDuration - used
         var ranOne = false, outOfTime = false
         for unit in units where unit.outcome == nil {
             if ranOne && ContinuousClock.now - claimedAt >= configuration.turn { return .yielded(outcomes.count, units.count) }
             let position = UnitPosition(unitsDone: outcomes.count, unitsTotal: units.count, hostsTotal: plan.expectedHosts)
-            switch try executor.executeUnit(unit.slice, plan: plan, ports: ports, position: position, deadline: deadline, keeper: keeper) {
+            let tlsBudget = configuration.tlsMaxProbes - outcomes.reduce(0) { $0 + $1.tlsProbes }
+            switch try executor.executeUnit(unit.slice, plan: plan, ports: ports, position: position, deadline: deadline,
+                                            tlsBudget: tlsBudget, keeper: keeper) {
             case .stopped:
                 return .stopped
             case .done(let outcome):

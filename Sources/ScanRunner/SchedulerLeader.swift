@@ -53,13 +53,15 @@ final class SchedulerLeader: Sendable {
                 "event": "scheduled", "enqueued": "\(report.enqueued)", "busy": "\(report.busy)", "refused": "\(report.refused)",
             ])
         }
-        try retentionPass(db)
+        retentionPass(db)
     }
 
     private let lastRetention = Mutex<ContinuousClock.Instant?>(nil)
 
     /// A short retention pass when its interval has passed (first one right after taking the lead).
-    private func retentionPass(_ db: ScanLifecycleStore) throws {
+    /// Its failure (a deadlock, a lock wait) is logged and tried again next interval: it must not cost
+    /// the scheduler its leadership, as a failed scheduling pass does.
+    private func retentionPass(_ db: ScanLifecycleStore) {
         let settings = configuration.retention
         guard settings.leaderIntervalSeconds > 0 else { return }
         let now = ContinuousClock.now
@@ -69,7 +71,13 @@ final class SchedulerLeader: Sendable {
             return true
         }
         guard due else { return }
-        let report = try db.retention.run(policy: RetentionPolicy(settings), limits: RetentionLimits(settings, leaderPass: true))
+        let report: RetentionReport
+        do {
+            report = try db.retention.run(policy: RetentionPolicy(settings), limits: RetentionLimits(settings, leaderPass: true))
+        } catch {
+            logger.warning("retention pass failed", metadata: ["event": "retention_failed", "error": "\(error)"])
+            return
+        }
         if report.rowsDeleted > 0 {
             logger.info("retention pass", metadata: [
                 "event": "retention_done", "scans_pruned": "\(report.scansPruned)", "rows_deleted": "\(report.rowsDeleted)",

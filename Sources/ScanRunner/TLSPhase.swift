@@ -12,10 +12,13 @@ struct TLSPhase {
     var unknown: Set<HostPort> = []
     /// Open ports the cap left unprobed.
     var cut = 0
+    /// Probes made (counted against the scan's cap across its units).
+    var probed = 0
     /// The phase was stopped early (lease lost, cancel or SIGTERM): the caller decides what that means.
     var interrupted = false
 
-    static func run(_ hosts: [HostOutcome], serverName: String?, configuration: RunnerConfiguration,
+    /// `budget`: probes the scan may still make (SKANNR_SCANNER_TLS_MAX_PROBES less its earlier units').
+    static func run(_ hosts: [HostOutcome], serverName: String?, budget: Int, configuration: RunnerConfiguration,
                     keeper: LeaseKeeper, stop: StopSignal) -> TLSPhase {
         let targets = hosts.flatMap { host in
             host.openPorts.map { TLSProbe.Target(host: host.host, port: $0, serverName: serverName) }
@@ -23,7 +26,7 @@ struct TLSPhase {
         var phase = TLSPhase()
         guard !targets.isEmpty else { return phase }
         let options = TLSProbe.BatchOptions(timeout: configuration.tlsTimeout, concurrency: configuration.tlsConcurrency,
-                                            maxProbes: configuration.tlsMaxProbes, progressInterval: .milliseconds(500))
+                                            maxProbes: max(0, budget), progressInterval: .milliseconds(500))
         let result = TLSProbe.probeAll(targets, options: options) { _ in
             keeper.tick()   // a heartbeat when one is due: a long TLS phase keeps its lease
             return !(keeper.mustStop || stop.isRequested)
@@ -37,6 +40,7 @@ struct TLSPhase {
             }
         }
         phase.cut = result.cutByCap
+        phase.probed = targets.count - result.cutByCap
         phase.interrupted = result.cancelled
         return phase
     }

@@ -25,10 +25,12 @@ public struct ClaimedScan: Sendable, Equatable {
     public let hostsTotal: Int
     /// Claims so far, this one included.
     public let attempts: Int
+    /// The first claim's time: the scan's duration budget counts from it, across turns and takeovers.
+    public let startedAt: Date
     /// Unique per claim (scanner id + random token): the fence of every later write.
     public let leaseOwner: String
 
-    static let columns = "id, user_id, target_id, address, address_type, ports, ports_per_host, hosts_total, attempts"
+    static let columns = "id, user_id, target_id, address, address_type, ports, ports_per_host, hosts_total, attempts, started_at"
 
     init(row: Row, leaseOwner: String) throws {
         id = try row.int("id")
@@ -40,6 +42,7 @@ public struct ClaimedScan: Sendable, Equatable {
         portsPerHost = Int(try row.int("ports_per_host"))
         hostsTotal = Int(try row.int("hosts_total"))
         attempts = Int(try row.int("attempts"))
+        startedAt = try row.date("started_at")
         self.leaseOwner = leaseOwner
     }
 }
@@ -79,13 +82,13 @@ public struct ScanClaimer: Sendable {
                     WHERE id = ?
                     """, [.text("gave up after \(attempts) attempts"), .date(now), .int(id)])
                 try NotificationOutbox.enqueueScanFailed(scanID: id, db, now: now)   // same transaction (issue 18)
-                try db.execute("DELETE FROM scan_units WHERE scan_id = ?", [.int(id)])
+                try ScanUnitRows.drop(scanID: id, db)
                 return .gaveUp(scanID: id, attempts: attempts)
             }
             try db.execute("""
                 UPDATE scans SET status = 'running', lease_owner = ?,
                     lease_expires_at = DATE_ADD(NOW(6), INTERVAL ? MICROSECOND),
-                    attempts = attempts + 1, started_at = COALESCE(started_at, ?), claimed_at = NOW(6)
+                    attempts = attempts + 1, started_at = COALESCE(started_at, ?)
                 WHERE id = ?
                 """, [.text(owner), .int(leaseDuration.microseconds), .date(now), .int(id)])
             guard let row = try db.queryOne("SELECT \(ClaimedScan.columns) FROM scans WHERE id = ?", [.int(id)]) else {
@@ -134,7 +137,8 @@ public struct ScanClaimer: Sendable {
         }
         // The account row before its scan rows (as the write-back does): claimers of one account queue
         // on it instead of deadlocking on each other's scan-row and index locks.
-        for account in ScanWork.fairOrder(waiting).prefix(Self.accountsTried) where account.running < maxRunningPerAccount {
+        let withRoom = ScanWork.fairOrder(waiting).filter { $0.running < maxRunningPerAccount }   // before the prefix: full accounts must not use up the tries
+        for account in withRoom.prefix(Self.accountsTried) {
             guard try accountHasRoom(db, userID: account.accountID) else { continue }
             if let pending = try db.queryOne("""
                 SELECT id, attempts, user_id FROM scans WHERE user_id = ? AND status = 'pending' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED

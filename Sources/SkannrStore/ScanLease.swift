@@ -31,7 +31,7 @@ extension ScanLifecycleStore {
     /// Extends the lease (and records progress when given). Throws LeaseLostError when the fence matches
     /// nothing — also how a cancel reaches the runner (the API sets status = 'cancelled' at once).
     public func heartbeat(_ lease: ScanLease, progress: Double? = nil, hostsDone: Int? = nil, hostsTotal: Int? = nil) throws {
-        let percent = progress.map { min(99.99, max(0, ($0 * 100).rounded(.down) / 100)) }
+        let percent = progress.map(progressPercent)
         let result = try connection.execute("""
             UPDATE scans SET lease_expires_at = DATE_ADD(NOW(6), INTERVAL ? MICROSECOND),
                 progress = COALESCE(?, progress), hosts_done = COALESCE(?, hosts_done), hosts_total = COALESCE(?, hosts_total)
@@ -46,7 +46,7 @@ extension ScanLifecycleStore {
         try connection.transaction { db in
             try finish(lease, db, "status = 'failed', error = ?, finished_at = ?", [.text(String(reason.prefix(1000))), .date(now)])
             try NotificationOutbox.enqueueScanFailed(scanID: lease.scanID, db, now: now)
-            try db.execute("DELETE FROM scan_units WHERE scan_id = ?", [.int(lease.scanID)])
+            try ScanUnitRows.drop(scanID: lease.scanID, db)
         }
     }
 
@@ -67,11 +67,6 @@ extension ScanLifecycleStore {
     /// Whether the scan is now `cancelled` (read after a lost lease; false when that cannot be read).
     public func isCancelled(scanID: Int64) -> Bool {
         (try? connection.queryOne("SELECT status FROM scans WHERE id = ?", [.int(scanID)])?.string("status")) == "cancelled"
-    }
-
-    /// The status of a scan (nil when it no longer exists).
-    public func status(scanID: Int64) throws -> String? {
-        try connection.queryOne("SELECT status FROM scans WHERE id = ?", [.int(scanID)])?.string("status")
     }
 
     /// The LeaseLostError, saying what happened to the scan.

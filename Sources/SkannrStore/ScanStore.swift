@@ -137,7 +137,7 @@ public struct ScanStore {
         if (affected ?? 0) > 0 {
             // Its work units will never run again (a runner on one finds its fence closed). Best
             // effort: a unit left behind is only dead weight until the scan is deleted (cascade).
-            _ = try? connection.execute("DELETE FROM scan_units WHERE scan_id = ?", [.int(id)])
+            try? ScanUnitRows.drop(scanID: id, connection)
         }
         return (affected ?? 0) > 0 ? .cancelled(scan) : .alreadyFinished(scan)
     }

@@ -14,19 +14,21 @@ public struct UnitOutcome: Sendable, Equatable {
     public var tls: [HostPort: TLSFacts]
     /// Open ports whose TLS probe failed: state unknown this scan.
     public var tlsUnknown: Set<HostPort>
-    /// Open ports not TLS-probed because of the per-unit cap.
+    /// Open ports not TLS-probed because the scan's cap was spent, and the probes this unit made.
     public var tlsCut: Int
+    public var tlsProbes: Int
     /// Range addresses the policy skipped in this unit.
     public var skipped: Int
     /// The duration budget stopped the unit's sweep: its results are partial.
     public var partial: Bool
 
     public init(hosts: [HostOutcome], tls: [HostPort: TLSFacts] = [:], tlsUnknown: Set<HostPort> = [], tlsCut: Int = 0,
-                skipped: Int = 0, partial: Bool = false) {
+                tlsProbes: Int = 0, skipped: Int = 0, partial: Bool = false) {
         self.hosts = hosts
         self.tls = tls
         self.tlsUnknown = tlsUnknown
         self.tlsCut = tlsCut
+        self.tlsProbes = tlsProbes
         self.skipped = skipped
         self.partial = partial
     }
@@ -39,7 +41,7 @@ extension UnitOutcome: Codable {
         var notBefore: Date, notAfter: Date, fingerprint: String, selfSigned: Bool, expired: Bool, keyType: String?
     }
 
-    enum CodingKeys: String, CodingKey { case hosts, certificates, tlsUnknown, tlsCut, skipped, partial }
+    enum CodingKeys: String, CodingKey { case hosts, certificates, tlsUnknown, tlsCut, tlsProbes, skipped, partial }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -53,6 +55,7 @@ extension UnitOutcome: Codable {
         }
         tlsUnknown = Set(try c.decode([HostPort].self, forKey: .tlsUnknown))
         tlsCut = try c.decode(Int.self, forKey: .tlsCut)
+        tlsProbes = try c.decodeIfPresent(Int.self, forKey: .tlsProbes) ?? 0
         skipped = try c.decode(Int.self, forKey: .skipped)
         partial = try c.decode(Bool.self, forKey: .partial)
     }
@@ -67,6 +70,7 @@ extension UnitOutcome: Codable {
         }, forKey: .certificates)
         try c.encode(Array(tlsUnknown), forKey: .tlsUnknown)
         try c.encode(tlsCut, forKey: .tlsCut)
+        try c.encode(tlsProbes, forKey: .tlsProbes)
         try c.encode(skipped, forKey: .skipped)
         try c.encode(partial, forKey: .partial)
     }
@@ -78,6 +82,17 @@ public struct ScanUnitState: Sendable, Equatable {
     public let slice: ScanUnitSlice
     public let outcome: UnitOutcome?
 }
+
+/// Work units of a scan that will not run again (completed, failed, given up or cancelled).
+enum ScanUnitRows {
+    static func drop(scanID: Int64, _ db: Connection) throws {
+        try db.execute("DELETE FROM scan_units WHERE scan_id = ?", [.int(scanID)])
+    }
+}
+
+/// A progress fraction as the scans.progress column holds it: a percent with two decimals, below
+/// 100 until the write-back says completed.
+func progressPercent(_ fraction: Double) -> Double { min(99.99, max(0, (fraction * 100).rounded(.down) / 100)) }
 
 extension ScanLifecycleStore {
     /// The units of the held scan in order; the first call splits it (`hosts` 0 for a domain).
@@ -107,22 +122,23 @@ extension ScanLifecycleStore {
         }
     }
 
-    /// Keeps a unit's outcome (once: a unit already done stays as it was) and the scan's progress,
-    /// extending the lease, in one transaction fenced by the lease.
+    /// Keeps a unit's outcome and the scan's progress, extending the lease, in one transaction fenced
+    /// by the lease. A unit done before whose stored outcome no longer decodes was run again: its new
+    /// outcome replaces the old one (`units_done` is counted from the rows, never incremented twice).
     public func completeUnit(_ lease: ScanLease, seq: Int, _ outcome: UnitOutcome, progress: Double, hostsDone: Int) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let text = String(decoding: try encoder.encode(outcome), as: UTF8.self)
         try connection.transaction { db in
             guard try db.queryOne("SELECT id FROM scans \(ScanLease.fence) FOR UPDATE", lease.fenceParams) != nil else { throw lost(lease) }
-            let stored = try db.execute("""
-                UPDATE scan_units SET done_at = NOW(6), outcome = ? WHERE scan_id = ? AND seq = ? AND done_at IS NULL
-                """, [.text(text), .int(lease.scanID), .int(Int64(seq))])
-            let percent = min(99.99, max(0, (progress * 100).rounded(.down) / 100))
             try db.execute("""
-                UPDATE scans SET units_done = units_done + ?, progress = ?, hosts_done = ?,
-                    lease_expires_at = DATE_ADD(NOW(6), INTERVAL ? MICROSECOND) WHERE id = ?
-                """, [.int(Int64(stored.affectedRows)), .double(percent), .int(Int64(hostsDone)), .int(lease.duration.microseconds),
+                UPDATE scan_units SET done_at = COALESCE(done_at, NOW(6)), outcome = ? WHERE scan_id = ? AND seq = ?
+                """, [.text(text), .int(lease.scanID), .int(Int64(seq))])
+            let percent = progressPercent(progress)
+            try db.execute("""
+                UPDATE scans SET units_done = (SELECT COUNT(*) FROM scan_units WHERE scan_id = ? AND done_at IS NOT NULL),
+                    progress = ?, hosts_done = ?, lease_expires_at = DATE_ADD(NOW(6), INTERVAL ? MICROSECOND) WHERE id = ?
+                """, [.int(lease.scanID), .double(percent), .int(Int64(hostsDone)), .int(lease.duration.microseconds),
                       .int(lease.scanID)])
         }
     }

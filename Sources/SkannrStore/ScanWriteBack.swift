@@ -29,8 +29,7 @@ extension ScanLifecycleStore {
             // The account row first: completions of one account's scans (XP and achievement rows,
             // unique keys) run one after another instead of deadlocking on each other's gap locks.
             _ = try db.queryOne("SELECT id FROM users WHERE id = ? FOR UPDATE", [.int(scan.userID)])
-            let locked = try db.queryOne("SELECT status, lease_owner FROM scans WHERE id = ? FOR UPDATE", [.int(scan.id)])
-            guard let locked, try locked.string("status") == "running", try locked.optionalString("lease_owner") == scan.leaseOwner else {
+            guard try db.queryOne("SELECT id FROM scans \(ScanLease.fence) FOR UPDATE", [.int(scan.id), .text(scan.leaseOwner)]) != nil else {
                 throw LeaseLostError(message: "scan \(scan.id) is no longer held by \(scan.leaseOwner)")
             }
             try db.execute("DELETE FROM port_results WHERE scan_id = ?", [.int(scan.id)])
@@ -57,7 +56,7 @@ extension ScanLifecycleStore {
                 UPDATE targets SET last_scan_id = ?, last_scan_at = ? WHERE id = ? AND (last_scan_id IS NULL OR last_scan_id <= ?)
                 """, [.int(scan.id), .date(now), .int(scan.targetID), .int(scan.id)])
             try ProgressStore.scanCompleted(connection: db, accountID: scan.userID, scanID: scan.id, now: now)
-            try db.execute("DELETE FROM scan_units WHERE scan_id = ?", [.int(scan.id)])   // merged into the results above
+            try ScanUnitRows.drop(scanID: scan.id, db)   // merged into the results above
             return WriteSummary(hosts: outcome.hosts.count, hostsUp: scanned.filter(\.up).count, openPorts: outcome.openPortCount,
                                 tlsCertificates: certificates, alerts: alerts)
         }

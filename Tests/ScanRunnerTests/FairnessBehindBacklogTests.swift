@@ -1,9 +1,9 @@
-// Issue 20's fairness bar with ONE runner slot (the default): a free account's scan queued behind a
-// business backlog of single-unit scans must be claimed at the next free slot. Found by
-// `scripts/bench-runner --fairness`: today the slot frees with the business account at 0 running
-// (tie), neither account has a claimed_at among its PENDING scans (single-unit scans never yield),
-// so the tie went to the oldest pending scan — the backlog — every time. The round robin now reads
-// each account's latest claim of any scan (account_claims, migration 0031).
+// Issue 20's fairness bar with ONE runner slot: a free account's scan queued behind a business backlog
+// of single-unit scans must be claimed at the next free slot. Found by `scripts/bench-runner
+// --fairness`: the slot freed with the business account at 0 running (a tie), and the round robin read
+// the latest claim among each account's PENDING scans — none, single-unit scans never yield — so the
+// oldest pending scan, the backlog's, won every time. It now reads each account's latest claim of any
+// scan (account_claims, migration 0031).
 import Foundation
 import MariaDB
 import SkannrStore

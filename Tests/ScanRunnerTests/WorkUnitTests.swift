@@ -155,6 +155,24 @@ struct WorkUnitRunnerTests {
         #expect(summary.hosts == 1 && summary.openPorts == 0)
         #expect(try fixture.string("SELECT CONCAT(closed_count, '/', filtered_count) AS s FROM scan_hosts WHERE scan_id = ?", [.int(scanID)]) == "3/0")
     }
+
+    @Test("the duration budget is the scan's, not the turn's: a scan given back and claimed again past its budget ends partial")
+    func durationBudgetAcrossTurns() throws {
+        let fixture = try RunnerFixture()
+        let target = try fixture.addTarget("127.0.0.1")
+        let ports = try (0..<3).map { _ in try LoopbackListener.freePort() }
+        let scanID = try fixture.addScan(target: target, ports: ports.map(String.init).joined(separator: ","))
+        var configuration = try fixture.configuration()
+        configuration.probesPerUnit = 1
+        configuration.turn = .zero
+        configuration.maxScanDuration = .seconds(60)
+        let runner = ScanRunner(configuration: configuration)
+        #expect(try runner.step(fixture.store) == .yielded(unitsDone: 1, unitsTotal: 3))
+        try fixture.db.execute("UPDATE scans SET started_at = NOW(6) - INTERVAL 2 MINUTE WHERE id = ?", [.int(scanID)])
+        guard case .completed = try runner.step(fixture.store) else { Issue.record("not completed"); return }
+        let limits = try #require(try fixture.string("SELECT limits_hit AS s FROM scans WHERE id = ?", [.int(scanID)]))
+        #expect(limits.contains("scan duration capped at 60 s: results are partial"))
+    }
 }
 
 @Suite("Down hosts stored compactly", .enabled(if: TestDatabase.isAvailable))

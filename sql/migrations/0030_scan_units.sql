@@ -16,8 +16,6 @@ CREATE TABLE IF NOT EXISTS scan_units (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 ALTER TABLE scans ADD COLUMN IF NOT EXISTS units_total INT UNSIGNED NULL COMMENT 'NULL until the first claim splits the scan' AFTER hosts_done;
 ALTER TABLE scans ADD COLUMN IF NOT EXISTS units_done INT UNSIGNED NOT NULL DEFAULT 0 AFTER units_total;
--- The latest claim (a scan given back after its turn is claimed again): the fair order's round robin.
-ALTER TABLE scans ADD COLUMN IF NOT EXISTS claimed_at DATETIME(6) NULL AFTER started_at;
 -- Down hosts of a CIDR scan are runs of the range, not a row each (issue 20): a /20 of dead hosts is
 -- one short JSON text instead of 4,096 scan_hosts rows; the summary and the diff expand them.
 ALTER TABLE scans ADD COLUMN IF NOT EXISTS down_hosts MEDIUMTEXT NULL

@@ -66,7 +66,7 @@ public enum ScanWork {
         public var weight: Int
         /// Its oldest pending scan: the last tie-break, the longest waiting.
         public var oldestPending: Int64
-        /// The latest claim of its pending scans (a scan given back after its turn); nil: none served yet.
+        /// The account's latest claim of any scan (account_claims); nil: never served.
         public var lastServed: Date?
 
         public init(accountID: Int64, running: Int, weight: Int, oldestPending: Int64, lastServed: Date? = nil) {
