@@ -65,7 +65,8 @@ public struct AlertStore {
         }
     }
 
-    /// open -> acknowledged (acknowledged_at set once); acknowledged: unchanged; resolved: conflict.
+    /// open -> acknowledged (acknowledged_at set once); acknowledged: unchanged; resolved or
+    /// accepted: conflict (an accepted risk needs no acknowledging, and 200 would say it changed).
     public func acknowledge(accountID: Int64, id: Int64, now: Date) throws -> AlertTransition {
         try connection.transaction { db in
             let changed = try db.execute("""
@@ -73,12 +74,13 @@ public struct AlertStore {
                 WHERE id = ? AND user_id = ? AND status = 'open'
                 """, [.date(now), .int(id), .int(accountID)]).affectedRows > 0
             guard let alert = try find(accountID: accountID, id: id, forUpdate: true) else { return .notFound }
-            return alert.status == .resolved ? .conflict(alert) : .done(alert, changed: changed)
+            return alert.status == .resolved || alert.status == .accepted ? .conflict(alert) : .done(alert, changed: changed)
         }
     }
 
     /// open/acknowledged -> resolved (resolved_at set once, acknowledged_at kept); resolved:
-    /// unchanged. The resolution's XP and achievements are awarded in the same transaction.
+    /// unchanged; accepted: conflict (the contract resolves from open or acknowledged). The
+    /// resolution's XP and achievements are awarded in the same transaction.
     public func resolve(accountID: Int64, id: Int64, now: Date) throws -> AlertTransition {
         try connection.transaction { db in
             let changed = try db.execute("""
@@ -86,6 +88,7 @@ public struct AlertStore {
                 WHERE id = ? AND user_id = ? AND status IN ('open', 'acknowledged')
                 """, [.date(now), .int(id), .int(accountID)]).affectedRows > 0
             guard let alert = try find(accountID: accountID, id: id, forUpdate: true) else { return .notFound }
+            if alert.status == .accepted { return .conflict(alert) }
             if changed {
                 try ProgressStore.alertResolved(connection: db, accountID: accountID, alert: alert, now: now)
                 try NotificationOutbox.enqueue(alertIDs: [id], accountID: accountID, event: .alertResolved, db, now: now)

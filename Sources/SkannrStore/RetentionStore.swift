@@ -144,7 +144,9 @@ public struct RetentionStore {
                 : Int(try db.execute("DELETE FROM scan_hosts WHERE scan_id = ? LIMIT ?", [.int(scanID), .int(Int64(left - ports))]).affectedRows)
             deleted += ports + hosts
             guard ports + hosts < left else { return (pruned, deleted, false) }
-            try db.execute("UPDATE scans SET results_pruned_at = ? WHERE id = ?", [.date(now), .int(scanID)])
+            // down_hosts goes too: alone, it would make the summary a list of down hosts and the diff's
+            // snapshot a scan that saw nothing up.
+            try db.execute("UPDATE scans SET results_pruned_at = ?, down_hosts = NULL WHERE id = ?", [.date(now), .int(scanID)])
             pruned += 1
         }
         return (pruned, deleted, candidates.count < 100)

@@ -53,6 +53,19 @@ struct AcceptedRiskTests {
         #expect(late.status == 409 && late.code == "conflict", "\(late)")
     }
 
+    @Test("an accepted alert cannot be acknowledged or resolved (409), and stays accepted")
+    func acceptedIsNotResolved() throws {
+        let (account, _, alert) = try Self.owned()
+        let client = try account.client()
+        #expect(try client.post("/alerts/\(alert)/accept", ["note": "known"]).status == 200)
+        for action in ["acknowledge", "resolve"] {
+            let answer = try client.post("/alerts/\(alert)/\(action)")
+            #expect(answer.status == 409 && answer.code == "conflict", "\(action): \(answer)")
+        }
+        let listed = try client.get("/alerts?status=accepted")
+        #expect((listed["items"] as? [[String: Any]])?.contains { ($0["id"] as? Int).map(Int64.init) == alert } == true, "\(listed)")
+    }
+
     @Test("PATCH keeps expected_ports in canonical form, null clears it, a bad list is 400")
     func expectedPorts() throws {
         let (account, target, _) = try Self.owned()

@@ -62,6 +62,21 @@ struct ScanDiffTests {
         #expect(try client.get("/scans/\(f.second)/diff?against=abc").status == 400)
     }
 
+    @Test("a scan whose results retention deleted answers 409 for its diff, results and summary, never an empty list")
+    func prunedScan() throws {
+        let f = try Self.fixture()
+        let client = try f.account.client()
+        let db = try TestStack.appDatabase()
+        try db.execute("UPDATE scans SET results_pruned_at = NOW(6) WHERE id = ?", [.int(f.first)])
+        #expect(try client.get("/scans/\(f.second)/diff").status == 409, "the previous scan's results are gone")
+        for path in ["/scans/\(f.first)/results", "/scans/\(f.first)/summary", "/scans/\(f.second)/diff?against=\(f.first)"] {
+            let answer = try client.get(path)
+            #expect(answer.status == 409 && answer.code == "conflict", "\(path): \(answer)")
+        }
+        #expect(try client.get("/scans/\(f.first)")["results_pruned_at"] is String, "the scan object says so")
+        #expect(try client.get("/scans/\(f.second)/results").status == 200, "a kept scan is unaffected")
+    }
+
     @Test("another account's scan is 404 in the path and in ?against=")
     func otherAccount() throws {
         let a = try Self.fixture()

@@ -49,8 +49,11 @@ struct RetentionStoreTests {
     @Test func prunesTheResultsOfScansOlderThanTheKeptWindowAndKeepsTheirSummaryRows() throws {
         let account = try fixture.account()
         let ids = try scans(account, target: try fixture.target(account), count: 6)
+        try db.execute("UPDATE scans SET down_hosts = '[[2,14]]' WHERE id = ?", [.int(ids[0])])   // a CIDR scan's down hosts
         let report = try RetentionStore(connection: db).run(policy: policy)
         #expect(report.scansPruned == 3)
+        #expect(try db.queryOne("SELECT down_hosts IS NULL AS gone FROM scans WHERE id = ?", [.int(ids[0])])?.bool("gone") == true,
+                "a pruned scan keeps no down-host list that would read as its only results")
         #expect(report.rowsDeleted == 3 * 5)
         #expect(report.stoppedBy == .caughtUp)
         for old in ids.prefix(3) {

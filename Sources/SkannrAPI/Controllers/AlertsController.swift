@@ -28,7 +28,7 @@ enum AlertsController {
         let id = try context.id(of: "Alert")
         let store = try context.services.stores().alerts
         return try answer(store.acknowledge(accountID: context.accountID, id: id, now: context.now),
-                          conflict: "The alert is resolved and cannot be acknowledged")
+                          conflict: "The alert is resolved or its risk accepted; it cannot be acknowledged")
     }
 
     static func accept(_ context: AuthenticatedContext) throws -> APIResponse {
@@ -46,7 +46,7 @@ enum AlertsController {
         let id = try context.id(of: "Alert")
         let store = try context.services.stores().alerts
         return try answer(store.resolve(accountID: context.accountID, id: id, now: context.now),
-                          conflict: "The alert cannot be resolved")
+                          conflict: "The alert's risk is accepted; only an open or acknowledged alert is resolved")
     }
     /// The outcome of acknowledge or resolve: the alert after it (200), 409 or 404.
     private static func answer(_ outcome: AlertTransition, conflict: String) throws -> APIResponse {

@@ -38,6 +38,7 @@ enum ScanResultsController {
         guard scan.status == .completed else {
             throw APIError(.scanNotCompleted, "The scan is \(scan.status.rawValue); results exist once it has completed")
         }
+        try ScanUseCases.requireKeptResults(scan)
         return scan
     }
 }
