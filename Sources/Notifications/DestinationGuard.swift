@@ -37,9 +37,10 @@ public struct DestinationGuard: Sendable {
         let addresses: [String]
         do { addresses = try resolve(url.host) } catch { throw Refusal(message: "cannot resolve \(url.host): \(error)") }
         guard let first = addresses.first else { throw Refusal(message: "\(url.host) has no address") }
-        for address in addresses where !scope.permits(address) {
-            let phrase = (try? IPAddress.parse(address))?.restriction()?.phrase ?? "an address outside the allowed networks"
-            throw Refusal(message: "\(url.host) resolves to \(phrase) (\(address))")
+        // The message reaches the channel's owner (the delivery's last_error): never the address or its
+        // kind, which would map the notifier's internal names and networks for anyone who adds a channel.
+        guard addresses.allSatisfy(scope.permits) else {
+            throw Refusal(message: "\(url.host) resolves to an address this notifier may not send to (not a public address)")
         }
         let pinned = first.contains(":") ? "[\(first)]" : first
         return (url, ["\(url.host):\(url.port):\(pinned)"])

@@ -51,11 +51,11 @@ public struct NotifierConfiguration: Sendable {
         timeout = .seconds(try settings.int("SKANNR_NOTIFY_TIMEOUT_SECONDS", default: 10, min: 1))
         maxResponseBytes = try settings.int("SKANNR_NOTIFY_MAX_RESPONSE_BYTES", default: 65536, min: 0)
         disableAfterSeconds = try settings.int("SKANNR_NOTIFY_DISABLE_AFTER_SECONDS", default: 3 * 86400, min: 1)
-        caFile = settings.optional("SKANNR_NOTIFY_CA_FILE").flatMap { $0.isEmpty ? nil : $0 }
-        if let url = settings.optional("SKANNR_SMTP_URL"), !url.isEmpty {
+        caFile = settings.nonEmpty("SKANNR_NOTIFY_CA_FILE")
+        if let url = settings.nonEmpty("SKANNR_SMTP_URL") {
             smtp = SMTPSettings(url: url, from: settings.string("SKANNR_SMTP_FROM", default: "skannr@localhost"),
-                                username: settings.optional("SKANNR_SMTP_USER"), password: try settings.secret("SKANNR_SMTP_PASSWORD"),
-                                caFile: settings.optional("SKANNR_SMTP_CA_FILE"))
+                                username: settings.nonEmpty("SKANNR_SMTP_USER"), password: try settings.secret("SKANNR_SMTP_PASSWORD"),
+                                caFile: settings.nonEmpty("SKANNR_SMTP_CA_FILE"))
         }
         do {
             scope = ScanScope(allowPrivate: allowPrivate, onlyNetworks: try ScanScope.networks(settings.string("SKANNR_NOTIFY_ONLY_NETWORKS", default: "")))

@@ -27,13 +27,17 @@ public struct DeliveryQueue {
     /// Channels per claim, and deliveries per channel.
     public let channelsPerClaim: Int
     public let perChannel: Int
+    /// Channel heads one claim looks at (the due ones, oldest first).
+    let headsPerClaim: Int
 
-    public init(connection: Connection, owner: String, leaseSeconds: Int, channelsPerClaim: Int = 20, perChannel: Int = 20) {
+    public init(connection: Connection, owner: String, leaseSeconds: Int, channelsPerClaim: Int = 20, perChannel: Int = 20,
+                headsPerClaim: Int = 1000) {
         self.connection = connection
         self.owner = owner
         self.leaseSeconds = leaseSeconds
         self.channelsPerClaim = channelsPerClaim
         self.perChannel = perChannel
+        self.headsPerClaim = headsPerClaim
     }
 
     /// A queue on a new connection (one per notifier thread).
@@ -48,16 +52,21 @@ public struct DeliveryQueue {
         try connection.transaction(retryOnDeadlock: false) { _ in try body() }
     }
 
+    static let free = "next_attempt_at <= NOW(6) AND (lease_expires_at IS NULL OR lease_expires_at < NOW(6))"
+    /// Each enabled channel's oldest pending delivery, if it is due and not leased. Due-ness is checked
+    /// before the LIMIT: heads of failing channels backing off for hours must not fill the window
+    /// and starve every healthy channel.
     static let headsSQL = """
         SELECT h.head FROM (SELECT channel_id, MIN(id) AS head FROM notification_deliveries WHERE status = 'pending' GROUP BY channel_id) h
-        JOIN notification_channels c ON c.id = h.channel_id WHERE c.enabled ORDER BY h.head LIMIT 1000
+        JOIN notification_channels c ON c.id = h.channel_id JOIN notification_deliveries d ON d.id = h.head
+        WHERE c.enabled AND d.next_attempt_at <= NOW(6) AND (d.lease_expires_at IS NULL OR d.lease_expires_at < NOW(6))
+        ORDER BY d.next_attempt_at, h.head LIMIT ?
         """
-    static let free = "next_attempt_at <= NOW(6) AND (lease_expires_at IS NULL OR lease_expires_at < NOW(6))"
 
     /// Claims work: per channel a run of deliveries in id order (the first is the channel's head).
     public func claim() throws -> [[ClaimedDelivery]] {
         try connection.transaction { db -> [[ClaimedDelivery]] in
-            let heads = try db.query(Self.headsSQL).map { try $0.int("head") }
+            let heads = try db.query(Self.headsSQL, [.int(Int64(headsPerClaim))]).map { try $0.int("head") }
             guard !heads.isEmpty else { return [] }
             let locked = try db.query("""
                 SELECT id, channel_id FROM notification_deliveries WHERE id IN (\(Self.marks(heads.count))) AND status = 'pending' AND \(Self.free)

@@ -30,9 +30,20 @@ public enum NotificationOutbox {
         let channels = try lockedChannels(accountID: accountID, db)
         guard !channels.isEmpty else { return 0 }
         var written = 0
-        for alertID in alertIDs {
-            guard let alert = try db.queryOne("SELECT \(AlertRecord.columns) FROM alerts WHERE id = ? AND user_id = ?",
-                                              [.int(alertID), .int(accountID)]).map(AlertRecord.init(row:)) else { continue }
+        for chunk in stride(from: 0, to: alertIDs.count, by: 500).map({ alertIDs[$0..<min($0 + 500, alertIDs.count)] }) {
+            let alerts = try db.query("""
+                SELECT \(AlertRecord.columns) FROM alerts WHERE user_id = ? AND id IN (\(DeliveryQueue.marks(chunk.count))) ORDER BY id
+                """, [.int(accountID)] + chunk.map { .int($0) }).map(AlertRecord.init(row:))
+            written += try enqueue(alerts, channels: channels, event: event, accountID: accountID, db, now: now)
+        }
+        return written
+    }
+
+    /// One delivery per channel that wants each alert's event.
+    private static func enqueue(_ alerts: [AlertRecord], channels: [Subscription], event: NotificationEvent, accountID: Int64,
+                                _ db: Connection, now: Date) throws -> Int {
+        var written = 0
+        for alert in alerts {
             let wanted = channels.filter {
                 ChannelRules.wants(event: event, severity: alert.severity, minSeverity: $0.minSeverity, subscribed: $0.events)
             }

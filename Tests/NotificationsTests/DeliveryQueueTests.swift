@@ -90,6 +90,18 @@ final class DeliveryQueueTests {
         #expect(first.allSatisfy { run in run.map(\.id) == run.map(\.id).sorted() && run.count == 3 })
     }
 
+    @Test("channels backing off do not starve a due one: the heads a claim looks at are the due heads")
+    func waitingHeadsDoNotStarve() throws {
+        let failing = [try channel(), try channel()]
+        for alert in alertIDs { _ = try enqueue(alert) }
+        try db.execute("UPDATE notification_deliveries SET next_attempt_at = NOW(6) + INTERVAL 12 HOUR")   // both back off
+        let healthy = try channel()
+        _ = try enqueue(alertIDs[1])   // the newest head, due now
+        let worker = DeliveryQueue(connection: try Connection(config: config), owner: "w1", leaseSeconds: 30, headsPerClaim: 2)
+        let runs = try worker.claim()
+        #expect(runs.map { $0[0].channel.id } == [healthy], "the two older heads are not due: \(failing)")
+    }
+
     @Test("behind a failed head the channel waits; after the last attempt the head is failed and the next one goes")
     func headBlocksUntilFailed() throws {
         let c = try channel()

@@ -34,7 +34,8 @@ struct DestinationGuardTests {
                 _ = try Self.production.check(url)
                 Issue.record("\(url) was allowed")
             } catch {
-                #expect(error.message.contains("resolves to a loopback address (127.0.0.1)") || error.message.contains("cannot resolve"), "\(error)")
+                #expect(error.message.contains("not a public address") || error.message.contains("cannot resolve"), "\(error)")
+                #expect(!error.message.contains("127.0.0.1") && !error.message.contains("loopback"), "no internal address told: \(error)")
             }
         }
     }
@@ -45,6 +46,9 @@ struct DestinationGuardTests {
                                          "public.example.com": ["93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c"]]
         let guardrail = DestinationGuard(scope: ScanScope(allowPrivate: false)) { name in table[name] ?? [] }
         #expect(throws: DestinationGuard.Refusal.self) { try guardrail.check("https://metadata.example.com/x") }
+        do { _ = try guardrail.check("https://metadata.example.com/x") } catch {
+            #expect(!error.message.contains("169.254"), "the refusal names no internal address: \(error.message)")
+        }
         #expect(throws: DestinationGuard.Refusal.self) { try guardrail.check("https://mixed.example.com/x") }
         #expect(throws: DestinationGuard.Refusal.self) { try guardrail.check("https://nothing.example.com/x") }
         let checked = try guardrail.check("https://public.example.com:8443/x")
