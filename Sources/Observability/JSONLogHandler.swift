@@ -78,32 +78,41 @@ public struct JSONLogHandler: LogHandler {
     }
 }
 
+/// The one JSON string escaper (log lines here, API bodies in SkannrAPI's JSONWriter): RFC 8259's
+/// required escapes, short forms where JSON has them; runs of bytes that need none are copied at once.
 public enum JSONString {
-    /// Appends `quote(text)` as UTF-8 bytes, without building a String.
     public static func append(_ text: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case 0x0A: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: Array("\\u00".utf8))
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 0x0F)])
-            default: out.append(byte)
+        var text = text
+        text.withUTF8 { utf8 in
+            var start = 0
+            for index in 0..<utf8.count {
+                let byte = utf8[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                if start < index { out.append(contentsOf: utf8[start..<index]) }
+                escape(byte, to: &out)
+                start = index + 1
             }
+            if start < utf8.count { out.append(contentsOf: utf8[start..<utf8.count]) }
         }
         out.append(UInt8(ascii: "\""))
     }
 
-    /// A JSON string literal with the escapes RFC 8259 requires (the bytes of `append`).
-    public static func quote(_ text: String) -> String {
-        var out: [UInt8] = []
-        append(text, to: &out)
-        return String(decoding: out, as: UTF8.self)
+    private static func escape(_ byte: UInt8, to out: inout [UInt8]) {
+        let short: UInt8? = switch byte {
+        case UInt8(ascii: "\""): UInt8(ascii: "\"")
+        case UInt8(ascii: "\\"): UInt8(ascii: "\\")
+        case 0x0A: UInt8(ascii: "n")
+        case 0x0D: UInt8(ascii: "r")
+        case 0x09: UInt8(ascii: "t")
+        case 0x08: UInt8(ascii: "b")
+        case 0x0C: UInt8(ascii: "f")
+        default: nil
+        }
+        out.append(UInt8(ascii: "\\"))
+        if let short { out.append(short); return }
+        out.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]])
     }
+
+    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 }

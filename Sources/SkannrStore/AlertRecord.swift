@@ -1,5 +1,5 @@
 // An alert row as the API shows it, and the enums of its filters. `details` is the JSON column,
-// decoded to a JSONValue object (a row with broken JSON shows {} rather than failing the list).
+// kept as stored and written out as is; parsed to a JSONValue object only when read (broken JSON reads as {}).
 import Foundation
 import MariaDB
 import SkannrCore

@@ -165,13 +165,3 @@ struct JSONWriterTests {
         #expect(parsed?["interval_minutes"] is NSNumber)
     }
 }
-
-@Suite("Log line escaping")
-struct LogEscapingTests {
-    @Test("JSONString.append writes the same bytes as JSONString.quote", arguments: JSONWriterTests.awkward)
-    func sameAsQuote(text: String) {
-        var bytes: [UInt8] = []
-        JSONString.append(text, to: &bytes)
-        #expect(String(decoding: bytes, as: UTF8.self) == JSONString.quote(text))
-    }
-}

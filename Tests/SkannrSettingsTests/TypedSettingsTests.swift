@@ -1,5 +1,6 @@
 // The typed settings every executable shares (DatabaseSettings, PlanSettings, MetricsSettings): one
 // parser, one validation, and errors that name the variable and its rule but never a secret's value.
+import Foundation
 import SkannrCore
 import SkannrSettings
 import Testing
@@ -49,6 +50,21 @@ struct TypedSettingsTests {
             #expect(!error.description.contains("hunter2-secret") && error.description.hasPrefix(key))
         }
         #expect(SettingsError(key: "SKANNR_DB_PORT", "must be an integer", got: "x").description.contains("\"x\""))
+    }
+
+    @Test("every key the sources read with secret() is one whose value is never echoed")
+    func secretKeysListsEverySecret() throws {
+        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Sources").standardized
+        let files = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? []
+        let pattern = try Regex(#"\.secret\("([A-Z0-9_]+)"\)"#)
+        var read: Set<String> = []
+        for file in files where file.pathExtension == "swift" {
+            for match in try String(contentsOf: file, encoding: .utf8).matches(of: pattern) {
+                if let key = match.output[1].substring { read.insert(String(key)) }
+            }
+        }
+        #expect(read.count >= 7, "the scan found the secrets: \(read)")
+        #expect(read.subtracting(Settings.secretKeys).isEmpty, "read as secrets but echoed in errors: \(read.subtracting(Settings.secretKeys))")
     }
 
     @Test("an unreadable secret file names the _FILE key and its path")

@@ -37,7 +37,7 @@ public struct APIConfiguration: Sendable {
         database = try DatabaseSettings(settings: settings, role: .responder).config   // shared keys, one parser
         allowPrivateTargets = try settings.bool("SKANNR_ALLOW_PRIVATE_TARGETS", default: false)
         anonymousRequestsPerMinute = try settings.int("SKANNR_RATE_LIMIT_ANONYMOUS", default: 120)
-        rateLimitFile = settings.optional("SKANNR_RATE_LIMIT_FILE").flatMap { $0.isEmpty ? nil : $0 }
+        rateLimitFile = settings.nonEmpty("SKANNR_RATE_LIMIT_FILE")
         maxBodyBytes = 64 * 1024
         stripeWebhookRequestsPerMinute = try settings.int("SKANNR_RATE_LIMIT_STRIPE_WEBHOOK", default: 1200, min: 1)
         guard let keys = try settings.secret("SKANNR_JWT_KEYS") else {

@@ -1,7 +1,7 @@
 // The request pipeline of one responder: size and type checks, routing, identity, rate limit,
 // the handler, error mapping, and one log line. Nothing thrown escapes as a crash: unknown
-// errors are logged and become a plain 500. Speaks SkannrAPI's own request and response types;
-// Application+FastCGI.swift is the transport adapter.
+// errors are logged and become a plain 500. Speaks HTTPMessage's APIRequest/APIResponse, which
+// the FastCGI responder builds and serialises (skannr-api wires the two).
 
 import Foundation
 import Logging

@@ -1,5 +1,5 @@
-// The JSON shapes of the auth endpoints: User and the token pair. Encoded snake_case by
-// JSONCoding (mfaEnabled -> mfa_enabled, createdAt -> created_at as RFC 3339 UTC).
+// The JSON shapes of the auth endpoints: User and the token pair. Written snake_case by JSONBody
+// (mfaEnabled -> mfa_enabled, createdAt -> created_at as RFC 3339 UTC).
 import Foundation
 import SkannrStore
 

@@ -3,6 +3,7 @@
 // down like ISO8601FormatStyle; nil as null; `/` not escaped), at a fraction of JSONEncoder's cost.
 // JSONWriterTests compares both on many values: keep them in step.
 import Foundation
+import Observability
 
 struct JSONWriter {
     private(set) var bytes: [UInt8] = []
@@ -58,37 +59,7 @@ struct JSONWriter {
 
     mutating func string(_ value: String) {
         separate()
-        bytes.append(UInt8(ascii: "\""))
-        var text = value
-        text.withUTF8 { utf8 in
-            // Runs of bytes that need no escape are copied at once (most strings are one run).
-            var start = 0
-            for index in 0..<utf8.count {
-                let byte = utf8[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                if start < index { bytes.append(contentsOf: utf8[start..<index]) }
-                escape(byte)
-                start = index + 1
-            }
-            if start < utf8.count { bytes.append(contentsOf: utf8[start..<utf8.count]) }
-        }
-        bytes.append(UInt8(ascii: "\""))
-    }
-
-    private mutating func escape(_ byte: UInt8) {
-        switch byte {
-        case UInt8(ascii: "\""): append("\\\"")
-        case UInt8(ascii: "\\"): append("\\\\")
-        case 0x0A: append("\\n")
-        case 0x0D: append("\\r")
-        case 0x09: append("\\t")
-        case 0x08: append("\\b")
-        case 0x0C: append("\\f")
-        default:
-            append("\\u00")
-            bytes.append(Self.hex[Int(byte >> 4)])
-            bytes.append(Self.hex[Int(byte & 0x0F)])
-        }
+        JSONString.append(value, to: &bytes)
     }
 
     /// `2026-11-29T06:00:00Z`: whole seconds, rounded down.
@@ -112,8 +83,6 @@ struct JSONWriter {
     mutating func date(_ value: Date?) { if let value { date(value) } else { null() } }
 
     // MARK: -
-
-    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// A comma before every member but the first of its container (keys reset the flag for their value).
     private mutating func separate() {

@@ -2,7 +2,6 @@
 // a 405 with `Allow`, not a 404. Patterns are compared segment by segment; no regular expressions.
 import HTTPMessage
 
-
 public struct Router: Sendable {
     public enum Access: Sendable { case open, authenticated }
 
@@ -12,9 +11,9 @@ public struct Router: Sendable {
         let segments: [Segment]
         public let access: Access
         let handler: Handler
-        public var limits = RouteLimits()
+        public let limits: RouteLimits
         /// Whether an API key may call it (RouteTable's `.signIn` routes: no).
-        public var keysAllowed = true
+        public let keysAllowed: Bool
     }
 
     enum Segment: Sendable, Equatable {
@@ -40,9 +39,8 @@ public struct Router: Sendable {
     /// The router of a route table (RouteTable.endpoints in the application).
     public init(endpoints: [Endpoint]) {
         for endpoint in endpoints {
-            add(endpoint.method, endpoint.path, endpoint.auth == .open ? .open : .authenticated, endpoint.handler)
-            routes[routes.count - 1].limits = endpoint.limits
-            routes[routes.count - 1].keysAllowed = endpoint.auth != .signIn
+            add(endpoint.method, endpoint.path, endpoint.auth == .open ? .open : .authenticated, endpoint.handler,
+                limits: endpoint.limits, keysAllowed: endpoint.auth != .signIn)
         }
     }
 
@@ -50,20 +48,15 @@ public struct Router: Sendable {
         add(method, pattern, .open, .open(handler))
     }
 
-    /// An open route with limits of its own (Stripe's webhook: larger bodies, its own budget).
-    public mutating func open(_ method: String, _ pattern: String, limits: RouteLimits,
-                              _ handler: @escaping @Sendable (RequestContext) throws -> APIResponse) {
-        add(method, pattern, .open, .open(handler))
-        routes[routes.count - 1].limits = limits
-    }
-
     public mutating func authenticated(_ method: String, _ pattern: String, _ handler: @escaping @Sendable (AuthenticatedContext) throws -> APIResponse) {
         add(method, pattern, .authenticated, .authenticated(handler))
     }
 
-    private mutating func add(_ method: String, _ pattern: String, _ access: Access, _ handler: Handler) {
+    private mutating func add(_ method: String, _ pattern: String, _ access: Access, _ handler: Handler,
+                              limits: RouteLimits = RouteLimits(), keysAllowed: Bool = true) {
         let segments = Self.split(pattern).map { $0.hasPrefix(":") ? Segment.parameter(String($0.dropFirst())) : .literal($0) }
-        routes.append(Route(method: method, pattern: pattern, segments: segments, access: access, handler: handler))
+        routes.append(Route(method: method, pattern: pattern, segments: segments, access: access, handler: handler,
+                            limits: limits, keysAllowed: keysAllowed))
     }
 
     /// The route for a path is the most specific pattern that binds it (most literal segments):

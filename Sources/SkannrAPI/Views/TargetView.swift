@@ -1,4 +1,4 @@
-// The contract's Target object and the list envelope. Each member is listed once, in encode(to:),
+// The contract's Target object and the list envelope. Each member is listed once, in members(_:),
 // with its contract name; nil is written as null (the synthesized Encodable would drop it).
 import Foundation
 import SkannrCore
