@@ -24,7 +24,7 @@ def settings():
 def sql(query):
     """Rows of a query as the MariaDB administrator over the stack's unix socket (tab-separated)."""
     out = subprocess.run(["mariadb", "--no-defaults", "-S", f"{RT}/mysql.sock", "-N", "-B", "skannr", "-e", query],
-                         check=True, capture_output=True, text=True).stdout
+                         check=True, capture_output=True, text=True, timeout=60).stdout
     return [line.split("\t") for line in out.splitlines()]
 
 
@@ -66,7 +66,7 @@ class API:
 
 
 def control(*arguments):
-    subprocess.run([SCRIPT, arguments[0], RT, *arguments[1:]], check=True)
+    subprocess.run([SCRIPT, arguments[0], RT, *arguments[1:]], check=True, timeout=120)
 
 
 def account(keys, name, plan="business"):
