@@ -136,16 +136,22 @@ struct WorkUnitRunnerTests {
         #expect(try backlog.map { try fixture.status($0) } == ["pending", "pending", "pending"])
     }
 
-    @Test("after its turn a runner gives a scan with units left back (pending, attempt refunded) and the next claim goes on from there")
-    func yieldsAfterItsTurn() throws {
-        let fixture = try RunnerFixture()
+    /// A scan of three closed loopback ports in three units, and a runner whose turn ends after one unit.
+    static func threeUnitScan(_ fixture: RunnerFixture, maxScanDuration: Duration = .seconds(3600)) throws -> (Int64, ScanRunner) {
         let target = try fixture.addTarget("127.0.0.1")
         let ports = try (0..<3).map { _ in try LoopbackListener.freePort() }
         let scanID = try fixture.addScan(target: target, ports: ports.map(String.init).joined(separator: ","))
         var configuration = try fixture.configuration()
         configuration.probesPerUnit = 1
         configuration.turn = .zero
-        let runner = ScanRunner(configuration: configuration)
+        configuration.maxScanDuration = maxScanDuration
+        return (scanID, ScanRunner(configuration: configuration))
+    }
+
+    @Test("after its turn a runner gives a scan with units left back (pending, attempt refunded) and the next claim goes on from there")
+    func yieldsAfterItsTurn() throws {
+        let fixture = try RunnerFixture()
+        let (scanID, runner) = try Self.threeUnitScan(fixture)
         #expect(try runner.step(fixture.store) == .yielded(unitsDone: 1, unitsTotal: 3))
         #expect(try fixture.status(scanID) == "pending")
         #expect(try fixture.int("SELECT attempts AS n FROM scans WHERE id = ?", [.int(scanID)]) == 0)
@@ -159,14 +165,7 @@ struct WorkUnitRunnerTests {
     @Test("the duration budget is the scan's, not the turn's: a scan given back and claimed again past its budget ends partial")
     func durationBudgetAcrossTurns() throws {
         let fixture = try RunnerFixture()
-        let target = try fixture.addTarget("127.0.0.1")
-        let ports = try (0..<3).map { _ in try LoopbackListener.freePort() }
-        let scanID = try fixture.addScan(target: target, ports: ports.map(String.init).joined(separator: ","))
-        var configuration = try fixture.configuration()
-        configuration.probesPerUnit = 1
-        configuration.turn = .zero
-        configuration.maxScanDuration = .seconds(60)
-        let runner = ScanRunner(configuration: configuration)
+        let (scanID, runner) = try Self.threeUnitScan(fixture, maxScanDuration: .seconds(60))
         #expect(try runner.step(fixture.store) == .yielded(unitsDone: 1, unitsTotal: 3))
         try fixture.db.execute("UPDATE scans SET started_at = NOW(6) - INTERVAL 2 MINUTE WHERE id = ?", [.int(scanID)])
         guard case .completed = try runner.step(fixture.store) else { Issue.record("not completed"); return }
