@@ -1,6 +1,6 @@
 // Plan limits from configuration: SKANNR_PLAN_<FREE|PRO|BUSINESS>_<LIMIT> overrides one number of
 // the contract's table (REQUESTS_PER_MINUTE, MAX_TARGETS, MAX_CIDR_ADDRESSES, MIN_INTERVAL_MINUTES,
-// MAX_CUSTOM_PORTS (0 = no limit), SCAN_PROFILES as a comma list), and SKANNR_BILLING_GRACE_DAYS
+// MAX_CUSTOM_PORTS (0 = no limit), MAX_CHANNELS, SCAN_PROFILES as a comma list), and SKANNR_BILLING_GRACE_DAYS
 // (how long a past-due subscription keeps its plan). Unset keys keep the defaults. Parsed here once
 // for skannr-api and skannr-scanner, so the API and the runner enforce the same numbers.
 import Foundation
@@ -33,6 +33,7 @@ public struct PlanSettings: Sendable, Equatable {
         limits.maxTargets = try settings.int(prefix + "MAX_TARGETS", default: defaults.maxTargets, min: 1)
         limits.maxCIDRAddresses = UInt64(try settings.int(prefix + "MAX_CIDR_ADDRESSES", default: Int(clamping: defaults.maxCIDRAddresses), min: 1))
         limits.minIntervalMinutes = try settings.int(prefix + "MIN_INTERVAL_MINUTES", default: defaults.minIntervalMinutes, min: 1)
+        limits.maxChannels = try settings.int(prefix + "MAX_CHANNELS", default: defaults.maxChannels, min: 0)
         if settings.values[prefix + "MAX_CUSTOM_PORTS"] != nil {
             let ports = try settings.int(prefix + "MAX_CUSTOM_PORTS", default: 0, min: 0)   // 0 = no limit
             limits.maxCustomPorts = ports == 0 ? nil : ports

@@ -61,8 +61,13 @@ struct NotificationRuleTests {
     }
 
     @Test("plans allow 2, 10 and 50 channels; events round-trip through their column")
-    func limitsAndEvents() {
-        #expect([Plan.free, .pro, .business].map(ChannelRules.maxChannels) == [2, 10, 50])
+    func limitsAndEvents() throws {
+        let plans = PlanCatalog.defaults
+        #expect([Plan.free, .pro, .business].map { plans.limits(for: $0).maxChannels } == [2, 10, 50])
+        try plans.checkChannels(plan: .pro, existing: 9)
+        #expect(throws: PlanLimitError(limit: "max_channels", message: "The pro plan allows 10 notification channels")) {
+            try plans.checkChannels(plan: .pro, existing: 10)
+        }
         let events: Set<NotificationEvent> = [.scanFailed, .alertOpened]
         #expect(ChannelRules.encodeEvents(events) == "alert.opened,scan.failed")
         #expect(ChannelRules.decodeEvents("alert.opened,scan.failed,bogus") == events)

@@ -81,7 +81,9 @@ struct TypedSettingsTests {
         let plans = try PlanSettings(settings: settings([
             "SKANNR_PLAN_FREE_MAX_TARGETS": "7", "SKANNR_PLAN_PRO_SCAN_PROFILES": "quick, standard",
             "SKANNR_PLAN_BUSINESS_MAX_CUSTOM_PORTS": "0", "SKANNR_BILLING_GRACE_DAYS": "3",
+            "SKANNR_PLAN_FREE_MAX_CHANNELS": "0",
         ]))
+        #expect(plans.catalog.limits(for: .free).maxChannels == 0)
         #expect(plans.catalog.limits(for: .free).maxTargets == 7)
         #expect(plans.catalog.limits(for: .pro).scanProfiles == [.quick, .standard])
         #expect(plans.catalog.limits(for: .business).maxCustomPorts == nil)
@@ -94,6 +96,7 @@ struct TypedSettingsTests {
         ("SKANNR_PLAN_FREE_MAX_TARGETS", "0"), ("SKANNR_PLAN_PRO_REQUESTS_PER_MINUTE", "fast"),
         ("SKANNR_PLAN_FREE_SCAN_PROFILES", "everything"), ("SKANNR_PLAN_FREE_SCAN_PROFILES", ","),
         ("SKANNR_PLAN_PRO_MAX_CUSTOM_PORTS", "-1"), ("SKANNR_BILLING_GRACE_DAYS", "-1"),
+        ("SKANNR_PLAN_PRO_MAX_CHANNELS", "many"),
     ])
     func badPlanOverrides(key: String, value: String) {
         #expect {

@@ -17,9 +17,10 @@ enum NotificationsController {
         let secret = channel.type == .webhook ? WebhookSignature.newSecret() : nil
         let created = try StoreErrors.run {
             try store(context).create(accountID: context.accountID, channel, secret: secret, now: context.now) { plan, existing in
-                let limit = ChannelRules.maxChannels(plan)
-                if existing >= limit {
-                    throw APIError(.planLimit, "The \(plan.displayName) plan allows \(limit) notification channels")
+                do {
+                    try context.services.configuration.plans.checkChannels(plan: plan, existing: existing)
+                } catch let error as PlanLimitError {
+                    throw APIError(.planLimit, error.message)
                 }
             }
         }

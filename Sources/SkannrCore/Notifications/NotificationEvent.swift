@@ -1,5 +1,5 @@
 // The names of notification events and channel types, and the rules that are pure values: which
-// channels an event goes to, how many channels a plan may have. Shared by the API, the outbox
+// channels an event goes to and how subscriptions are stored (channel limits are PlanLimits'). Shared by the API, the outbox
 // (scan-runner and API transactions) and skannr-notifier.
 import SkannrCrypto
 
@@ -22,15 +22,6 @@ public enum ChannelType: String, CaseIterable, Sendable, Codable {
 }
 
 public enum ChannelRules {
-    /// The contract's channel limits per plan (free 2, pro 10, business 50).
-    public static func maxChannels(_ plan: Plan) -> Int {
-        switch plan {
-        case .free: 2
-        case .pro: 10
-        case .business: 50
-        }
-    }
-
     /// Does a channel with this threshold and subscription want the event? Events without a
     /// severity (scan.failed) pass any threshold.
     public static func wants(event: NotificationEvent, severity: Severity?, minSeverity: Severity,

@@ -1,7 +1,8 @@
 // Limits per plan and the checks the targets API runs on create and update. Every refusal is a
 // PlanLimitError (403 `plan_limit`) whose message names the limit and the plan.
 public struct PlanLimitError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// Which limit: "max_targets", "max_cidr_addresses", "scan_profiles", "max_custom_ports", "min_interval_minutes".
+    /// Which limit: "max_targets", "max_cidr_addresses", "scan_profiles", "max_custom_ports",
+    /// "min_interval_minutes", "max_channels".
     public let limit: String
     public let message: String
     public var code: String { "plan_limit" }
@@ -67,6 +68,15 @@ public struct PlanCatalog: Sendable, Equatable {
         if let interval = minutes, interval < limits.minIntervalMinutes {
             throw PlanLimitError(limit: "min_interval_minutes",
                 message: "The \(plan.displayName) plan allows scans at most every \(limits.minIntervalMinutes) minutes")
+        }
+    }
+
+    /// A new notification channel, with `existing` channels on the account now.
+    public func checkChannels(plan: Plan, existing: Int) throws(PlanLimitError) {
+        let limit = limits(for: plan).maxChannels
+        if existing >= limit {
+            throw PlanLimitError(limit: "max_channels",
+                message: "The \(plan.displayName) plan allows \(limit) notification channels")
         }
     }
 }
