@@ -91,19 +91,23 @@ SQL
     db_client -N -B -e "$weak" | grep -qx 0 || die "MariaDB still has an account with an empty password"
 }
 
+# install_mariadb_datadir DATADIR LOG: a data directory whose root is the calling user over the unix
+# socket, made once. A second try on a wiped directory: install-db failed once on a loaded machine (CI).
+install_mariadb_datadir() {
+    local datadir=$1 log=$2 try
+    for try in 1 2; do
+        [ -d "$datadir/mysql" ] && return 0
+        rm -rf "$datadir" && mkdir -p "$datadir"
+        mariadb-install-db --no-defaults --datadir="$datadir" --user="$(id -un)" --skip-test-db \
+            --auth-root-authentication-method=socket --auth-root-socket-user="$(id -un)" >"$log" 2>&1 && return 0
+        rm -rf "$datadir/mysql"
+    done
+    die "mariadb-install-db failed twice: see $log"
+}
+
 start_mariadb() {
     mkdir -p "$RT/logs"
-    # A second try on a wiped directory: install-db failed once here on a loaded machine (CI).
-    local try
-    for try in 1 2; do
-        [ -d "$DB_DATADIR/mysql" ] && break
-        rm -rf "$DB_DATADIR" && mkdir -p "$DB_DATADIR"
-        mariadb-install-db --no-defaults --datadir="$DB_DATADIR" --user="$(id -un)" --skip-test-db \
-            --auth-root-authentication-method=socket --auth-root-socket-user="$(id -un)" >"$RT/logs/mariadb-install.log" 2>&1 \
-            && break
-        rm -rf "$DB_DATADIR/mysql"
-        [ "$try" = 2 ] && die "mariadb-install-db failed twice: see $RT/logs/mariadb-install.log"
-    done
+    install_mariadb_datadir "$DB_DATADIR" "$RT/logs/mariadb-install.log"
     if db_client -e 'SELECT 1' >/dev/null 2>&1; then harden_mariadb_accounts; return 0; fi
     mariadbd --no-defaults --datadir="$DB_DATADIR" --socket="$RT/mysql.sock" --skip-networking \
         --user="$(id -un)" --pid-file="$RT/mariadb.pid" --log-error="$RT/logs/mariadb.log" \
