@@ -62,6 +62,11 @@ struct CongestionWindow: Equatable, Sendable {
 
     /// Probes allowed in flight.
     var limit: Int { Int(cwnd) }
+
+    /// Recent answers needing a retransmission above the random-loss tolerance: a congestion episode.
+    var inLossEpisode: Bool {
+        recentDrops >= tuning.minDropsForCut && recentDrops > tuning.lossTolerance * recentAnswers
+    }
     var inSlowStart: Bool { cwnd < ssthresh }
 
     /// Queue delay that cuts the window (once per round); from half of it, growth is slow.

@@ -72,11 +72,11 @@ final class TimingBoard: @unchecked Sendable {
     func timedOut(host: Int, attempt: Int, holdsPlace: Bool = true) -> RetryPolicy.Decision {
         lock.withLock {
             guard var timing = hosts[host] else { return .filtered }
-            timing.timedOut()
+            timing.timedOut(attempt: attempt)
             if holdsPlace { releaseLocked(&timing) }
             group.timedOut()
             let decision: RetryPolicy.Decision
-            if attempt < timing.retries(configured: policy.retries, cap: retryCap) {
+            if attempt < timing.retries(configured: policy.retries, cap: retryCap, pathCongested: pathCongestedLocked(timing)) {
                 decision = .retry(timeout: timeoutLocked(timing, attempt: attempt + 1))
             } else {
                 timing.gaveUp()
@@ -85,6 +85,15 @@ final class TimingBoard: @unchecked Sendable {
             hosts[host] = timing
             return decision
         }
+    }
+
+    /// Whether a host that answers too seldom to see congestion itself should take the sweep's word for
+    /// it: the sweep's answers, at least half of them other hosts', show a congestion episode. A mostly
+    /// filtered host in a sweep of five behind one bottleneck lost open ports to episodes that the others'
+    /// answers showed and its own 200 did not (1 port in 5 sweeps). Alone, its own answers are the
+    /// sweep's, and an episode there is no reason to send every filtered port once more.
+    private func pathCongestedLocked(_ timing: HostTiming) -> Bool {
+        group.inLossEpisode && timing.decisiveAnswers * 2 < group.answers
     }
 
     /// The probe never reached the wire (local shortage), or has been out longer than the host's pipe

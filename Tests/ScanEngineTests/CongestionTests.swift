@@ -174,6 +174,7 @@ struct HostTimingTests {
     func adaptiveRetries() {
         var timing = HostTiming(tuning: CongestionTuning(), now: 0)
         for _ in 0..<1000 { timing.answered(outcome(.closed, sentAt: 0, rtt: 80 * ms)) }   // little loss: no episode
+        for _ in 0..<100 { timing.timedOut(attempt: 0) }   // filtered ports are common here: silence is not rare
         #expect(timing.retries(configured: 1, cap: 5) == 1)
         timing.answered(outcome(.closed, attempt: 1, sentAt: 0, rtt: 80 * ms))
         #expect(timing.retries(configured: 1, cap: 5) == 2, "one answer on the second try is enough")
@@ -201,10 +202,26 @@ struct HostTimingTests {
     func fewAnswersOneMoreTry() {
         var timing = HostTiming(tuning: tuning64, now: 0)
         #expect(timing.retries(configured: 1, cap: 5) == 1, "a host that never answered: as configured")
+        for _ in 0..<100 { timing.timedOut(attempt: 0) }   // filtered ports are common here: silence is not rare
         for _ in 0..<999 { timing.answered(outcome(.open, sentAt: 0, rtt: 80 * ms)) }
         #expect(timing.retries(configured: 1, cap: 5) == 2)
         timing.answered(outcome(.open, sentAt: 0, rtt: 80 * ms))
         #expect(timing.retries(configured: 1, cap: 5) == 1, "1,000 answers, none late: nmap's rule alone")
+    }
+
+    @Test("where hardly any port stays silent, a silent port gets one try more: it is most likely a lost answer")
+    func rareSilenceOneMoreTry() {
+        var timing = HostTiming(tuning: tuning64, now: 0)
+        for _ in 0..<98 { timing.answered(outcome(.closed, sentAt: 0, rtt: 80 * ms)) }
+        timing.answered(outcome(.closed, attempt: 1, sentAt: 0, rtt: 80 * ms))
+        #expect(timing.retries(configured: 1, cap: 5) == 2, "99 answers are too few to call silence rare")
+        for _ in 0..<1001 { timing.answered(outcome(.closed, sentAt: 0, rtt: 80 * ms)) }
+        #expect(timing.retries(configured: 1, cap: 5) == 3, "1,100 answers, none silent: the second try worked, and one more")
+        for _ in 0..<54 { timing.timedOut(attempt: 0) }
+        for _ in 0..<100 { timing.timedOut(attempt: 1) }
+        #expect(timing.retries(configured: 1, cap: 5) == 3, "54 first tries unanswered per 1,100 answers is still rare; retries do not count")
+        timing.timedOut(attempt: 0)
+        #expect(timing.retries(configured: 1, cap: 5) == 2, "one unanswered first try per 20 answers: filters, not loss")
     }
 
     @Test("an ICMP answer on a retry raises neither the tries nor the drops: it changes no verdict")
@@ -276,7 +293,8 @@ struct HostTimingTests {
         let notes = timing.notes()
         #expect(notes.map(\.code) == ["resets_rate_limited"])
         #expect(notes.first?.message.contains("7 ports") == true)
-        #expect(timing.retries(configured: 1, cap: 5) == 1, "late refusals no longer add tries")
+        for _ in 0..<100 { timing.answered(outcome(.closed, sentAt: 2_000 * ms, rtt: 80 * ms)) }
+        #expect(timing.retries(configured: 1, cap: 5) == 1, "late refusals no longer add tries, and its rare silence is the limiter's")
     }
 
     @Test("silence past the pipe time grows the window of a mostly filtered host, not of one that answers")
