@@ -62,12 +62,12 @@ struct CongestionWindow: Equatable, Sendable {
 
     /// Probes allowed in flight.
     var limit: Int { Int(cwnd) }
+    var inSlowStart: Bool { cwnd < ssthresh }
 
     /// Recent answers needing a retransmission above the random-loss tolerance: a congestion episode.
     var inLossEpisode: Bool {
         recentDrops >= tuning.minDropsForCut && recentDrops > tuning.lossTolerance * recentAnswers
     }
-    var inSlowStart: Bool { cwnd < ssthresh }
 
     /// Queue delay that cuts the window (once per round); from half of it, growth is slow.
     var queueThreshold: UInt64 {
@@ -92,8 +92,7 @@ struct CongestionWindow: Equatable, Sendable {
         if sentAt >= roundStart { endRound(now: now, sentAt: sentAt) }
         if retransmitted && lossIsCongestion {
             recentDrops += 1
-            if (lostAt ?? sentAt) > lastCut, recentDrops >= tuning.minDropsForCut,
-               recentDrops > tuning.lossTolerance * recentAnswers {
+            if (lostAt ?? sentAt) > lastCut, inLossEpisode {
                 cut(by: tuning.lossCut, now: now)
                 decay()
                 return
