@@ -1,7 +1,7 @@
 // Plan limits from configuration: SKANNR_PLAN_<FREE|PRO|BUSINESS>_<LIMIT> overrides one number of
 // the contract's table (REQUESTS_PER_MINUTE, MAX_TARGETS, MAX_CIDR_ADDRESSES, MIN_INTERVAL_MINUTES,
-// MAX_CUSTOM_PORTS (0 = no limit), MAX_CHANNELS, SCAN_PROFILES as a comma list), and SKANNR_BILLING_GRACE_DAYS
-// (how long a past-due subscription keeps its plan). Unset keys keep the defaults. Parsed here once
+// MAX_CUSTOM_PORTS (0 = no limit), MAX_CHANNELS, SCAN_PROFILES as a comma list), and
+// SKANNR_BILLING_GRACE_DAYS (how long a past-due subscription keeps its plan). Unset keys keep the defaults. Parsed here once
 // for skannr-api and skannr-scanner, so the API and the runner enforce the same numbers.
 import Foundation
 import SkannrCore

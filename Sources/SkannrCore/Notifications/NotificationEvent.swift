@@ -1,6 +1,6 @@
 // The names of notification events and channel types, and the rules that are pure values: which
-// channels an event goes to and how subscriptions are stored (channel limits are PlanLimits'). Shared by the API, the outbox
-// (scan-runner and API transactions) and skannr-notifier.
+// channels an event goes to and how subscriptions are stored (channel limits are PlanLimits').
+// Shared by the API, the outbox (scan-runner and API transactions) and skannr-notifier.
 import SkannrCrypto
 
 public enum NotificationEvent: String, CaseIterable, Sendable, Codable {
