@@ -410,6 +410,40 @@ struct TimingBoardTests {
         #expect(board.timedOut(host: 0, attempt: 3) == .filtered)
     }
 
+    /// Host `host` answers 100 times on the first try and 20 times only on the second: a loss episode.
+    private func congest(_ board: TimingBoard, host: Int) {
+        for attempt in [Int](repeating: 0, count: 100) + [Int](repeating: 1, count: 20) {
+            #expect(board.acquire(host: host, now: 0))
+            _ = board.answered(host: host, ProbeOutcome(answer: .closed, attempt: attempt, sentAt: 0, now: 80 * ms))
+        }
+    }
+
+    @Test("a host that answers too seldom to see congestion takes the sweep's episode, shown by other hosts' answers, for one try more")
+    func quietHostBorrowsSweepEpisode() {
+        var tuning = CongestionTuning()
+        tuning.paces = false
+        let shared = TimingBoard(tuning: tuning, policy: policy, retryCap: 5, now: 0)
+        #expect(shared.acquire(host: 1, now: 0))
+        _ = shared.answered(host: 1, ProbeOutcome(answer: .open, attempt: 0, sentAt: 0, now: 80 * ms))
+        #expect(shared.acquire(host: 1, now: 0))
+        #expect(shared.timedOut(host: 1, attempt: 2) == .filtered, "no episode yet: 1 + 1 retries (few answers), the third try is the last")
+        congest(shared, host: 0)
+        #expect(shared.acquire(host: 1, now: 0))
+        #expect(shared.timedOut(host: 1, attempt: 2) != .filtered, "host 0's answers show an episode: one try more")
+        #expect(shared.acquire(host: 1, now: 0))
+        #expect(shared.timedOut(host: 1, attempt: 3) == .filtered)
+
+        // Alone, a mostly silent host's own episode adds no try (it would go to every filtered port).
+        let alone = TimingBoard(tuning: tuning, policy: policy, retryCap: 5, now: 0)
+        congest(alone, host: 1)
+        for attempt in [Int](repeating: 0, count: 130) + [Int](repeating: 5, count: 130) {   // mostly filtered
+            #expect(alone.acquire(host: 1, now: 0))
+            _ = alone.timedOut(host: 1, attempt: attempt)
+        }
+        #expect(alone.acquire(host: 1, now: 0))
+        #expect(alone.timedOut(host: 1, attempt: 2) == .filtered)
+    }
+
     @Test("a host's window growing on silence grows the sweep's window too")
     func groupGrowsOnSilence() {
         var tuning = CongestionTuning()

@@ -168,7 +168,8 @@ struct WorkUnitRunnerTests {
         let (scanID, runner) = try Self.threeUnitScan(fixture, maxScanDuration: .seconds(60))
         #expect(try runner.step(fixture.store) == .yielded(unitsDone: 1, unitsTotal: 3))
         try fixture.db.execute("UPDATE scans SET started_at = NOW(6) - INTERVAL 2 MINUTE WHERE id = ?", [.int(scanID)])
-        guard case .completed = try runner.step(fixture.store) else { Issue.record("not completed"); return }
+        let second = try runner.step(fixture.store)
+        guard case .completed = second else { Issue.record("not completed: \(second)"); return }
         let limits = try #require(try fixture.string("SELECT limits_hit AS s FROM scans WHERE id = ?", [.int(scanID)]))
         #expect(limits.contains("scan duration capped at 60 s: results are partial"))
     }

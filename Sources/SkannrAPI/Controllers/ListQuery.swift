@@ -1,5 +1,6 @@
 // Query parameters shared by every list: `limit` (1-200, default 50) and the opaque `cursor`.
 // Invalid values are 400 validation_failed naming the parameter; unknown parameters are ignored.
+import SkannrCore
 import SkannrStore
 
 struct ListQuery {
@@ -57,7 +58,8 @@ struct ListQuery {
     }
 }
 
-/// Store outcomes as client errors; anything else passes through to the central mapping.
+/// Store outcomes and plan-limit refusals (the checks run inside store transactions) as client
+/// errors; anything else passes through to the central mapping.
 enum StoreErrors {
     static func run<T>(_ body: () throws -> T) throws -> T {
         do {
@@ -68,6 +70,8 @@ enum StoreErrors {
             case .duplicateAddress: throw APIError(.conflict, "You already have a target with this address")
             case .scanInProgress: throw APIError(.scanInProgress, "The target already has a pending or running scan")
             }
+        } catch let refusal as PlanLimitError {
+            throw APIError(refusal)
         }
     }
 }

@@ -17,11 +17,7 @@ enum NotificationsController {
         let secret = channel.type == .webhook ? WebhookSignature.newSecret() : nil
         let created = try StoreErrors.run {
             try store(context).create(accountID: context.accountID, channel, secret: secret, now: context.now) { plan, existing in
-                do {
-                    try context.services.configuration.plans.checkChannels(plan: plan, existing: existing)
-                } catch let error as PlanLimitError {
-                    throw APIError(.planLimit, error.message)
-                }
+                try context.services.configuration.plans.checkChannels(plan: plan, existing: existing)
             }
         }
         return try .json(201, ChannelView(record: created, secret: secret))

@@ -27,12 +27,7 @@ enum ScansController {
         let configuration = context.services.configuration
         let store = try context.services.stores().scans(plans: configuration.plans,
                               billingGraceDays: configuration.stripe.graceDays)
-        let created: ScanRecord?
-        do {
-            created = try StoreErrors.run { try store.createManual(accountID: context.accountID, targetID: targetID, now: context.now) }
-        } catch let error as PlanLimitError {
-            throw APIError(.planLimit, error.message)
-        }
+        let created = try StoreErrors.run { try store.createManual(accountID: context.accountID, targetID: targetID, now: context.now) }
         guard let created else { throw APIError.notFound("Target") }
         return try .json(202, ScanView(record: created))
     }

@@ -72,12 +72,12 @@ enum TargetInput {
             if scanProfile != nil || ports.value != nil {
                 let customPorts = new.ports.flatMap { try? PortList.parse($0) }
                 do { try plans.checkProfile(plan: plan, profile: profile, customPorts: customPorts) }
-                catch { throw APIError(.planLimit, error.message) }
+                catch { throw APIError(error) }
             }
             if case .absent = interval {} else {
                 new.intervalMinutes = interval.value.map(Int.init)
                 do { try plans.checkInterval(plan: plan, minutes: new.intervalMinutes) }
-                catch { throw APIError(.planLimit, error.message) }
+                catch { throw APIError(error) }
             }
             if let enabled { new.enabled = enabled }
             switch expectedPorts {

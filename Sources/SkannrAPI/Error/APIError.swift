@@ -1,6 +1,7 @@
 // The one error type that reaches clients: a status, a stable `code`, a message for people and,
 // for validation, the offending fields. Anything else thrown by a handler becomes a plain 500.
 import HTTPMessage
+import SkannrCore
 
 
 public enum ErrorCode: String, Sendable {
@@ -59,6 +60,9 @@ public struct APIError: Error, Sendable {
     }
 
     public static func notFound(_ what: String) -> APIError { APIError(.notFound, "\(what) not found") }
+
+    /// A plan's refusal: 403 `plan_limit` with the message naming the limit and the plan.
+    public init(_ refusal: PlanLimitError) { self.init(.planLimit, refusal.message) }
 
     public static func validation(_ fields: [String: String]) -> APIError {
         APIError(.validationFailed, "The request has invalid fields", fields: fields)

@@ -10,12 +10,8 @@ enum TargetUseCases {
                        stores: Stores, now: Date) throws -> TargetRecord {
         try StoreErrors.run { try stores.transaction { tx in
             let created = try tx.targets(billingGraceDays: billingGraceDays).create(accountID: accountID, target, now: now) { plan, existing in
-                do {
-                    try plans.checkTarget(plan: plan, existingTargets: existing, address: target.address, profile: target.scanProfile,
-                                          customPorts: target.ports, intervalMinutes: target.intervalMinutes)
-                } catch let error as PlanLimitError {
-                    throw APIError(.planLimit, error.message)
-                }
+                try plans.checkTarget(plan: plan, existingTargets: existing, address: target.address, profile: target.scanProfile,
+                                      customPorts: target.ports, intervalMinutes: target.intervalMinutes)
             }
             try tx.awardTargetCreated(accountID: accountID, now: now)
             return created
