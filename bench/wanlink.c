@@ -53,6 +53,7 @@ typedef struct {
 } Direction;
 
 static volatile sig_atomic_t stop_requested, report_requested;
+static FILE *drop_log; /* --drop-log FILE: "DIR CAUSE T_NS SRC_PORT DST_PORT TCP_FLAGS" per dropped TCP packet */
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
 
 static uint64_t rng_next(void) { /* xorshift64*: deterministic for a given --seed */
@@ -92,16 +93,25 @@ static int carries(const unsigned char *pkt, ssize_t n) {
     return n >= 20 && (pkt[0] >> 4) == 4 && in_bench_range(pkt + 12) && in_bench_range(pkt + 16);
 }
 
+static void log_drop(const Direction *d, const unsigned char *pkt, ssize_t n, int64_t now, const char *cause) {
+    if (!drop_log || n < 20 || pkt[9] != 6) return;
+    size_t ihl = (size_t)(pkt[0] & 15) * 4;
+    if ((size_t)n < ihl + 14) return;
+    const unsigned char *tcp = pkt + ihl;
+    fprintf(drop_log, "%s %s %lld %u %u %u\n", d->name, cause, (long long)now,
+            (unsigned)(tcp[0] << 8 | tcp[1]), (unsigned)(tcp[2] << 8 | tcp[3]), (unsigned)tcp[13]);
+}
+
 static void enqueue(Direction *d, const unsigned char *pkt, ssize_t n, int64_t now) {
     d->received++;
     if (!carries(pkt, n)) { d->foreign_dropped++; return; }
-    if (d->p.loss_pct > 0 && rng_unit() * 100.0 < d->p.loss_pct) { d->lost++; return; }
+    if (d->p.loss_pct > 0 && rng_unit() * 100.0 < d->p.loss_pct) { d->lost++; log_drop(d, pkt, n, now, "loss"); return; }
     int64_t leaves = now;
     if (d->p.rate_pps > 0) {
         int64_t service = (int64_t)(1e9 / d->p.rate_pps);
         int64_t start = d->busy_until_ns > now ? d->busy_until_ns : now;
         long backlog = (long)((start - now + service - 1) / service); /* packets still waiting */
-        if (backlog >= d->p.queue) { d->queue_dropped++; return; }
+        if (backlog >= d->p.queue) { d->queue_dropped++; log_drop(d, pkt, n, now, "queue"); return; }
         d->busy_until_ns = start + service;
         leaves = d->busy_until_ns;
     }
@@ -154,6 +164,7 @@ static void report(Direction *dirs) {
                (long long)(d->late_max_ns / 1000), (unsigned long long)d->late_over_5ms);
     }
     fflush(stdout);
+    if (drop_log) fflush(drop_log);
 }
 
 static void usage(void) {
@@ -185,6 +196,10 @@ int main(int argc, char **argv) {
         if (!strcmp(key, "root-dev")) root_dev = value;
         else if (!strcmp(key, "ns-dev")) ns_dev = value;
         else if (!strcmp(key, "netns")) netns = value;
+        else if (!strcmp(key, "drop-log")) {
+            if (!(drop_log = fopen(value, "a"))) { perror(value); return 1; }
+            setvbuf(drop_log, NULL, _IOFBF, 1 << 20);
+        }
         else if (!strcmp(key, "seed")) rng_state = strtoull(value, NULL, 10) * 0x9e3779b97f4a7c15ULL + 1;
         else if (!strncmp(key, "out-", 4)) { if (set_param(&out, key + 4, value)) usage(); }
         else if (!strncmp(key, "back-", 5)) { if (set_param(&back, key + 5, value)) usage(); }

@@ -96,6 +96,7 @@ final class SweepWorker: @unchecked Sendable {
     private(set) var tallies: [Int: HostTally] = [:]
     private(set) var probesSent = 0
     private(set) var retriesSent = 0
+    private var trace = ProbeTrace.make()
 
     init(capacity: Int, ports: [UInt16], source: WorkSource, politeness: Politeness,
          counters: SweepCounters, policy: RetryPolicy, board: TimingBoard, congestion: CongestionControl) throws {
@@ -157,6 +158,7 @@ final class SweepWorker: @unchecked Sendable {
         }
         flushDone()
         closeAll()
+        trace?.write()
     }
 
     private var hasWork: Bool {
@@ -272,6 +274,9 @@ final class SweepWorker: @unchecked Sendable {
             rc = address.withSockaddr { connect(fd, $0, $1) }
             err = rc == 0 ? 0 : errno
             if err == EISCONN { err = 0 }
+        }
+        if trace != nil, isManaged(probe.hostIndex) {
+            trace?.record("send", now: sentAt, host: probe.hostIndex, port: probe.port, attempt: probe.attempt)
         }
         if err == EINPROGRESS || err == EALREADY {
             return register(fd: fd, probe: probe, now: sentAt)
@@ -404,6 +409,9 @@ final class SweepWorker: @unchecked Sendable {
         let decision = isManaged(slot.hostIndex)
             ? board.timedOut(host: slot.hostIndex, attempt: slot.attempt, holdsPlace: slot.holdsPlace)
             : policy.onTimeout(attempt: slot.attempt, host: tallies[slot.hostIndex]?.rtt ?? RTTEstimator())
+        if trace != nil, isManaged(slot.hostIndex) {
+            trace?.record("timeout", now: MonotonicClock.now(), host: slot.hostIndex, port: slot.port, attempt: slot.attempt)
+        }
         switch decision {
         case .retry:
             let retry = Pending(hostIndex: slot.hostIndex, port: slot.port, attempt: slot.attempt + 1, previousSentAt: slot.sentAt)
@@ -444,6 +452,7 @@ final class SweepWorker: @unchecked Sendable {
         let hostIndex = probe.hostIndex
         guard let tally = tallies[hostIndex] else { return }
         if tally.managed {
+            trace?.record("\(answer)", now: now, host: hostIndex, port: probe.port, attempt: probe.attempt)
             let outcome = ProbeOutcome(answer: answer, attempt: probe.attempt, sentAt: sentAt, now: now,
                                        lostTryAt: probe.attempt > 0 ? probe.previousSentAt : nil)
             if board.answered(host: hostIndex, outcome, holdsPlace: holdsPlace) { tightenDeadlines(hostIndex: hostIndex) }
