@@ -36,8 +36,14 @@ struct CongestionWindow: Equatable, Sendable {
     let tuning: CongestionTuning
     private(set) var cwnd: Double
     private(set) var ssthresh: Double = .infinity
-    /// Time of the last cut: only probes sent after it may cut again (one cut per window of probes).
+    /// Time of the last cut: only losses of probes sent after it may cut again (one cut per window).
     private(set) var lastCut: UInt64 = 0
+    /// When the last cut has taken hold: two round trips (with the queue of then) after it, the time
+    /// its queue takes to drain. The delay met by probes sent before that is the queue the cut is
+    /// draining: cut again on it and the window went twice as low as the queue asked. Not for losses:
+    /// behind a link shared with other hosts one host's cut need not drain the queue (5 hosts behind
+    /// the bottleneck lost open ports when their losses waited for it).
+    private(set) var settledAt: UInt64 = 0
     private(set) var cuts = 0
     /// Lowest round trip seen: the path without our queue.
     private(set) var baseRTT: UInt64 = .max
@@ -45,6 +51,10 @@ struct CongestionWindow: Equatable, Sendable {
     /// not the lowest: slow start's bursts fill and drain a queue within a round, and the one probe that
     /// found it empty would hide the rest.
     private(set) var queueDelay: UInt64 = 0
+    /// The largest window a queue cut was made from lately, and the rounds since the last such cut
+    /// (`nearQueueMax`).
+    private(set) var queueMax: Double?
+    private var roundsSinceQueueCut = 0
     private var roundStart: UInt64
     private var roundRTTSum: UInt64 = 0
     private var roundRTTCount: UInt64 = 0
@@ -114,7 +124,10 @@ struct CongestionWindow: Equatable, Sendable {
     /// lost. It grows the window like an answer (nmap scales answers by the share unanswered, to the
     /// same end): a host with 98 % filtered ports would otherwise crawl. Real losses come back as
     /// answers to retries and cut the window; a queue shows in the delay of the answers that do come.
+    /// Never in slow start: with one answer per 50 probes the delay shows too late to stop a ×1.5
+    /// round, and the 5,000/s link's queue overflowed (1,800 probes dropped in 0.8 s).
     mutating func leftPipe() {
+        if inSlowStart { ssthresh = cwnd }
         grow()
     }
 
@@ -125,6 +138,7 @@ struct CongestionWindow: Equatable, Sendable {
         cwnd = max(cwnd, min(tuning.maxWindow, tuning.initialWindow))
         ssthresh = max(ssthresh, cwnd)
         lastCut = now
+        settledAt = now
     }
 
     /// HyStart's delay increase: base RTT / 8, within 4–16 ms. Slow start doubles the window each
@@ -140,21 +154,40 @@ struct CongestionWindow: Equatable, Sendable {
             queueDelay = mean > baseRTT ? mean - baseRTT : 0
             if tuning.usesDelay {
                 if queueDelay >= queueThreshold {
-                    if sentAt > lastCut { cut(by: tuning.delayCut, now: now) }
+                    if sentAt > settledAt {
+                        // Not slow start's cut: its window overshot (the first window goes out unpaced).
+                        if !inSlowStart {
+                            queueMax = max(queueMax ?? 0, cwnd)
+                            roundsSinceQueueCut = 0
+                        }
+                        cut(by: delayCutFactor, now: now)
+                    }
                 } else if inSlowStart, queueDelay >= slowStartExitDelay {
                     ssthresh = cwnd   // HyStart: the queue is building; leave slow start before it overflows
                 }
             }
         }
+        roundsSinceQueueCut += 1
+        if roundsSinceQueueCut > Self.queueMemoryRounds { queueMax = nil }
         roundStart = now
         roundRTTSum = 0
         roundRTTCount = 0
     }
 
+    /// The cut on a standing queue: `delayCut`, or deeper in proportion to the queue. The window over
+    /// (base + queue) is what the bottleneck delivers; scaled to (base + half the threshold) the queue
+    /// drains to a few ms. A fixed ×0.9 left the 5,000/s link's 60 ms queue full for rounds while the
+    /// window, grown 12.5 % a round until the delay showed a round late, was 30 % over: 1,200 probes
+    /// a scan dropped at the queue, and the tries of a port were lost together.
+    private var delayCutFactor: Double {
+        let base = Double(baseRTT)
+        return min(tuning.delayCut, (base + Double(queueThreshold / 2)) / (base + Double(queueDelay)))
+    }
+
     private mutating func grow() {
         if inSlowStart {
             cwnd = min(cwnd + tuning.slowStartGrowth, max(ssthresh, cwnd))
-        } else if !tuning.usesDelay || queueDelay < queueThreshold / 2 {
+        } else if !nearQueueMax && (!tuning.usesDelay || queueDelay < queueThreshold / 2) {
             cwnd += 1 / 8                // no queue: +12.5 % per round (Reno's +1 would take minutes at 80 ms)
         } else {
             cwnd += 2 / cwnd             // a queue is forming: +2 per round, as nmap -T4
@@ -162,10 +195,24 @@ struct CongestionWindow: Equatable, Sendable {
         cwnd = min(tuning.maxWindow, cwnd)
     }
 
+    /// Rounds a queue cut is remembered (`nearQueueMax`).
+    static let queueMemoryRounds = 8
+
+    /// Close to the window that last built a standing queue, and not long ago: grow +2 a round, not
+    /// 12.5 % (CUBIC's plateau). The queue shows a round late, so 12.5 % a round into it overshot by
+    /// 30 % and overflowed the 5,000/s link's 60 ms queue every 4–5 rounds. Below 85 % of it (after a
+    /// loss cut) the window grows back fast, and after `queueMemoryRounds` rounds without a queue cut
+    /// the path may have changed: fast again.
+    private var nearQueueMax: Bool {
+        guard let queueMax else { return false }
+        return cwnd >= 0.85 * queueMax
+    }
+
     private mutating func cut(by factor: Double, now: UInt64) {
         cwnd = max(tuning.minWindow, cwnd * factor)
         ssthresh = cwnd
         lastCut = now
+        settledAt = now + (baseRTT == .max ? 0 : 2 * (baseRTT + queueDelay))
         cuts += 1
     }
 

@@ -85,7 +85,7 @@ struct CongestionTests {
         #expect(window.cuts == 0)
     }
 
-    @Test("a queue building up ends slow start, and a standing one cuts the window once per round")
+    @Test("a queue building up ends slow start; a standing one cuts the window in proportion, once until the cut has taken hold")
     func queueDelay() {
         var window = CongestionWindow(tuning: tuning64, now: 0)
         feed(&window, count: 64, sentAt: 0, rtt: 80 * ms)              // base RTT 80 ms: exit at 10 ms, cut at 20 ms
@@ -93,11 +93,60 @@ struct CongestionTests {
         window.answered(sentAt: 200 * ms, now: 300 * ms, rtt: 100 * ms, retransmitted: false)   // round ends
         #expect(!window.inSlowStart)
         #expect(window.cuts == 0)
-        feed(&window, count: 32, sentAt: 320 * ms, rtt: 130 * ms)      // 50 ms of queue
+        let before = window.cwnd
+        window.answered(sentAt: 320 * ms, now: 450 * ms, rtt: 130 * ms, retransmitted: false)   // a round of 50 ms
         #expect(window.cuts == 1)
         #expect(window.queueDelay == 50 * ms)
-        window.answered(sentAt: 460 * ms, now: 590 * ms, rtt: 130 * ms, retransmitted: false)
-        #expect(window.cuts == 2, "a standing queue cuts once per round")
+        // to (base + half the threshold) / (base + queue): 90 / 130, not the fixed ×0.9
+        #expect(abs(window.cwnd - before * 90 / 130) < 1)
+        // The queue met by probes sent within two round trips of the cut (to 710 ms) is the one it drains.
+        window.answered(sentAt: 600 * ms, now: 730 * ms, rtt: 130 * ms, retransmitted: false)
+        #expect(window.cuts == 1, "no second cut on the queue the first one drains")
+        window.answered(sentAt: 740 * ms, now: 870 * ms, rtt: 130 * ms, retransmitted: false)
+        #expect(window.cuts == 2, "a queue still standing once the cut has taken hold cuts again")
+    }
+
+    @Test("near the window that last built a standing queue growth is slow; below it, and some rounds later, fast again")
+    func plateauNearQueueMax() {
+        var window = CongestionWindow(tuning: tuning64, now: 0)
+        feed(&window, count: 64, sentAt: 0, rtt: 80 * ms)               // slow start to 128, base 80 ms
+        window.leftPipe()                                               // silence ends slow start
+        var t: UInt64 = 100 * ms
+        /// One round: `count` answers sent at `t` after `rtt`, the first of which ends the previous round.
+        func round(_ count: Int, rtt: UInt64) {
+            feed(&window, count: count, sentAt: t, rtt: rtt)
+            t += rtt + ms
+        }
+        round(1, rtt: 80 * ms)
+        round(1, rtt: 130 * ms)                                         // 50 ms of queue measured...
+        round(1, rtt: 80 * ms)                                          // ...and cut when that round ends
+        #expect(window.cuts == 1)
+        let queueMaxValue = window.queueMax ?? 0
+        #expect(queueMaxValue > 128)
+        // After the cut the window is well below the window that built the queue: +1/8 per answer.
+        var answers = 0
+        while window.cwnd < 0.85 * queueMaxValue && answers < 1_000 { round(1, rtt: 80 * ms); answers += 1 }
+        #expect(answers < 400, "regains 85 % fast")
+        // From there, +2 a round (here 1 answer a round: +2/cwnd each) instead of +12.5 %.
+        let plateau = window.cwnd
+        for _ in 0..<(CongestionWindow.queueMemoryRounds - 1) { round(1, rtt: 80 * ms) }
+        #expect(window.cwnd - plateau < 1)
+        for _ in 0..<2 { round(1, rtt: 80 * ms) }
+        #expect(window.queueMax == nil, "forgotten after the rounds it is remembered")
+        let forgotten = window.cwnd
+        round(8, rtt: 80 * ms)
+        #expect(window.cwnd - forgotten == 1, "fast again: +1/8 per answer")
+    }
+
+    @Test("silence never grows a window in slow start")
+    func leftPipeEndsSlowStart() {
+        var window = CongestionWindow(tuning: tuning64, now: 0)
+        window.answered(sentAt: 0, now: 80 * ms, rtt: 80 * ms, retransmitted: false)
+        #expect(window.inSlowStart)
+        window.leftPipe()
+        #expect(!window.inSlowStart)
+        for _ in 0..<63 { window.leftPipe() }
+        #expect(window.limit == 73, "65 + 64/8: avoidance, not ×2 a round")
     }
 
     @Test("jitter-free answers at the base round trip keep slow start going")
@@ -127,10 +176,11 @@ struct CongestionTests {
     func leftPipeGrows() {
         var window = CongestionWindow(tuning: tuning64, now: 0)
         window.answered(sentAt: 0, now: 80 * ms, rtt: 80 * ms, retransmitted: false)
-        for _ in 0..<63 { window.leftPipe() }
-        #expect(window.limit == 128)
+        for _ in 0..<64 { window.leftPipe() }
+        let grown = window.cwnd
+        #expect(grown == 65 + 8)
         for _ in 0..<64 { window.timedOut() }
-        #expect(window.limit == 128, "its deadline passing later does not count twice")
+        #expect(window.cwnd == grown, "its deadline passing later does not count twice")
     }
 
     @Test("the window never leaves its bounds")
@@ -307,9 +357,13 @@ struct HostTimingTests {
         var filtered = HostTiming(tuning: tuning64, now: 0)
         filtered.answered(outcome(.open, sentAt: 0, rtt: 80 * ms))
         let filteredBefore = filtered.window.cwnd
-        for _ in 0..<5 { filtered.gaveUp() }
-        for _ in 0..<10 { filtered.sent(now: 0); let grew = filtered.leftPipe(); #expect(grew) }
-        #expect(filtered.window.cwnd == filteredBefore + 10)
+        filtered.timedOut(attempt: 1)
+        filtered.sent(now: 0)
+        let grewOnRetry = filtered.leftPipe()
+        #expect(!grewOnRetry, "a retry's silence says nothing about the first tries")
+        for _ in 0..<2 { filtered.timedOut(attempt: 0) }
+        for _ in 0..<16 { filtered.sent(now: 0); let grew = filtered.leftPipe(); #expect(grew) }
+        #expect(filtered.window.cwnd == filteredBefore + 2, "most first tries unanswered: +1/8 each")
     }
 
     @Test("on a mostly silent host a congestion episode adds no try: it would go to every filtered port")
@@ -451,9 +505,9 @@ struct TimingBoardTests {
         let board = TimingBoard(tuning: tuning, policy: policy, retryCap: 5, now: 0)
         #expect(board.acquire(host: 0, now: 0))
         _ = board.answered(host: 0, ProbeOutcome(answer: .open, attempt: 0, sentAt: 0, now: 80 * ms))
-        for _ in 0..<3 {   // three ports given up as filtered: the host is mostly silent
+        for _ in 0..<3 {   // three first tries unanswered: the host is mostly silent
             #expect(board.acquire(host: 0, now: 80 * ms))
-            #expect(board.timedOut(host: 0, attempt: 5) == .filtered)
+            _ = board.timedOut(host: 0, attempt: 0)
         }
         let before = board.groupLimit
         for _ in 0..<8 {
