@@ -24,8 +24,6 @@ struct CongestionTuning: Equatable, Sendable {
     /// up to 2 × (5,000 packets/s, 300-packet queue: the window went 265 → 1,757, the queue overflowed
     /// and 10 % of the answers needed a retry).
     var slowStartGrowth: Double = 0.5
-    /// Whether the queue-delay signal is used (not for the group: its hosts have different distances).
-    var usesDelay = true
     /// Queue delay that cuts the window: max(floor, base RTT × fraction); from half of it the window
     /// grows slowly (slow start ends earlier, see `slowStartExitDelay`).
     var queueDelayFloor: UInt64 = 5_000_000
@@ -152,19 +150,17 @@ struct CongestionWindow: Equatable, Sendable {
         if roundRTTCount > 0, baseRTT != .max {
             let mean = roundRTTSum / roundRTTCount
             queueDelay = mean > baseRTT ? mean - baseRTT : 0
-            if tuning.usesDelay {
-                if queueDelay >= queueThreshold {
-                    if sentAt > settledAt {
-                        // Not slow start's cut: its window overshot (the first window goes out unpaced).
-                        if !inSlowStart {
-                            queueMax = max(queueMax ?? 0, cwnd)
-                            roundsSinceQueueCut = 0
-                        }
-                        cut(by: delayCutFactor, now: now)
+            if queueDelay >= queueThreshold {
+                if sentAt > settledAt {
+                    // Not slow start's cut: its window overshot (the first window goes out unpaced).
+                    if !inSlowStart {
+                        queueMax = max(queueMax ?? 0, cwnd)
+                        roundsSinceQueueCut = 0
                     }
-                } else if inSlowStart, queueDelay >= slowStartExitDelay {
-                    ssthresh = cwnd   // HyStart: the queue is building; leave slow start before it overflows
+                    cut(by: delayCutFactor, now: now)
                 }
+            } else if inSlowStart, queueDelay >= slowStartExitDelay {
+                ssthresh = cwnd   // HyStart: the queue is building; leave slow start before it overflows
             }
         }
         roundsSinceQueueCut += 1
@@ -187,7 +183,7 @@ struct CongestionWindow: Equatable, Sendable {
     private mutating func grow() {
         if inSlowStart {
             cwnd = min(cwnd + tuning.slowStartGrowth, max(ssthresh, cwnd))
-        } else if !nearQueueMax && (!tuning.usesDelay || queueDelay < queueThreshold / 2) {
+        } else if !nearQueueMax && queueDelay < queueThreshold / 2 {
             cwnd += 1 / 8                // no queue: +12.5 % per round (Reno's +1 would take minutes at 80 ms)
         } else {
             cwnd += 2 / cwnd             // a queue is forming: +2 per round, as nmap -T4

@@ -14,6 +14,7 @@ final class TimingBoard: @unchecked Sendable {
     private var group: CongestionWindow
     private var groupRTT = RTTEstimator()
     private var groupInFlight = 0
+    private var groupReference: UInt64?
     private static let trace = getenv("SKANNR_CC_TRACE") != nil
     private var lastTrace: UInt64 = 0
     private let started: UInt64
@@ -23,10 +24,10 @@ final class TimingBoard: @unchecked Sendable {
         self.policy = policy
         self.retryCap = max(policy.retries, retryCap)
         self.started = now
-        var groupTuning = tuning
-        groupTuning.usesDelay = false
-        groupTuning.initialWindow = max(tuning.initialWindow, min(tuning.maxWindow, tuning.initialWindow * 8))
-        self.group = CongestionWindow(tuning: groupTuning, now: now)
+        // The sweep's window starts at one host's: five hosts behind one link each sending their 256
+        // at once put 1,280 SYNs into a 300-packet queue, and nearly every open port that needed a
+        // third try (or was missed) had its first tries in that start (was 8 × a host's).
+        self.group = CongestionWindow(tuning: tuning, now: now)
     }
 
     /// Takes a place in the host's and the group's window for one probe; false when either is full or
@@ -56,7 +57,8 @@ final class TimingBoard: @unchecked Sendable {
             hosts[host] = timing
             let retransmitted = outcome.answer != .unreachable && (outcome.attempt > 0 || sample == nil)
             let congestive = !(timing.detector.isLimited && outcome.answer == .closed)
-            group.answered(sentAt: outcome.sentAt, now: outcome.now, rtt: sample,
+            let queueing = sample.map { groupSampleLocked($0, hostBase: timing.window.baseRTT) }
+            group.answered(sentAt: outcome.sentAt, now: outcome.now, rtt: queueing,
                            retransmitted: retransmitted, lossIsCongestion: congestive, lostAt: outcome.lossTime)
             if let sample { groupRTT.add(sample: sample) }
             if Self.trace, outcome.now > lastTrace + 50_000_000 {
@@ -85,6 +87,15 @@ final class TimingBoard: @unchecked Sendable {
             hosts[host] = timing
             return decision
         }
+    }
+
+    /// An answer's round trip as the sweep's window sees it: its queueing (over its host's lowest), on
+    /// one reference (the sweep's first base round trip). Hosts at different distances share one delay
+    /// signal, so the hosts behind one link share one controller of its queue.
+    private func groupSampleLocked(_ rtt: UInt64, hostBase: UInt64) -> UInt64 {
+        let reference = groupReference ?? hostBase
+        groupReference = reference
+        return reference + (rtt > hostBase ? rtt - hostBase : 0)
     }
 
     /// Whether a host that answers too seldom to see congestion itself should take the sweep's word for
@@ -152,8 +163,9 @@ final class TimingBoard: @unchecked Sendable {
         lock.withLock { hosts[host].flatMap { $0.rtt.samples > 0 ? $0.rtt.srtt : nil } }
     }
 
-    /// The sweep's window (tests).
+    /// The sweep's window and its cuts (tests).
     var groupLimit: Int { lock.withLock { group.limit } }
+    var groupCuts: Int { lock.withLock { group.cuts } }
 
     /// Window cuts of the group and of every host, for the result's counters.
     var cuts: Int {

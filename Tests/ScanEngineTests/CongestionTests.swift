@@ -426,16 +426,17 @@ struct HostTimingTests {
 struct TimingBoardTests {
     let policy = RetryPolicy(retries: 1, timeout: 1_000 * ms, minTimeout: 100 * ms)
 
-    @Test("a full host window refuses a place until an answer frees one")
+    @Test("a full window refuses a place until an answer frees one; the sweep starts at one host's window")
     func windowHolds() {
         var tuning = CongestionTuning()
         tuning.initialWindow = 4
         let board = TimingBoard(tuning: tuning, policy: policy, retryCap: 5, now: 0)
         for _ in 0..<4 { #expect(board.acquire(host: 0, now: 0)) }
         #expect(!board.acquire(host: 0, now: 0))
-        #expect(board.acquire(host: 1, now: 0), "another host has its own window")
+        #expect(!board.acquire(host: 1, now: 0), "the hosts of a sweep start within one host's window together")
         _ = board.answered(host: 0, ProbeOutcome(answer: .closed, attempt: 0, sentAt: 0, now: 80 * ms))
-        #expect(board.acquire(host: 0, now: 80 * ms))
+        #expect(board.acquire(host: 1, now: 80 * ms), "the answer freed a place")
+        #expect(!board.acquire(host: 0, now: 80 * ms), "and only one")
     }
 
     @Test("a host that has not answered waits the group's estimate on its first try and the configured one on a retry")
@@ -515,6 +516,28 @@ struct TimingBoardTests {
             board.leftPipe(host: 0)
         }
         #expect(board.groupLimit > before)
+    }
+
+    @Test("the sweep's window reads queueing, not distance: hosts 40 and 120 ms away at their base cut nothing, a shared queue cuts it")
+    func groupSeesQueueingAcrossDistances() {
+        var tuning = CongestionTuning()
+        tuning.paces = false
+        let board = TimingBoard(tuning: tuning, policy: policy, retryCap: 5, now: 0)
+        var t: UInt64 = 0
+        /// One round of answers from both hosts, `queue` over their own base round trips.
+        func round(queue: UInt64) {
+            for _ in 0..<4 {
+                for (host, base) in [(0, 40 * ms), (1, 120 * ms)] {
+                    _ = board.acquire(host: host, now: t)
+                    _ = board.answered(host: host, ProbeOutcome(answer: .closed, attempt: 0, sentAt: t, now: t + base + queue))
+                }
+            }
+            t += 200 * ms
+        }
+        for _ in 0..<6 { round(queue: 0) }
+        #expect(board.groupCuts == 0, "80 ms between the hosts is distance, not a queue")
+        for _ in 0..<3 { round(queue: 40 * ms) }
+        #expect(board.groupCuts >= 1, "40 ms over both hosts' own base is the shared link's queue")
     }
 
     @Test("the work source interleaves hosts, skips held ones and hands out every port once")
