@@ -5,7 +5,7 @@
  * restart keeps addresses and routes); only IPv4 packets with an address in 198.18.0.0/15 pass.
  *
  *   wanlink --root-dev NAME --netns PATH --ns-dev NAME [--delay MS] [--jitter MS] [--loss PCT]
- *           [--rate PPS] [--queue N] [--seed N] [--out-delay MS] [--back-loss PCT] ...
+ *           [--rate PPS] [--queue N] [--seed N] [--out-delay MS] [--back-loss PCT] ... [--drop-log FILE]
  * "out" is root -> namespace (the scanner's probes), "back" is namespace -> root (the answers);
  * --delay/--jitter/--loss/--rate/--queue set both, --out-X/--back-X one. Prints "ready" when both
  * devices are attached, counters on SIGTERM/SIGINT (and on SIGUSR1 without exiting); late_max_us
