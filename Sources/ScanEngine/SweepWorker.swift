@@ -275,9 +275,7 @@ final class SweepWorker: @unchecked Sendable {
             err = rc == 0 ? 0 : errno
             if err == EISCONN { err = 0 }
         }
-        if trace != nil, isManaged(probe.hostIndex) {
-            trace?.record("send", now: sentAt, host: probe.hostIndex, port: probe.port, attempt: probe.attempt)
-        }
+        traceEvent("send", at: sentAt, host: probe.hostIndex, port: probe.port, attempt: probe.attempt)
         if err == EINPROGRESS || err == EALREADY {
             return register(fd: fd, probe: probe, now: sentAt)
         }
@@ -357,6 +355,13 @@ final class SweepWorker: @unchecked Sendable {
 
     private func isManaged(_ hostIndex: Int) -> Bool { tallies[hostIndex]?.managed ?? false }
 
+    /// One probe event of a managed host for SKANNR_PROBE_TRACE; nothing is evaluated when it is off.
+    private func traceEvent(_ event: @autoclosure () -> String, at time: @autoclosure () -> UInt64,
+                            host: Int, port: UInt16, attempt: Int) {
+        guard trace != nil, isManaged(host) else { return }
+        trace?.record(event(), now: time(), host: host, port: port, attempt: attempt)
+    }
+
     private func timeout(hostIndex: Int, attempt: Int) -> UInt64 {
         if isManaged(hostIndex) { return board.timeout(host: hostIndex, attempt: attempt) }
         return policy.timeoutFor(attempt: attempt, host: tallies[hostIndex]?.rtt ?? RTTEstimator())
@@ -409,9 +414,7 @@ final class SweepWorker: @unchecked Sendable {
         let decision = isManaged(slot.hostIndex)
             ? board.timedOut(host: slot.hostIndex, attempt: slot.attempt, holdsPlace: slot.holdsPlace)
             : policy.onTimeout(attempt: slot.attempt, host: tallies[slot.hostIndex]?.rtt ?? RTTEstimator())
-        if trace != nil, isManaged(slot.hostIndex) {
-            trace?.record("timeout", now: MonotonicClock.now(), host: slot.hostIndex, port: slot.port, attempt: slot.attempt)
-        }
+        traceEvent("timeout", at: MonotonicClock.now(), host: slot.hostIndex, port: slot.port, attempt: slot.attempt)
         switch decision {
         case .retry:
             let retry = Pending(hostIndex: slot.hostIndex, port: slot.port, attempt: slot.attempt + 1, previousSentAt: slot.sentAt)
@@ -452,7 +455,7 @@ final class SweepWorker: @unchecked Sendable {
         let hostIndex = probe.hostIndex
         guard let tally = tallies[hostIndex] else { return }
         if tally.managed {
-            trace?.record("\(answer)", now: now, host: hostIndex, port: probe.port, attempt: probe.attempt)
+            traceEvent("\(answer)", at: now, host: hostIndex, port: probe.port, attempt: probe.attempt)
             let outcome = ProbeOutcome(answer: answer, attempt: probe.attempt, sentAt: sentAt, now: now,
                                        lostTryAt: probe.attempt > 0 ? probe.previousSentAt : nil)
             if board.answered(host: hostIndex, outcome, holdsPlace: holdsPlace) { tightenDeadlines(hostIndex: hostIndex) }
